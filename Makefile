@@ -1,0 +1,60 @@
+# Lianxin — the two commands first: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+MYPY_PATHS := lianxin/core lianxin/intel $(wildcard lianxin/*/services.py lianxin/*/services lianxin/*/selectors.py lianxin/*/selectors)
+PYTEST_ARGS ?=
+
+.PHONY: run test check bench fmt lint typecheck migrations-check schema-check messages lock clean venv
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: install, migrate the embedded SQLite database, load demo data when empty, serve with the worker.
+run: $(STAMP)
+	$(BIN)/lianxin migrate --noinput
+	$(BIN)/lianxin demo --if-empty
+	$(BIN)/lianxin serve --port $(PORT)
+
+## make test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+check: $(STAMP) lint typecheck migrations-check schema-check test
+
+lint: $(STAMP)
+	$(BIN)/ruff check lianxin tests bench
+	$(BIN)/ruff format --check lianxin tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy $(MYPY_PATHS)
+
+migrations-check: $(STAMP)
+	$(BIN)/lianxin makemigrations --check --dry-run
+
+schema-check: $(STAMP)
+	$(BIN)/lianxin spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix lianxin tests bench
+	$(BIN)/ruff format lianxin tests bench
+
+messages: $(STAMP)
+	cd lianxin && ../$(BIN)/lianxin makemessages -l en --no-obsolete && ../$(BIN)/python ../lianxin/core/msgfmt.py locale/en/LC_MESSAGES/django.po
+
+## make lock: refresh constraints.txt from the current environment (commit it).
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^lianxin' > constraints.txt
+
+clean:
+	rm -rf var/static var/cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""`lianxin serve`: the web server (gunicorn) and the background worker (Huey) in one command.
+
+Meant for the embedded default and small installations; production runs `gunicorn lianxin.wsgi`
+on each web node and `lianxin run_huey` on worker nodes separately. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the background worker together (Ctrl-C stops both)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--no-worker", action="store_true", help="Serve the web only.")
+
+    def handle(self, *args, **options):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "lianxin.settings")}
+        web_cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lianxin.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ]
+        procs: list[subprocess.Popen] = [subprocess.Popen(web_cmd, env=env)]
+        if not options["no_worker"]:
+            procs.append(subprocess.Popen([sys.executable, "-m", "lianxin", "run_huey"], env=env))
+        self.stdout.write(
+            self.style.SUCCESS(f"Lianxin at http://{options['host']}:{options['port']}/ (Ctrl-C to stop)")
+        )
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for proc in procs:
+                    if proc.poll() is not None:
+                        exit_code = proc.returncode or 1
+                        self.stderr.write(f"{proc.args[2]} stopped with code {proc.returncode}; stopping.")
+                        stopping = True
+                time.sleep(0.3)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.terminate()
+            deadline = time.time() + 10
+            for proc in procs:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if exit_code:
+            sys.exit(exit_code)

@@ -1,0 +1,90 @@
+"""Notifications: the in-app inbox always, plus pluggable senders chosen by configuration.
+
+`notify()` writes inbox rows inside the caller's transaction and schedules external delivery
+after commit, so a slow mail server never blocks or rolls back the action that caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from lianxin.core.models import Notification
+
+if TYPE_CHECKING:
+    from lianxin.accounts.models import User
+
+logger = logging.getLogger("lianxin.notify")
+
+
+class Sender(Protocol):
+    name: str
+
+    def send(self, notification: Notification) -> None:
+        """Deliver or raise; raising makes the task retry."""
+
+
+class EmailSender:
+    name = "email"
+
+    def send(self, notification: Notification) -> None:
+        email = notification.recipient.email
+        if not email:
+            return
+        send_mail(notification.title, notification.body or notification.title, None, [email])
+
+
+class LogSmsSender:
+    """The default SMS sender: writes the message to the log instead of a gateway (no phone logged)."""
+
+    name = "sms"
+
+    def send(self, notification: Notification) -> None:
+        logger.info("SMS to user #%s: %s", notification.recipient_id, notification.title)
+
+
+def configured_senders() -> list[Sender]:
+    return [import_string(path)() for path in settings.LIANXIN_NOTIFY_SENDERS]
+
+
+def notify(
+    recipients: Iterable[User], *, title: str, body: str = "", link: str = "", kind: str = "info"
+) -> list[Notification]:
+    """Put a message in each recipient's inbox and deliver it by the other senders after commit."""
+    rows = [
+        Notification(recipient=user, title=title[:200], body=body, link=link[:300], kind=kind)
+        for user in {u.pk: u for u in recipients}.values()
+    ]
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.pk]
+    if ids and settings.LIANXIN_NOTIFY_SENDERS:
+        from lianxin.core.tasks import notification_deliver_task
+
+        transaction.on_commit(lambda: notification_deliver_task(ids))
+    return created
+
+
+def notification_deliver(notification_ids: list[int]) -> int:
+    """Run every configured sender for each notification; returns how many deliveries failed."""
+    failures = 0
+    senders = configured_senders()
+    for notification in Notification.objects.filter(pk__in=notification_ids).select_related("recipient"):
+        deliveries = dict(notification.deliveries)
+        for sender in senders:
+            if deliveries.get(sender.name) == "sent":
+                continue  # idempotent on retry
+            try:
+                sender.send(notification)
+                deliveries[sender.name] = "sent"
+            except Exception as exc:  # noqa: BLE001 - any sender failure is retried, never raised to the caller
+                failures += 1
+                deliveries[sender.name] = f"failed: {type(exc).__name__}"
+                logger.warning("Sender %s failed for notification %s: %s", sender.name, notification.pk, exc)
+        Notification.objects.filter(pk=notification.pk).update(deliveries=deliveries)
+    return failures

@@ -1,0 +1,5 @@
+"""Demo data for this app (filled in by its issue)."""
+
+
+def load(ctx) -> None:
+    return None

@@ -1,0 +1,43 @@
+"""Root URLs. Each app owns `urls.py` (pages, namespaced) and `api_urls.py` (under /api/v1/)."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from lianxin.accounts.api import MeView, TokenView
+from lianxin.core import views as core_views
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include("lianxin.demands.api_urls")),
+    path("", include("lianxin.analysis.api_urls")),
+    path("", include("lianxin.portal.api_urls")),
+    path("", include("lianxin.contact.api_urls")),
+    path("", include("lianxin.evaluation.api_urls")),
+]
+
+urlpatterns = [
+    path("", include(([path("", core_views.home, name="home")], "core"))),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("lianxin.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/.*$", core_views.api_not_found),
+    path("demands/", include("lianxin.demands.urls")),
+    path("analysis/", include("lianxin.analysis.urls")),
+    path("portal/", include("lianxin.portal.urls")),
+    path("", include("lianxin.portal.site_urls")),
+    path("contact/", include("lianxin.contact.urls")),
+    path("evaluation/", include("lianxin.evaluation.urls")),
+]
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []
+
+handler400 = "lianxin.core.views.bad_request"
+handler403 = "lianxin.core.views.permission_denied"
+handler404 = "lianxin.core.views.page_not_found"
