@@ -50,7 +50,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format lianxin tests bench
 
 messages: $(STAMP)
-	cd lianxin && ../$(BIN)/lianxin makemessages -l en --no-obsolete && ../$(BIN)/python ../lianxin/core/msgfmt.py locale/en/LC_MESSAGES/django.po
+	cd lianxin && ../$(BIN)/lianxin makemessages -l en --no-obsolete && ../$(BIN)/lianxin compilemessages -l en
 
 ## make lock: refresh constraints.txt from the current environment (commit it).
 lock:

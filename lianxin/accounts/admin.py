@@ -23,7 +23,7 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin decides the fieldsets
 
 
 @admin.register(User)

@@ -58,7 +58,9 @@ class TokenView(APIView):
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             login_record_failure(username, ip)
-            raise ApplicationError("用户名或密码不正确 (invalid username or password)", code="invalid_credentials")
+            raise ApplicationError(
+                "用户名或密码不正确 (invalid username or password)", code="invalid_credentials"
+            )
         login_record_success(username, ip)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -42,12 +42,20 @@ def load(ctx) -> None:
     for unit in [*o["departments"].values(), *o["street_units"]]:
         if unit.pk in (housing.pk, street_unit.pk):
             continue
-        users[f"h_{unit.code.lower()}"] = _user(f"h_{unit.code.lower()}", Role.HANDLER, f"{unit.name}承办人", unit=unit)
+        users[f"h_{unit.code.lower()}"] = _user(
+            f"h_{unit.code.lower()}", Role.HANDLER, f"{unit.name}承办人", unit=unit
+        )
     cadres = [users["cadre"]]
     for i, unit in enumerate(o["street_units"][1:6], start=2):
         cadres.append(
             _user(
-                f"cadre{i}", Role.CADRE, f"干部{i}号", unit=unit, area_scope=unit.area, post="街道办事处主任", title="副处级"
+                f"cadre{i}",
+                Role.CADRE,
+                f"干部{i}号",
+                unit=unit,
+                area_scope=unit.area,
+                post="街道办事处主任",
+                title="副处级",
             )
         )
     o["users"] = users

@@ -42,7 +42,12 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
     unit = models.ForeignKey(
-        "org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("所属单位")
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("所属单位"),
     )
     area_scope = models.ForeignKey(
         "org.Area",

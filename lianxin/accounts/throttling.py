@@ -31,7 +31,9 @@ def login_check_allowed(username: str, ip: str) -> None:
     user_key, ip_key = _keys(username, ip)
     if (cache.get(user_key) or 0) >= limit or (cache.get(ip_key) or 0) >= limit * 4:
         minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
-        raise TooManyAttempts(f"登录失败次数过多，请 {minutes} 分钟后再试。Too many failed logins; try again later.")
+        raise TooManyAttempts(
+            f"登录失败次数过多，请 {minutes} 分钟后再试。Too many failed logins; try again later."
+        )
 
 
 def login_record_failure(username: str, ip: str) -> None:

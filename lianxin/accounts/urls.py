@@ -9,7 +9,9 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=ThrottledLoginForm),
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", authentication_form=ThrottledLoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -9,5 +9,7 @@ from lianxin.core.models import Notification
 def inbox(request):
     notifications = Notification.objects.filter(recipient=request.user)[:100]
     if request.method == "POST":
-        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
     return render(request, "accounts/inbox.html", {"notifications": notifications})

@@ -30,7 +30,7 @@ class DemoContext:
 
 
 def demo_allowed() -> bool:
-    return bool(settings.DEBUG)
+    return not settings.PRODUCTION
 
 
 def database_is_empty() -> bool:

@@ -9,7 +9,10 @@ class Notification(models.Model):
     """The in-app inbox: every notification lands here, whatever other senders are configured."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("接收人"),
     )
     kind = models.CharField(_("类型"), max_length=40, default="info")
     title = models.CharField(_("标题"), max_length=200)

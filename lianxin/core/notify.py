@@ -66,7 +66,7 @@ def notify(
     if ids and settings.LIANXIN_NOTIFY_SENDERS:
         from lianxin.core.tasks import notification_deliver_task
 
-        transaction.on_commit(lambda: notification_deliver_task(ids))
+        transaction.on_commit(lambda: notification_deliver_task(ids), robust=True)
     return created
 
 

@@ -57,3 +57,51 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
     DISSATISFIED = "dissatisfied", _("不满意")
+
+TERMINAL_STATUSES = frozenset({Status.REJECTED, Status.CLOSED, Status.MERGED})
+
+
+class Closure(models.TextChoices):
+    """How a closed demand ended: kept apart so rates are never inflated by unresolved closures."""
+
+    RESOLVED = "resolved", _("办结·已解决")
+    NOT_RESOLVED = "not_resolved", _("办结·未解决")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("提交")
+    ACCEPT = "accept", _("受理")
+    REJECT = "reject", _("不予受理")
+    DISPATCH = "dispatch", _("派单")
+    SIGN = "sign", _("签收")
+    RETURN = "return", _("退单")
+    REFUSE_RETURN = "refuse_return", _("驳回退单")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
+    APPROVE_EXTENSION = "approve_extension", _("批准延期")
+    DENY_EXTENSION = "deny_extension", _("驳回延期")
+    REPLY = "reply", _("答复")
+    RATE = "rate", _("回访评价")
+    CLOSE = "close", _("办结")
+    REOPEN = "reopen", _("重办")
+    MERGE = "merge", _("并单")
+    SUPERVISE = "supervise", _("督办")
+    URGE = "urge", _("催办")
+    WARN = "warn", _("黄牌预警")
+    ATTACH = "attach", _("上传附件")
+
+
+class WarningLevel(models.IntegerChoices):
+    NONE = 0, _("正常")
+    YELLOW = 1, _("黄牌")
+    RED = 2, _("红牌")
+
+
+class Stage(models.TextChoices):
+    """The stage whose deadline `Demand.due_at` currently tracks."""
+
+    DISPATCH = "dispatch", _("派单")
+    SIGN = "sign", _("签收")
+    REPLY = "reply", _("答复")
+    REVIEW = "review", _("退单审核")
+    FOLLOWUP = "followup", _("回访")
+    NONE = "", _("无")

@@ -13,22 +13,46 @@ CATEGORIES_FILE = Path(__file__).with_name("data") / "categories.csv"
 CITY = ("A01", "A市", 28.228, 112.939)
 # district code, name, lat, lng, streets: [(name, [communities])]
 DISTRICTS = [
-    ("A0101", "A1区", 28.20, 112.99, [
-        ("东风街道", ["东风社区", "桂花坪社区", "湘湖社区"]),
-        ("马王堆街道", ["马王堆社区", "东屯渡社区"]),
-    ]),
-    ("A0102", "A2区", 28.19, 112.97, [
-        ("城南路街道", ["黄兴路社区", "大古道巷社区", "白沙社区"]),
-        ("坡子街街道", ["坡子街社区", "西湖社区"]),
-    ]),
-    ("A0103", "A3区", 28.23, 112.87, [
-        ("洋湖街道", ["洋湖社区", "潇楚社区"]),
-        ("望月湖街道", ["望月湖社区", "白鹤社区"]),
-    ]),
-    ("A0107", "A7县", 28.46, 113.25, [
-        ("春华镇", ["金鼎村", "春华村"]),
-        ("黄兴镇", ["黄兴村", "仙人市村"]),
-    ]),
+    (
+        "A0101",
+        "A1区",
+        28.20,
+        112.99,
+        [
+            ("东风街道", ["东风社区", "桂花坪社区", "湘湖社区"]),
+            ("马王堆街道", ["马王堆社区", "东屯渡社区"]),
+        ],
+    ),
+    (
+        "A0102",
+        "A2区",
+        28.19,
+        112.97,
+        [
+            ("城南路街道", ["黄兴路社区", "大古道巷社区", "白沙社区"]),
+            ("坡子街街道", ["坡子街社区", "西湖社区"]),
+        ],
+    ),
+    (
+        "A0103",
+        "A3区",
+        28.23,
+        112.87,
+        [
+            ("洋湖街道", ["洋湖社区", "潇楚社区"]),
+            ("望月湖街道", ["望月湖社区", "白鹤社区"]),
+        ],
+    ),
+    (
+        "A0107",
+        "A7县",
+        28.46,
+        113.25,
+        [
+            ("春华镇", ["金鼎村", "春华村"]),
+            ("黄兴镇", ["黄兴村", "仙人市村"]),
+        ],
+    ),
 ]
 DEPARTMENTS = [
     ("D01", "市住房和城乡建设局"),
@@ -49,7 +73,11 @@ DEPARTMENTS = [
 def load(ctx) -> None:
     city = Area.objects.create(code=CITY[0], name=CITY[1], level=AreaLevel.CITY, lat=CITY[2], lng=CITY[3])
     centre = Unit.objects.create(
-        code="U000", name="市12345政务服务便民热线中心", kind=UnitKind.CENTER, area=city, accepts_dispatch=False
+        code="U000",
+        name="市12345政务服务便民热线中心",
+        kind=UnitKind.CENTER,
+        area=city,
+        accepts_dispatch=False,
     )
     government = Unit.objects.create(
         code="U001", name="市人民政府办公厅", kind=UnitKind.OTHER, area=city, accepts_dispatch=True
@@ -66,7 +94,11 @@ def load(ctx) -> None:
         )
         districts.append(district)
         district_unit = Unit.objects.create(
-            code=f"U{d_code}", name=f"{d_name}人民政府", kind=UnitKind.DISTRICT, area=district, parent=government
+            code=f"U{d_code}",
+            name=f"{d_name}人民政府",
+            kind=UnitKind.DISTRICT,
+            area=district,
+            parent=government,
         )
         for s_index, (s_name, community_list) in enumerate(street_list, start=1):
             s_code = f"{d_code}{s_index:03d}"
@@ -79,7 +111,11 @@ def load(ctx) -> None:
             suffix = "人民政府" if kind == UnitKind.TOWN else "办事处"
             street_units.append(
                 Unit.objects.create(
-                    code=f"U{s_code}", name=f"{d_name}{s_name}{suffix}", kind=kind, area=street, parent=district_unit
+                    code=f"U{s_code}",
+                    name=f"{d_name}{s_name}{suffix}",
+                    kind=kind,
+                    area=street,
+                    parent=district_unit,
                 )
             )
             for c_index, c_name in enumerate(community_list, start=1):
@@ -95,7 +131,10 @@ def load(ctx) -> None:
                 communities.append(community)
                 for g in (1, 2):
                     Area.objects.create(
-                        code=f"{c_code}{g:02d}", name=f"{c_name}第{g}网格", level=AreaLevel.GRID, parent=community
+                        code=f"{c_code}{g:02d}",
+                        name=f"{c_name}第{g}网格",
+                        level=AreaLevel.GRID,
+                        parent=community,
                     )
         del d_index
     categories_import(CATEGORIES_FILE)

@@ -37,7 +37,9 @@ def _read_rows(path: Path) -> list[list[str]]:
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
             raise ValidationFailed(f"{path.name}: not a readable .xlsx file ({type(exc).__name__})") from exc
         sheet = workbook.worksheets[0]
-        rows = [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [
+            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
         workbook.close()
         return rows
     if suffix == ".csv":
@@ -56,7 +58,9 @@ def _parse(rows: list[list[str]], filename: str) -> list[tuple[str, ...]]:
     positions = {}
     for column in COLUMNS:
         if column not in header:
-            raise ValidationFailed(f"{filename}: missing column 「{column}」 in the header row", code="missing_column")
+            raise ValidationFailed(
+                f"{filename}: missing column 「{column}」 in the header row", code="missing_column"
+            )
         positions[column] = header.index(column)
     paths: list[tuple[str, ...]] = []
     for number, row in enumerate(rows[1:], start=2):

@@ -39,13 +39,20 @@ class TreeNode(models.Model):
     def subtree_q(self, field: str = "") -> models.Q:
         """A Q for this node and everything below it; `field` is the FK name on the queried model."""
         prefix = f"{field}__" if field else ""
-        return models.Q(**{f"{prefix}path": self.path}) | models.Q(**{f"{prefix}path__startswith": self.path + "/"})
+        return models.Q(**{f"{prefix}path": self.path}) | models.Q(
+            **{f"{prefix}path__startswith": self.path + "/"}
+        )
 
 
 class Area(TreeNode):
     level = models.CharField(_("级别"), max_length=20, choices=AreaLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
     )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
@@ -76,7 +83,12 @@ class Unit(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="units", verbose_name=_("所属区域"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级单位")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级单位"),
     )
     accepts_dispatch = models.BooleanField(_("可接收派单"), default=True)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -95,23 +107,30 @@ class Category(TreeNode):
     """The three-level demand category tree (一级/二级/三级分类)."""
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级分类")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级分类"),
     )
     level = models.PositiveSmallIntegerField(_("级别"), default=1)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         ordering = ["path"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")
+        ]
         verbose_name = _("诉求分类")
         verbose_name_plural = _("诉求分类")
+
+    def __str__(self) -> str:
+        return self.name
 
     def save(self, *args, **kwargs):
         self.level = self.parent.level + 1 if self.parent else 1
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def root(self) -> Category:

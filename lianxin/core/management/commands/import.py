@@ -9,7 +9,10 @@ from lianxin.core.errors import ApplicationError
 
 # kind → (dotted path of the import command handler, help)
 KINDS = {
-    "categories": ("lianxin.org.importers.categories_import_command", "the three-level category tree (附件1.xlsx shape)"),
+    "categories": (
+        "lianxin.org.importers.categories_import_command",
+        "the three-level category tree (附件1.xlsx shape)",
+    ),
     "demands": ("lianxin.demands.importers.demands_import_command", "historical messages as closed demands"),
 }
 

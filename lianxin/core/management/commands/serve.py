@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Serve the web only.")
 
     def handle(self, *args, **options):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "lianxin.settings")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "lianxin.settings"),
+        }
         web_cmd = [
             sys.executable,
             "-m",
@@ -43,9 +46,9 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "5",
         ]
-        procs: list[subprocess.Popen] = [subprocess.Popen(web_cmd, env=env)]
+        procs: list[tuple[str, subprocess.Popen]] = [("web server", subprocess.Popen(web_cmd, env=env))]
         if not options["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "lianxin", "run_huey"], env=env))
+            procs.append(("worker", subprocess.Popen([sys.executable, "-m", "lianxin", "run_huey"], env=env)))
         self.stdout.write(
             self.style.SUCCESS(f"Lianxin at http://{options['host']}:{options['port']}/ (Ctrl-C to stop)")
         )
@@ -61,18 +64,18 @@ class Command(BaseCommand):
         exit_code = 0
         try:
             while not stopping:
-                for proc in procs:
+                for name, proc in procs:
                     if proc.poll() is not None:
                         exit_code = proc.returncode or 1
-                        self.stderr.write(f"{proc.args[2]} stopped with code {proc.returncode}; stopping.")
+                        self.stderr.write(f"The {name} stopped with code {proc.returncode}; stopping.")
                         stopping = True
                 time.sleep(0.3)
         finally:
-            for proc in procs:
+            for _name, proc in procs:
                 if proc.poll() is None:
                     proc.terminate()
             deadline = time.time() + 10
-            for proc in procs:
+            for _name, proc in procs:
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.time()))
                 except subprocess.TimeoutExpired:

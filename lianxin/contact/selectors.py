@@ -1,0 +1,237 @@
+"""Reads of contact work: a cadre's points and households, the diary, coverage and contact measures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from lianxin.contact.models import (
+    Assignment,
+    ContactPoint,
+    CoverageRule,
+    CoverageTarget,
+    Household,
+    Visit,
+    VisitProblem,
+)
+from lianxin.contact.periods import cycle_of
+
+DEFAULT_EVERY_MONTHS = {CoverageTarget.POINT: 1, CoverageTarget.HOUSEHOLD: 3}
+
+
+def coverage_rules() -> dict[str, int]:
+    """Months per coverage cycle by target; database rows override the defaults (point 1, household 3)."""
+    rules = {str(k): v for k, v in DEFAULT_EVERY_MONTHS.items()}
+    for rule in CoverageRule.objects.all():
+        rules[rule.target] = max(1, rule.every_months)
+    return rules
+
+
+def _active_q(start: date, end: date) -> Q:
+    return Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
+
+
+def assignment_list(*, cadre: Any, start: date, end: date) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(cadre=cadre)
+        .filter(_active_q(start, end))
+        .select_related("contact_point", "household", "contact_point__area", "household__contact_point")
+    )
+
+
+def contact_point_list(*, cadre: Any, start: date, end: date) -> QuerySet[ContactPoint]:
+    ids = Assignment.objects.filter(_active_q(start, end), cadre=cadre, contact_point__isnull=False).values(
+        "contact_point_id"
+    )
+    return ContactPoint.objects.filter(pk__in=ids, is_active=True).select_related("area")
+
+
+def household_list(*, cadre: Any, start: date, end: date) -> QuerySet[Household]:
+    ids = Assignment.objects.filter(_active_q(start, end), cadre=cadre, household__isnull=False).values(
+        "household_id"
+    )
+    return Household.objects.filter(pk__in=ids, is_active=True).select_related("contact_point", "area")
+
+
+def visit_list(*, cadre: Any, start: date | None = None, end: date | None = None) -> QuerySet[Visit]:
+    qs = Visit.objects.filter(cadre=cadre)
+    if start:
+        qs = qs.filter(date__gte=start)
+    if end:
+        qs = qs.filter(date__lte=end)
+    return qs.select_related("contact_point").prefetch_related("households", "photos", "problems__demand")
+
+
+@dataclass
+class CoverageItem:
+    obj: Any
+    last_visit: date | None
+    covered: bool
+
+
+@dataclass
+class CoverageGroup:
+    target: str
+    every_months: int
+    window: tuple[date, date]
+    items: list[CoverageItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for i in self.items if i.covered)
+
+    @property
+    def gaps(self) -> list[CoverageItem]:
+        return [i for i in self.items if not i.covered]
+
+    @property
+    def rate(self) -> float | None:
+        return self.covered / self.total if self.total else None
+
+
+@dataclass
+class Coverage:
+    as_of: date
+    points: CoverageGroup
+    households: CoverageGroup
+
+    @property
+    def gap_count(self) -> int:
+        return len(self.points.gaps) + len(self.households.gaps)
+
+
+def coverage_get(*, cadre: Any, as_of: date, rules: dict[str, int] | None = None) -> Coverage:
+    """Coverage of the cycles containing `as_of`, counting the cadre's visits from cycle start to `as_of`.
+
+    A point is covered when the cadre logged a visit at it in the cycle; a household when it was among
+    the households met on one of the cadre's visits in its cycle.
+    """
+    rules = rules or coverage_rules()
+    p_start, p_end = cycle_of(as_of, rules[CoverageTarget.POINT])
+    h_start, h_end = cycle_of(as_of, rules[CoverageTarget.HOUSEHOLD])
+    points = list(contact_point_list(cadre=cadre, start=p_start, end=p_end))
+    households = list(household_list(cadre=cadre, start=h_start, end=h_end))
+    point_last = dict(
+        Visit.objects.filter(cadre=cadre, contact_point__in=points, date__gte=p_start, date__lte=as_of)
+        .values_list("contact_point_id")
+        .annotate(last=Max("date"))
+    )
+    household_last = dict(
+        Visit.households.through.objects.filter(
+            visit__cadre=cadre, household__in=households, visit__date__gte=h_start, visit__date__lte=as_of
+        )
+        .values_list("household_id")
+        .annotate(last=Max("visit__date"))
+    )
+    return Coverage(
+        as_of=as_of,
+        points=CoverageGroup(
+            CoverageTarget.POINT,
+            rules[CoverageTarget.POINT],
+            (p_start, p_end),
+            [CoverageItem(p, point_last.get(p.pk), p.pk in point_last) for p in points],
+        ),
+        households=CoverageGroup(
+            CoverageTarget.HOUSEHOLD,
+            rules[CoverageTarget.HOUSEHOLD],
+            (h_start, h_end),
+            [CoverageItem(h, household_last.get(h.pk), h.pk in household_last) for h in households],
+        ),
+    )
+
+
+@dataclass
+class ContactMeasures:
+    visits: int = 0
+    points_assigned: int = 0
+    points_covered: int = 0
+    households_assigned: int = 0
+    households_covered: int = 0
+    problems: int = 0
+    problems_solved: int = 0
+
+    @property
+    def point_coverage(self) -> float | None:
+        return self.points_covered / self.points_assigned if self.points_assigned else None
+
+    @property
+    def household_coverage(self) -> float | None:
+        return self.households_covered / self.households_assigned if self.households_assigned else None
+
+    @property
+    def problem_solved_rate(self) -> float | None:
+        return self.problems_solved / self.problems if self.problems else None
+
+
+def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> dict[int, ContactMeasures]:
+    """Contact-work measures of the period per cadre, in a fixed number of grouped queries.
+
+    Covered = visited at least once in [start, end] (the period itself, whatever the reminder cycle).
+    A problem is solved when its demand was closed as resolved (the rating said resolved).
+    """
+    out: dict[int, ContactMeasures] = defaultdict(ContactMeasures)
+    cadre_filter = Q(cadre_id__in=cadre_ids) if cadre_ids is not None else Q()
+    assignments = Assignment.objects.filter(cadre_filter, _active_q(start, end))
+    for row in assignments.values("cadre_id").annotate(
+        points=Count("contact_point", distinct=True, filter=Q(contact_point__is_active=True)),
+        households=Count("household", distinct=True, filter=Q(household__is_active=True)),
+    ):
+        out[row["cadre_id"]].points_assigned = row["points"]
+        out[row["cadre_id"]].households_assigned = row["households"]
+    visits = Visit.objects.filter(cadre_filter, date__gte=start, date__lte=end)
+    for row in visits.values("cadre_id").annotate(n=Count("pk")):
+        out[row["cadre_id"]].visits = row["n"]
+    assigned_points = Assignment.objects.filter(_active_q(start, end), contact_point__isnull=False)
+    point_pairs = (
+        visits.filter(contact_point__isnull=False).values_list("cadre_id", "contact_point_id").distinct()
+    )
+    assigned_point_pairs = set(
+        assigned_points.filter(cadre_filter).values_list("cadre_id", "contact_point_id")
+    )
+    for cadre_id, point_id in point_pairs:
+        if (cadre_id, point_id) in assigned_point_pairs:
+            out[cadre_id].points_covered += 1
+    through = (
+        Visit.households.through.objects.filter(visit__in=visits.values("pk"))
+        .values_list("visit__cadre_id", "household_id")
+        .distinct()
+    )
+    assigned_household_pairs = set(
+        Assignment.objects.filter(cadre_filter, _active_q(start, end), household__isnull=False).values_list(
+            "cadre_id", "household_id"
+        )
+    )
+    for cadre_id, household_id in through:
+        if (cadre_id, household_id) in assigned_household_pairs:
+            out[cadre_id].households_covered += 1
+    problems = VisitProblem.objects.filter(visit__in=visits.values("pk"))
+    for row in problems.values("visit__cadre_id").annotate(
+        n=Count("pk"), solved=Count("pk", filter=problem_solved_q())
+    ):
+        out[row["visit__cadre_id"]].problems = row["n"]
+        out[row["visit__cadre_id"]].problems_solved = row["solved"]
+    return dict(out)
+
+
+def problem_solved_q(prefix: str = "demand__") -> Q:
+    """A visit problem counts as solved when its demand is closed and rated resolved."""
+    return Q(**{f"{prefix}status": "closed", f"{prefix}resolved": True})
+
+
+def visit_problem_list(
+    *, cadre: Any, start: date, end: date, solved: bool | None = None
+) -> QuerySet[VisitProblem]:
+    qs = VisitProblem.objects.filter(visit__cadre=cadre, visit__date__gte=start, visit__date__lte=end)
+    if solved is True:
+        qs = qs.filter(problem_solved_q())
+    elif solved is False:
+        qs = qs.exclude(problem_solved_q())
+    return qs.select_related("visit", "demand", "household")

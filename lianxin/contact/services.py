@@ -1,0 +1,293 @@
+"""Writes of contact work: contact points, households, assignments, visits and their problems.
+
+A problem raised on a visit becomes a demand (channel "visit") in the same transaction as the visit,
+through the demands service, so the diary and the demand loop never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import date as date_t
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from lianxin.accounts.models import User, role_q
+from lianxin.contact.models import (
+    Assignment,
+    ContactPoint,
+    Household,
+    HouseholdTag,
+    Visit,
+    VisitKind,
+    VisitPhoto,
+    VisitProblem,
+)
+from lianxin.contact.selectors import coverage_get, coverage_rules
+from lianxin.core.errors import PermissionDenied, ValidationFailed
+from lianxin.core.notify import notify
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+PHOTOS_PER_VISIT = 9
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    title: str
+    content: str = ""
+    household_id: int | None = None
+    category_id: int | None = None
+
+
+def contact_point_create(
+    *,
+    name: str,
+    kind: str,
+    area: Any,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    note: str = "",
+) -> ContactPoint:
+    if not name.strip():
+        raise ValidationFailed("A contact point needs a name.", fields={"name": ["必填"]})
+    return ContactPoint.objects.create(
+        name=name.strip(), kind=kind, area=area, address=address, lat=lat, lng=lng, note=note
+    )
+
+
+def household_create(
+    *,
+    head_name: str,
+    area: Any,
+    size: int = 1,
+    phone: str = "",
+    address: str = "",
+    contact_point: ContactPoint | None = None,
+    tags: Iterable[str] = (),
+) -> Household:
+    """Create a contact household; tags must be HouseholdTag codes."""
+    tag_list = [t for t in tags if t]
+    unknown = [t for t in tag_list if t not in HouseholdTag.values]
+    if unknown:
+        raise ValidationFailed(f"Unknown household tags: {', '.join(unknown)}", fields={"tags": unknown})
+    if size < 1:
+        raise ValidationFailed("Household size must be at least 1.", fields={"size": ["≥1"]})
+    return Household.objects.create(
+        head_name=head_name.strip(),
+        area=area,
+        size=size,
+        phone=phone,
+        address=address,
+        contact_point=contact_point,
+        tags=",".join(tag_list),
+    )
+
+
+def assignment_create(
+    *,
+    cadre: Any,
+    start: date,
+    end: date | None = None,
+    contact_point: ContactPoint | None = None,
+    household: Household | None = None,
+) -> Assignment:
+    """Assign one point or one household to a cadre for [start, end]."""
+    if (contact_point is None) == (household is None):
+        raise ValidationFailed("Assign exactly one contact point or one household.")
+    if end is not None and end < start:
+        raise ValidationFailed("The assignment ends before it starts.", fields={"end": ["早于开始日期"]})
+    if not cadre.has_role("cadre"):
+        raise ValidationFailed(f"{cadre} is not a cadre.", fields={"cadre": ["不是领导干部"]})
+    return Assignment.objects.create(
+        cadre=cadre, contact_point=contact_point, household=household, start=start, end=end
+    )
+
+
+def photo_check(upload: UploadedFile) -> tuple[int, int]:
+    """Accept only real images of the allowed formats and sizes (content checked, not the file name)."""
+    if upload.size and upload.size > PHOTO_MAX_BYTES:
+        raise ValidationFailed(f"{upload.name}: larger than 8 MB.", fields={"photos": ["图片不能超过8MB"]})
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            fmt = img.format
+            width, height = img.size
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationFailed(
+            f"{upload.name}: not a valid image.", fields={"photos": ["不是有效的图片"]}
+        ) from exc
+    finally:
+        upload.seek(0)
+    if fmt not in PHOTO_FORMATS:
+        raise ValidationFailed(
+            f"{upload.name}: format {fmt} is not allowed.", fields={"photos": ["仅支持JPEG/PNG/WEBP/GIF"]}
+        )
+    if width * height > PHOTO_MAX_PIXELS:
+        raise ValidationFailed(f"{upload.name}: image too large.", fields={"photos": ["图片像素过大"]})
+    return width, height
+
+
+def _submit_demand(*, visit: Visit, problem: ProblemInput, household: Household | None, actor: Any) -> Any:
+    """Turn one visit problem into a demand through the demands service (channel "visit")."""
+    from lianxin.demands.choices import Channel
+    from lianxin.demands.services import demand_submit
+
+    point = visit.contact_point
+    area = (household.area if household else None) or (point.area if point else None) or actor.area_scope
+    kwargs: dict[str, Any] = {
+        "title": problem.title.strip()[:200],
+        "content": (problem.content or problem.title).strip(),
+        "channel": Channel.VISIT,
+        "actor": actor,
+        "area": area,
+    }
+    if problem.category_id:
+        from lianxin.org.models import Category
+
+        kwargs["category"] = Category.objects.filter(pk=problem.category_id).first()
+    if household is not None:
+        kwargs["contact_name"] = household.head_name
+        kwargs["contact_phone"] = household.phone or ""
+        kwargs["address"] = household.address or ""
+    elif point is not None:
+        kwargs["address"] = point.address or point.name
+    return demand_submit(**kwargs)
+
+
+def visit_problem_raise(*, visit: Visit, problem: ProblemInput, actor: Any) -> VisitProblem:
+    """Record a problem on a visit and turn it into a demand, linked both ways (problem.demand / demand.visit_problem)."""
+    if not problem.title.strip():
+        raise ValidationFailed("A problem needs a title.", fields={"problems": ["问题标题必填"]})
+    if visit.cadre_id != actor.pk and not actor.sees_all:
+        raise PermissionDenied("Only the visiting cadre may raise problems on this visit.")
+    household = None
+    if problem.household_id:
+        household = Household.objects.filter(pk=problem.household_id).first()
+        if household is None:
+            raise ValidationFailed("Unknown household.", fields={"household": [str(problem.household_id)]})
+    with transaction.atomic():
+        demand = _submit_demand(visit=visit, problem=problem, household=household, actor=actor)
+        return VisitProblem.objects.create(
+            visit=visit,
+            title=problem.title.strip()[:200],
+            content=problem.content,
+            household=household,
+            demand=demand,
+        )
+
+
+def visit_log(
+    *,
+    cadre: Any,
+    date: date,
+    kind: str,
+    summary: str,
+    contact_point: ContactPoint | None = None,
+    households: Sequence[Household] = (),
+    photos: Sequence[UploadedFile] = (),
+    problems: Sequence[ProblemInput] = (),
+) -> Visit:
+    """Log a visit in the cadre's diary with its photos and problems (each problem → one demand).
+
+    Refuses a future date, an unknown kind, an empty summary, non-image photos, and points or
+    households that are not assigned to the cadre on that date. All or nothing.
+    """
+    errors: dict[str, list[str]] = {}
+    if not cadre.has_role("cadre"):
+        raise PermissionDenied("Only cadres keep a visit diary.")
+    if kind not in VisitKind.values:
+        errors["kind"] = [f"未知方式 {kind}"]
+    if date > timezone.localdate():
+        errors["date"] = ["日期不能晚于今天"]
+    if not (summary or "").strip():
+        errors["summary"] = ["请填写民情记录"]
+    if len(photos) > PHOTOS_PER_VISIT:
+        errors["photos"] = [f"最多{PHOTOS_PER_VISIT}张照片"]
+    if errors:
+        raise ValidationFailed("The visit is incomplete: " + ", ".join(errors), fields=errors)
+    assigned = Assignment.objects.filter(cadre=cadre, start__lte=date).exclude(end__lt=date)
+    if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
+        raise ValidationFailed(
+            f"{contact_point} is not your contact point on {date}.",
+            fields={"contact_point": ["不是您的联系点"]},
+        )
+    household_ids = {h.pk for h in households}
+    if household_ids:
+        mine = set(assigned.filter(household_id__in=household_ids).values_list("household_id", flat=True))
+        # Households of the visited point count as met even when another cadre holds them.
+        if contact_point is not None:
+            mine |= set(
+                Household.objects.filter(pk__in=household_ids, contact_point=contact_point).values_list(
+                    "pk", flat=True
+                )
+            )
+        if household_ids - mine:
+            raise ValidationFailed(
+                "Some households are not yours.",
+                fields={"households": sorted(map(str, household_ids - mine))},
+            )
+    sizes = [photo_check(p) for p in photos]
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            cadre=cadre, date=date, kind=kind, summary=summary.strip(), contact_point=contact_point
+        )
+        if households:
+            visit.households.set(households)
+        for upload, (width, height) in zip(photos, sizes):
+            VisitPhoto.objects.create(visit=visit, image=upload, width=width, height=height)
+        for problem in problems:
+            if problem.title.strip():
+                visit_problem_raise(visit=visit, problem=problem, actor=cadre)
+    return visit
+
+
+def coverage_remind(*, as_of: date_t | None = None) -> int:
+    """Notify every cadre with coverage gaps in the current cycles; returns how many were notified.
+
+    One message per cadre listing the gaps, through `notify` (inbox + configured senders after commit).
+    """
+    as_of = as_of or timezone.localdate()
+    rules = coverage_rules()
+    cadre_ids = (
+        Assignment.objects.filter(start__lte=as_of)
+        .exclude(end__lt=as_of)
+        .values_list("cadre_id", flat=True)
+        .distinct()
+    )
+    notified = 0
+    link = reverse("contact:coverage")
+    for cadre in User.objects.filter(role_q("cadre"), pk__in=cadre_ids, is_active=True).order_by("pk"):
+        coverage = coverage_get(cadre=cadre, as_of=as_of, rules=rules)
+        if not coverage.gap_count:
+            continue
+        points = [str(i.obj) for i in coverage.points.gaps]
+        households = [str(i.obj) for i in coverage.households.gaps]
+        lines = []
+        if points:
+            end = coverage.points.window[1]
+            lines.append(f"{end:%m月%d日}前需走访的联系点（{len(points)}个）：" + "、".join(points[:20]))
+        if households:
+            end = coverage.households.window[1]
+            lines.append(
+                f"{end:%m月%d日}前需走访的联系户（{len(households)}户）：" + "、".join(households[:20])
+            )
+        with transaction.atomic():
+            notify(
+                [cadre],
+                title=f"走访提醒：{len(points)}个联系点、{len(households)}户联系户本周期尚未走访",
+                body="\n".join(lines),
+                link=link,
+                kind="coverage",
+            )
+        notified += 1
+    return notified

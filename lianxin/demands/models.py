@@ -1,0 +1,270 @@
+"""The demand work order (诉求工单), its timeline, attachments and the admin-editable policy tables.
+
+State changes happen only through `lianxin.demands.services`; the transition table lives in
+`lianxin.demands.transitions`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.core.crypto import EncryptedTextField
+from lianxin.demands.choices import (
+    Action,
+    Channel,
+    Closure,
+    DemandType,
+    Outcome,
+    Satisfaction,
+    Stage,
+    Status,
+    Urgency,
+    WarningLevel,
+)
+
+
+class Demand(models.Model):
+    ticket_no = models.CharField(_("工单编号"), max_length=24, unique=True, null=True, blank=True)
+    query_code = models.CharField(_("查询码"), max_length=16)
+    type = models.CharField(_("诉求类型"), max_length=20, choices=DemandType.choices, default=DemandType.HELP)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField(_("标题"), max_length=200)
+    content = models.TextField(_("内容"))
+    category = models.ForeignKey(
+        "org.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("分类")
+    )
+    area = models.ForeignKey(
+        "org.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("区域")
+    )
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="demands",
+        verbose_name=_("诉求人账号"),
+    )
+    contact_name = EncryptedTextField(_("联系人"), blank=True, default="")
+    contact_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
+    contact_phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    external_id = models.CharField(_("外部编号"), max_length=64, blank=True, default="", db_index=True)
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    closure = models.CharField(_("办结结果"), max_length=20, choices=Closure.choices, blank=True, default="")
+    lead_unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_demands", verbose_name=_("主办单位")
+    )
+    assisting_units = models.ManyToManyField(
+        "org.Unit", blank=True, related_name="assisting_demands", verbose_name=_("协办单位")
+    )
+    returned_from = models.CharField(max_length=20, blank=True, default="", editable=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_children", verbose_name=_("并入")
+    )
+
+    reply_text = models.TextField(_("答复内容"), blank=True, default="")
+    outcome = models.CharField(_("答复结果"), max_length=20, choices=Outcome.choices, blank=True, default="")
+    satisfaction = models.CharField(_("满意度"), max_length=24, choices=Satisfaction.choices, blank=True, default="")
+    resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("提交时间"), db_index=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    dispatch_due_at = models.DateTimeField(_("派单时限"), null=True, blank=True)
+    sign_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("答复时限"), null=True, blank=True)
+    followup_due_at = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    # The deadline of the current stage; NULL in terminal states. The sweep works on these two columns.
+    stage = models.CharField(_("当前环节"), max_length=12, choices=Stage.choices, blank=True, default="")
+    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    warning_level = models.PositiveSmallIntegerField(
+        _("预警"), choices=WarningLevel.choices, default=WarningLevel.NONE
+    )
+    was_overdue = models.BooleanField(_("曾超期"), default=False)
+    handling_seconds = models.BigIntegerField(_("办理用时(秒)"), null=True, blank=True)
+
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    extension_pending_until = models.DateTimeField(_("申请延期至"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
+    urge_count = models.PositiveIntegerField(_("催办次数"), default=0)
+    supervised = models.BooleanField(_("督办"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("诉求工单")
+        verbose_name_plural = _("诉求工单")
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="demand_status_created"),
+            models.Index(fields=["lead_unit", "status", "-created_at"], name="demand_unit_status"),
+            models.Index(fields=["area", "-created_at"], name="demand_area_created"),
+            models.Index(fields=["category", "-created_at"], name="demand_category_created"),
+            models.Index(fields=["requester", "-created_at"], name="demand_requester"),
+            models.Index(fields=["dispatched_at"], name="demand_dispatched_at"),
+            models.Index(fields=["replied_at"], name="demand_replied_at"),
+            models.Index(fields=["rated_at"], name="demand_rated_at"),
+            # The deadline sweep: only rows still short of a red card are indexed.
+            models.Index(fields=["due_at"], name="demand_due_open", condition=Q(warning_level__lt=2)),
+            models.Index(fields=["warn_at"], name="demand_warn_open", condition=Q(warning_level=0)),
+            models.Index(fields=["supervised", "-created_at"], name="demand_supervised", condition=Q(supervised=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_no or '—'} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        from lianxin.demands.choices import OPEN_STATUSES
+
+        return self.status in OPEN_STATUSES
+
+    @property
+    def status_display(self) -> str:
+        if self.status == Status.CLOSED and self.closure:
+            return str(self.get_closure_display())
+        return str(self.get_status_display())
+
+
+class DemandEvent(models.Model):
+    """One row per action on a demand: the timeline. Written in the transaction of the action."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("操作人")
+    )
+    action = models.CharField(_("动作"), max_length=24, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True, default="")
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True, default="")
+    note = models.TextField(_("说明"), blank=True, default="")
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["demand", "created_at"], name="event_demand_time")]
+        verbose_name = _("工单日志")
+        verbose_name_plural = _("工单日志")
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.action}"
+
+
+def _attachment_path(instance: DemandAttachment, filename: str) -> str:
+    return f"demands/{instance.demand_id}/{filename}"
+
+
+class DemandAttachment(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("工单"))
+    file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=40)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IdempotencyRecord(models.Model):
+    """A submission's `Idempotency-Key` and the first response; the unique key makes retries safe."""
+
+    key = models.CharField(max_length=128, unique=True)
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="+")
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RoutingRule(models.Model):
+    """Category × area → lead unit. The highest-priority matching rule proposes the unit at dispatch.
+
+    A rule without category matches every category; without area, every area. Category and area
+    match their whole subtree. `is_fallback` marks the 兜底 unit used when no other rule matches.
+    """
+
+    category = models.ForeignKey(
+        "org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类(含下级)")
+    )
+    area = models.ForeignKey("org.Area", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域(含下级)"))
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("主办单位"))
+    priority = models.IntegerField(_("优先级"), default=100, help_text=_("数字越大越优先"))
+    is_fallback = models.BooleanField(_("兜底单位"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单规则")
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} × {self.area or '*'} → {self.unit}"
+
+
+class DeadlinePolicy(models.Model):
+    """Deadline overrides per type, category (subtree) and urgency; empty fields inherit.
+
+    The most specific matching policies win field by field; whatever no policy sets comes from the
+    defaults of domain.md (lianxin.demands.deadlines.DEFAULTS).
+    """
+
+    type = models.CharField(_("诉求类型"), max_length=20, choices=DemandType.choices, blank=True)
+    category = models.ForeignKey("org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类"))
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, blank=True)
+    dispatch_minutes = models.PositiveIntegerField(_("派单时限(分钟)"), null=True, blank=True)
+    sign_hours = models.PositiveIntegerField(_("签收时限(小时)"), null=True, blank=True)
+    sign_working_days = models.PositiveIntegerField(_("签收时限(工作日)"), null=True, blank=True)
+    reply_working_days = models.PositiveIntegerField(_("答复时限(工作日)"), null=True, blank=True)
+    followup_working_days = models.PositiveIntegerField(_("回访时限(工作日)"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("时限规则")
+        verbose_name_plural = _("时限规则")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display() or '*'} / {self.category or '*'} / {self.get_urgency_display() or '*'}"
+
+
+class CalendarDay(models.Model):
+    """An admin override of the working-day calendar: a holiday or a make-up workday (调休)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是工作日"), help_text=_("勾选 = 调休上班；不勾选 = 放假"))
+    name = models.CharField(_("说明"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"

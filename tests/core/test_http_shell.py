@@ -1,0 +1,76 @@
+import re
+
+import pytest
+import yaml
+from django.core.management import call_command
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_ok_when_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_openapi_schema_is_valid_openapi_3(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), "--validate", "--fail-on-warn")
+    schema = yaml.safe_load(out.read_text())
+    assert schema["openapi"].startswith("3.")
+    validate(schema)
+    assert "/api/v1/auth/token/" in schema["paths"]
+    assert "/api/v1/me/" in schema["paths"]
+
+
+def test_schema_and_docs_are_served(client):
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_unauthenticated_api_call_uses_error_format(client):
+    response = client.get("/api/v1/me/")
+    assert response.status_code in (401, 403)
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == "not_authenticated"
+
+
+def test_home_page_speaks_chinese_by_default(client):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'lang="zh-hans"' in html
+    assert "登录" in html
+
+
+def test_home_page_in_english_after_switching_language(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html
+    assert "Log in" in html
+
+
+def test_pages_load_no_asset_from_outside(client):
+    html = client.get("/").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    assert not [s for s in sources if s.startswith(("http://", "https://", "//"))]
+
+
+def test_vendored_assets_are_served_locally(client):
+    for path in (
+        "/static/vendor/bootstrap/bootstrap.min.css",
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/vendor/echarts/echarts.min.js",
+        "/static/vendor/leaflet/leaflet.js",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path

@@ -1,0 +1,60 @@
+import logging
+
+import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lianxin.accounts.models import User
+from lianxin.core.crypto import phone_index
+from lianxin.core.logging import PiiFilter, scrub
+from lianxin.core.masking import mask_id_number, mask_name, mask_phone
+from tests.factories import UserFactory
+
+phones = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+
+
+@given(phones)
+def test_masked_phone_never_shows_the_middle_digits(phone):
+    masked = mask_phone(phone)
+    assert masked[:3] == phone[:3] and masked[-4:] == phone[-4:]
+    assert phone[3:7] not in masked[3:-4]
+    assert phone not in masked
+
+
+@given(st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True))
+def test_masked_id_number_hides_the_birth_date(number):
+    masked = mask_id_number(number)
+    assert number[6:14] not in masked
+    assert len(masked) == len(number)
+
+
+@given(st.text(min_size=2, max_size=6, alphabet="张王李赵刘陈杨黄周吴"))
+def test_masked_name_keeps_only_the_surname(name):
+    assert mask_name(name) == name[0] + "*" * (len(name) - 1)
+
+
+@given(phones)
+def test_log_scrubber_removes_phones(phone):
+    assert phone not in scrub(f"市民 {phone} 来电反映")
+
+
+def test_log_filter_scrubs_formatted_arguments():
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "caller %s id %s", ("13912345678", "110101199003071234"), None
+    )
+    PiiFilter().filter(record)
+    text = record.getMessage()
+    assert "13912345678" not in text
+    assert "19900307" not in text
+
+
+@pytest.mark.django_db
+def test_user_phone_is_encrypted_at_rest_and_searchable_by_hash():
+    user = UserFactory(phone="139-1234-5678")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM accounts_user WHERE id = %s", [user.pk])
+        raw = cursor.fetchone()[0]
+    assert "5678" not in raw
+    assert User.objects.get(pk=user.pk).phone == "139-1234-5678"
+    assert User.objects.filter(phone_hash=phone_index("13912345678")).get() == user
