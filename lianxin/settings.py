@@ -169,7 +169,7 @@ HUEY_IMMEDIATE = TESTING or env_bool("LIANXIN_HUEY_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.PriorityRedisHuey",
-        "name": os.environ.get("LIANXIN_QUEUE_NAME", "lianxin"),
+        "name": os.environ.get("LIANXIN_QUEUE_NAME", "lianxin-test" if TESTING else "lianxin"),
         "immediate": HUEY_IMMEDIATE,
         "connection": {"url": REDIS_URL},
         "consumer": {"workers": 2, "worker_type": "thread"},
@@ -178,7 +178,7 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "lianxin",
-        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "filename": str(VAR_DIR / ("huey-test.sqlite3" if TESTING else "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }

@@ -222,8 +222,10 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
 
 
 def problem_solved_q(prefix: str = "demand__") -> Q:
-    """A visit problem counts as solved when its demand is closed and rated resolved."""
-    return Q(**{f"{prefix}status": "closed", f"{prefix}resolved": True})
+    """A visit problem counts as solved when its demand is closed as resolved (办结·已解决)."""
+    from lianxin.demands.choices import Closure, Status
+
+    return Q(**{f"{prefix}status": Status.CLOSED, f"{prefix}closure": Closure.RESOLVED})
 
 
 def visit_problem_list(

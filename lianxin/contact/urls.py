@@ -1,3 +1,13 @@
+from django.urls import path
+
+from lianxin.contact import views
+
 app_name = "contact"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.diary, name="diary"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("contacts/", views.contacts, name="contacts"),
+]

@@ -74,3 +74,22 @@ def test_vendored_assets_are_served_locally(client):
     ):
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_admin_speaks_chinese(client):
+    from tests.factories import UserFactory
+
+    UserFactory(username="root", roles="admin", is_staff=True, is_superuser=True)
+    client.login(username="root", password="lianxin-demo")
+    html = client.get("/admin/").content.decode()
+    assert "连心 管理后台" in html
+    assert "区域" in html and "单位" in html
+
+
+def test_cli_maps_hyphenated_commands_to_management_commands(capsys):
+    from lianxin.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lianxin", "run-huey", "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: lianxin run_huey" in capsys.readouterr().out

@@ -1,0 +1,35 @@
+"""Who may look at whose contact work: a cadre their own, a supervisor or admin anyone's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from lianxin.accounts.models import User, role_q
+
+OVERSEER_ROLES = ("supervisor", "admin")
+
+
+def may_view_cadre(user: Any, cadre: Any) -> bool:
+    return bool(user.is_authenticated and (user.pk == cadre.pk or user.has_role(*OVERSEER_ROLES)))
+
+
+def cadre_from_request(request: Any, param: str = "cadre") -> User:
+    """The cadre a page is about: `?cadre=<id|username>` for overseers, otherwise the user themself.
+
+    Anyone else asking for another cadre gets a 404 (what a user may not see does not exist for them).
+    """
+    wanted = (request.GET.get(param) or request.POST.get(param) or "").strip()
+    user = request.user
+    if not wanted or wanted in (str(user.pk), user.username):
+        if not user.has_role("cadre") and not user.has_role(*OVERSEER_ROLES):
+            raise Http404
+        return user
+    if not user.has_role(*OVERSEER_ROLES):
+        raise Http404
+    qs = User.objects.filter(role_q("cadre"))
+    cadre = qs.filter(pk=int(wanted)).first() if wanted.isdigit() else qs.filter(username=wanted).first()
+    if cadre is None:
+        raise Http404
+    return cadre

@@ -1,0 +1,70 @@
+"""Forms of the visit diary: phone-friendly, limited to the cadre's own points and households."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.contact.models import Household, VisitKind
+from lianxin.contact.selectors import contact_point_list, household_list
+from lianxin.contact.services import ProblemInput
+
+MAX_PROBLEMS = 5
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleImageInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class VisitForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("方式"), choices=VisitKind.choices, widget=forms.RadioSelect)
+    contact_point = forms.ModelChoiceField(label=_("联系点"), queryset=None, required=False)  # type: ignore[arg-type]
+    households = forms.ModelMultipleChoiceField(
+        label=_("走访户"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple  # type: ignore[arg-type]
+    )
+    summary = forms.CharField(label=_("民情记录"), widget=forms.Textarea(attrs={"rows": 5}))
+    photos = MultipleImageField(
+        label=_("照片"), required=False, widget=MultipleImageInput(attrs={"accept": "image/*", "multiple": True})
+    )
+
+    def __init__(self, *args: Any, cadre: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        start = date(today.year - 1, 1, 1)
+        self.fields["date"].initial = today
+        self.fields["kind"].initial = VisitKind.FIELD
+        points = contact_point_list(cadre=cadre, start=start, end=today)
+        self.fields["contact_point"].queryset = points
+        self.fields["households"].queryset = (
+            household_list(cadre=cadre, start=start, end=today) | Household.objects.filter(contact_point__in=points)
+        ).distinct().select_related("contact_point", "area")
+        self.problem_rows = []
+        for i in range(MAX_PROBLEMS):
+            self.fields[f"problem_{i}_title"] = forms.CharField(label=_("问题"), required=False, max_length=200)
+            self.fields[f"problem_{i}_content"] = forms.CharField(
+                label=_("详情"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+            self.problem_rows.append((self[f"problem_{i}_title"], self[f"problem_{i}_content"]))
+
+    def problems(self) -> list[ProblemInput]:
+        out = []
+        for i in range(MAX_PROBLEMS):
+            title = (self.cleaned_data.get(f"problem_{i}_title") or "").strip()
+            if title:
+                out.append(ProblemInput(title=title, content=self.cleaned_data.get(f"problem_{i}_content") or ""))
+        return out

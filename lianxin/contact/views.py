@@ -1,0 +1,129 @@
+"""Pages of the visit diary (民情日记): thin, each calls one service or selector."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lianxin.accounts.models import User, role_q
+from lianxin.accounts.permissions import role_required
+from lianxin.contact.access import OVERSEER_ROLES, cadre_from_request, may_view_cadre
+from lianxin.contact.forms import VisitForm
+from lianxin.contact.models import Visit
+from lianxin.contact.periods import Period
+from lianxin.contact.selectors import (
+    contact_point_list,
+    coverage_get,
+    coverage_rules,
+    household_list,
+    visit_list,
+)
+from lianxin.contact.services import visit_log
+from lianxin.core.errors import ApplicationError
+from lianxin.core.masking import mask_phone
+
+
+@role_required("cadre", *OVERSEER_ROLES)
+def diary(request: HttpRequest) -> HttpResponse:
+    cadre = cadre_from_request(request)
+    today = timezone.localdate()
+    visits = list(visit_list(cadre=cadre, start=date(today.year - 1, today.month, 1))[:50])
+    coverage = coverage_get(cadre=cadre, as_of=today)
+    return render(
+        request,
+        "contact/diary.html",
+        {"cadre": cadre, "visits": visits, "coverage": coverage, "own": cadre.pk == request.user.pk, "today": today},
+    )
+
+
+@role_required("cadre")
+def visit_new(request: HttpRequest) -> HttpResponse:
+    cadre = request.user
+    form = VisitForm(request.POST or None, request.FILES or None, cadre=cadre)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = visit_log(
+                cadre=cadre,
+                date=data["date"],
+                kind=data["kind"],
+                summary=data["summary"],
+                contact_point=data["contact_point"],
+                households=list(data["households"]),
+                photos=data["photos"],
+                problems=form.problems(),
+            )
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors if isinstance(errors, list) else [errors]:
+                    form.add_error(field if field in form.fields else None, str(error))
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            n = visit.problems.count()
+            messages.success(
+                request, _("已记录走访。") + (_("%(n)d 个问题已转为诉求工单。") % {"n": n} if n else "")
+            )
+            return redirect("contact:visit", pk=visit.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "contact/visit_form.html", {"form": form}, status=status)
+
+
+@role_required("cadre", *OVERSEER_ROLES)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(
+        Visit.objects.select_related("cadre", "contact_point").prefetch_related(
+            "households", "photos", Prefetch("problems__demand")
+        ),
+        pk=pk,
+    )
+    if not may_view_cadre(request.user, visit.cadre):
+        raise Http404
+    households = [
+        {"obj": h, "phone": h.phone if request.user.pk == visit.cadre_id else mask_phone(h.phone)}
+        for h in visit.households.all()
+    ]
+    return render(request, "contact/visit_detail.html", {"visit": visit, "households": households})
+
+
+@role_required("cadre", *OVERSEER_ROLES)
+def coverage(request: HttpRequest) -> HttpResponse:
+    """One cadre's coverage of the current cycles; overseers also get every cadre's gap count."""
+    as_of = timezone.localdate()
+    if request.GET.get("period"):
+        try:
+            period = Period.parse(request.GET["period"])
+        except ApplicationError as exc:
+            return render(request, "core/400.html", {"message": exc.message}, status=400)
+        as_of = min(period.last_day, as_of)
+    cadre = cadre_from_request(request)
+    rules = coverage_rules()
+    ctx = {"cadre": cadre, "coverage": coverage_get(cadre=cadre, as_of=as_of, rules=rules), "as_of": as_of}
+    if request.user.has_role(*OVERSEER_ROLES) and not request.GET.get("cadre"):
+        ctx["overview"] = [
+            (c, coverage_get(cadre=c, as_of=as_of, rules=rules))
+            for c in User.objects.filter(role_q("cadre"), is_active=True).select_related("unit").order_by("unit__code", "pk")
+        ]
+    return render(request, "contact/coverage.html", ctx)
+
+
+@role_required("cadre", *OVERSEER_ROLES)
+def contacts(request: HttpRequest) -> HttpResponse:
+    cadre = cadre_from_request(request)
+    today = timezone.localdate()
+    own = cadre.pk == request.user.pk
+    households = [
+        {"obj": h, "phone": h.phone if own else mask_phone(h.phone)}
+        for h in household_list(cadre=cadre, start=today, end=today)
+    ]
+    return render(
+        request,
+        "contact/contacts.html",
+        {"cadre": cadre, "points": contact_point_list(cadre=cadre, start=today, end=today), "households": households},
+    )

@@ -1,0 +1,45 @@
+"""Who hears about what happens to a demand. Inbox rows are written in the action's transaction;
+email/SMS go out after commit (lianxin.core.notify), so a failing sender never blocks an action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from lianxin.accounts.models import User, role_q
+from lianxin.core.notify import notify
+
+
+def _link(demand_id: int) -> str:
+    return reverse("demands:detail", args=[demand_id])
+
+
+def unit_handlers(unit_ids: Iterable[int]) -> list[User]:
+    ids = [i for i in unit_ids if i]
+    if not ids:
+        return []
+    return list(User.objects.filter(role_q("handler"), unit_id__in=ids, is_active=True))
+
+
+def role_users(*roles: str) -> list[User]:
+    q = role_q(roles[0])
+    for role in roles[1:]:
+        q |= role_q(role)
+    return list(User.objects.filter(q, is_active=True))
+
+
+def notify_unit(demand, *, title: str, body: str = "", kind: str = "demand", include_assisting: bool = False) -> None:
+    unit_ids = [demand.lead_unit_id]
+    if include_assisting:
+        unit_ids += list(demand.assisting_units.values_list("pk", flat=True))
+    notify(unit_handlers(unit_ids), title=title, body=body, link=_link(demand.pk), kind=kind)
+
+
+def notify_roles(demand, *roles: str, title: str, body: str = "", kind: str = "demand") -> None:
+    notify(role_users(*roles), title=title, body=body, link=_link(demand.pk), kind=kind)
+
+
+def notify_requester(demand, *, title: str, body: str = "") -> None:
+    if demand.requester_id:
+        notify([demand.requester], title=title, body=body, link=reverse("demands:mine"), kind="demand")

@@ -1,0 +1,279 @@
+"""Reads of demands, always through the visibility rule of `demand_visible_q`.
+
+Who sees what (domain.md "No role sees more than it needs"):
+operator, supervisor, admin — everything; handler — demands whose lead or assisting unit is theirs;
+cadre — demands located in their area subtree; citizen — their own submissions. Anything else is
+a 404. Contact name and phone are shown in full to operator, supervisor, admin, the requester and
+the handlers of the lead unit (who call the citizen back); everyone else sees them masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from lianxin.accounts.models import User
+from lianxin.accounts.scoping import NOTHING, area_q
+from lianxin.core.crypto import phone_index
+from lianxin.core.errors import NotFound
+from lianxin.core.masking import mask_name, mask_phone
+from lianxin.demands.choices import OPEN_STATUSES, Status, WarningLevel
+from lianxin.demands.models import Demand, DemandEvent
+from lianxin.org.models import Area, Category
+
+LIST_FIELDS = (
+    "id",
+    "ticket_no",
+    "title",
+    "type",
+    "urgency",
+    "status",
+    "closure",
+    "channel",
+    "created_at",
+    "due_at",
+    "stage",
+    "warning_level",
+    "supervised",
+    "category_id",
+    "area_id",
+    "lead_unit_id",
+    "category__name",
+    "area__name",
+    "lead_unit__name",
+)
+
+
+def _assisting_q(unit_id: int) -> Q:
+    through = Demand.assisting_units.through
+    return Q(Exists(through.objects.filter(demand_id=OuterRef("pk"), unit_id=unit_id)))
+
+
+def demand_visible_q(user: Any) -> Q:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOTHING
+    if user.sees_all:
+        return Q()
+    q = NOTHING
+    roles = set(user.role_list)
+    if "handler" in roles and user.unit_id:
+        q |= Q(lead_unit_id=user.unit_id) | _assisting_q(user.unit_id)
+    if "cadre" in roles and user.area_scope_id:
+        q |= area_q(user, "area")
+    if "citizen" in roles:
+        q |= Q(requester_id=user.pk)
+    return q
+
+
+def demand_is_visible(user: Any, demand: Demand) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.sees_all:
+        return True
+    if demand.requester_id == user.pk and user.has_role("citizen"):
+        return True
+    if user.has_role("handler") and user.unit_id and demand.lead_unit_id == user.unit_id:
+        return True
+    return Demand.objects.filter(demand_visible_q(user), pk=demand.pk).exists()
+
+
+def may_see_contact(user: Any, demand: Demand) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role("operator", "supervisor", "admin"):
+        return True
+    if demand.requester_id == user.pk:
+        return True
+    return bool(user.has_role("handler") and user.unit_id and user.unit_id == demand.lead_unit_id)
+
+
+def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
+    if may_see_contact(user, demand):
+        return {"name": demand.contact_name or "", "phone": demand.contact_phone or "", "masked": "no"}
+    return {"name": mask_name(demand.contact_name), "phone": mask_phone(demand.contact_phone), "masked": "yes"}
+
+
+def demand_get(*, user: Any, pk: int) -> Demand:
+    qs = Demand.objects.select_related("category", "area", "lead_unit", "requester", "merged_into")
+    try:
+        demand = qs.get(pk=pk)
+    except (Demand.DoesNotExist, ValueError, TypeError):
+        raise NotFound("工单不存在或无权查看") from None
+    if not demand_is_visible(user, demand):
+        raise NotFound("工单不存在或无权查看")
+    return demand
+
+
+def demand_track(*, ticket_no: str, code: str) -> Demand:
+    """The public door: a wrong code and a missing ticket are the same 404."""
+    import hmac
+
+    demand = (
+        Demand.objects.select_related("category", "area", "lead_unit", "merged_into")
+        .filter(ticket_no=(ticket_no or "").strip()[:24])
+        .first()
+    )
+    if demand is None or not hmac.compare_digest(demand.query_code, (code or "").strip().upper()[:16]):
+        raise NotFound("未找到该工单，请核对工单编号和查询码")
+    return demand
+
+
+def demand_timeline(*, demand: Demand) -> QuerySet[DemandEvent]:
+    return DemandEvent.objects.filter(demand=demand).select_related("actor").order_by("created_at", "id")
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+
+def _queue_q(name: str, now: datetime) -> Q:
+    if name == "to_accept":
+        return Q(status=Status.SUBMITTED)
+    if name == "to_dispatch":
+        return Q(status=Status.ACCEPTED)
+    if name == "returned":
+        return Q(status=Status.RETURNED)
+    if name == "overdue":
+        return Q(due_at__lt=now, status__in=OPEN_STATUSES)
+    if name == "followup":
+        return Q(status=Status.REPLIED)
+    if name == "extension":
+        return Q(extension_pending_until__isnull=False, status=Status.IN_PROGRESS)
+    if name == "to_sign":
+        return Q(status=Status.DISPATCHED)
+    if name == "in_progress":
+        return Q(status=Status.IN_PROGRESS)
+    if name == "supervised":
+        return Q(supervised=True, status__in=OPEN_STATUSES)
+    if name == "warning":
+        return Q(warning_level=WarningLevel.YELLOW, status__in=OPEN_STATUSES)
+    if name == "open":
+        return Q(status__in=OPEN_STATUSES)
+    return Q()
+
+
+QUEUES = {
+    "workbench": ["to_accept", "to_dispatch", "returned", "extension", "overdue", "followup"],
+    "unit": ["to_sign", "in_progress", "overdue", "warning"],
+    "supervision": ["overdue", "warning", "supervised"],
+}
+
+
+@dataclass
+class DemandFilters:
+    q: str = ""
+    ticket_no: str = ""
+    phone: str = ""
+    status: str = ""
+    type: str = ""
+    urgency: str = ""
+    category: int | None = None
+    area: int | None = None
+    unit: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    queue: str = ""
+    supervised: bool | None = None
+    ids: list[int] | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> DemandFilters:
+        def _int(name: str) -> int | None:
+            try:
+                return int(params.get(name) or "") or None
+            except ValueError:
+                return None
+
+        def _date(name: str) -> date | None:
+            try:
+                return date.fromisoformat(params.get(name) or "")
+            except ValueError:
+                return None
+
+        supervised = params.get("supervised")
+        return cls(
+            q=(params.get("q") or "").strip()[:100],
+            ticket_no=(params.get("ticket_no") or "").strip()[:24],
+            phone=(params.get("phone") or "").strip()[:30],
+            status=(params.get("status") or "").strip(),
+            type=(params.get("type") or "").strip(),
+            urgency=(params.get("urgency") or "").strip(),
+            category=_int("category"),
+            area=_int("area"),
+            unit=_int("unit"),
+            date_from=_date("date_from"),
+            date_to=_date("date_to"),
+            queue=(params.get("queue") or "").strip(),
+            supervised=None if supervised in (None, "") else supervised in ("1", "true", "yes"),
+        )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def demand_list(*, user: Any, filters: DemandFilters | None = None, now: datetime | None = None) -> QuerySet[Demand]:
+    """Visible demands matching `filters`, newest first, with the related names the lists show."""
+    f = filters or DemandFilters()
+    now = now or timezone.now()
+    qs = Demand.objects.filter(demand_visible_q(user))
+    if f.queue:
+        qs = qs.filter(_queue_q(f.queue, now))
+    if f.ticket_no:
+        qs = qs.filter(ticket_no=f.ticket_no)
+    if f.phone:
+        qs = qs.filter(contact_phone_hash=phone_index(f.phone))
+    if f.q:
+        if f.q.isdigit() and len(f.q) >= 10:
+            qs = qs.filter(Q(ticket_no=f.q) | Q(contact_phone_hash=phone_index(f.q)))
+        else:
+            qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q))
+    if f.status:
+        if f.status in ("closed_resolved", "closed_not_resolved"):
+            qs = qs.filter(status=Status.CLOSED, closure=f.status.removeprefix("closed_"))
+        else:
+            qs = qs.filter(status=f.status)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.category:
+        cat = Category.objects.filter(pk=f.category).first()
+        qs = qs.filter(cat.subtree_q("category")) if cat else qs.none()
+    if f.area:
+        area = Area.objects.filter(pk=f.area).first()
+        qs = qs.filter(area.subtree_q("area")) if area else qs.none()
+    if f.unit:
+        qs = qs.filter(lead_unit_id=f.unit)
+    if f.date_from:
+        qs = qs.filter(created_at__gte=_day_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=_day_start(f.date_to + timedelta(days=1)))
+    if f.supervised is not None:
+        qs = qs.filter(supervised=f.supervised)
+    if f.ids is not None:
+        qs = qs.filter(pk__in=f.ids)
+    return qs.select_related("category", "area", "lead_unit").order_by("-created_at", "-id")
+
+
+def capped_count(qs: QuerySet[Any], cap: int = 10_000) -> tuple[int, bool]:
+    """Count up to `cap` rows (an exact count of a million rows is too slow for a list page)."""
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def queue_counts(*, user: Any, names: list[str], now: datetime | None = None) -> dict[str, tuple[int, bool]]:
+    now = now or timezone.now()
+    base = Demand.objects.filter(demand_visible_q(user))
+    return {name: capped_count(base.filter(_queue_q(name, now)), cap=999) for name in names}
+
+
+def my_demands(*, user: User) -> QuerySet[Demand]:
+    return (
+        Demand.objects.filter(requester=user)
+        .select_related("category", "area", "lead_unit")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,241 @@
+"""The view counter (本文已影响 N 人): real reads, buffered in the cache, flushed to the database by the worker.
+
+Per counted read (never a database write):
+  * `seen:<article>:<reader>` is `add`-ed with a TTL — only the first read in the window counts;
+  * `pending:<article>` is incremented atomically (Redis INCR; a lock on the locmem cache; a file lock on
+    the file cache) — the increments not yet in the database;
+  * `total:<article>` is incremented atomically — the number shown (stored + pending), initialised
+    from the database the first time it is needed;
+  * when `pending` goes from 0 to 1 the article id is appended to a journal (`journal:<n>`, with `n`
+    from an atomic sequence), so the flush finds the articles with pending reads without scanning.
+
+`views_flush()` (the periodic task) walks the journal from its cursor, and for each article reads
+`pending`, adds it to `Article.view_count` with an F() update, and atomically decrements `pending` by the
+amount it stored; reads that arrived meanwhile stay pending and the id goes back on the journal. No
+increment is lost or counted twice across web nodes, and concurrent flushes are excluded by a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.filebased import FileBasedCache
+from django.db import transaction
+from django.db.models import F
+
+PREFIX = "portal:views"
+READER_COOKIE = "lxr"
+BOT_UA = re.compile(
+    r"bot|crawl|spider|slurp|curl|wget|python-requests|python-urllib|httpclient|go-http|java/|libwww|"
+    r"scrapy|headless|phantom|facebookexternalhit|bingpreview|monitor|uptime|check|preview|feedfetcher|"
+    r"baiduspider|sogou|yisouspider|360spider|bytespider|petalbot",
+    re.IGNORECASE,
+)
+
+
+def window_seconds() -> int:
+    return int(getattr(settings, "LIANXIN_PORTAL_VIEW_WINDOW", 30 * 60))
+
+
+class CounterStore:
+    """The cache operations the counter needs, made atomic on every supported backend."""
+
+    def __init__(self, cache: BaseCache):
+        self.cache = cache
+        self._lock_path: Path | None = None
+        if isinstance(cache, FileBasedCache):
+            self._lock_path = Path(cache._dir) / ".portal-counter.lock"
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        # The file cache implements incr as get+set; several gunicorn workers share the directory,
+        # so serialise the read-modify-write with an OS lock.
+        if self._lock_path is None:
+            yield
+            return
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def incr(self, key: str, delta: int = 1) -> int:
+        with self._file_lock():
+            try:
+                return int(self.cache.incr(key, delta))
+            except ValueError:
+                if self.cache.add(key, delta, timeout=None):
+                    return delta
+                return int(self.cache.incr(key, delta))
+
+    def init_and_incr(self, key: str, initial: Any, delta: int = 1) -> int:
+        """Increment `key`, first setting it to `initial()` if it is missing."""
+        with self._file_lock():
+            try:
+                return int(self.cache.incr(key, delta))
+            except ValueError:
+                if self.cache.add(key, int(initial()) + delta, timeout=None):
+                    return int(self.cache.get(key))
+                return int(self.cache.incr(key, delta))
+
+    def add(self, key: str, value: Any, timeout: int | None) -> bool:
+        return bool(self.cache.add(key, value, timeout=timeout))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.cache.get(key, default)
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        return self.cache.get_many(keys)
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        self.cache.set(key, value, timeout=timeout)
+
+    def delete_many(self, keys: list[str]) -> None:
+        self.cache.delete_many(keys)
+
+
+_dedicated: dict[str, CounterStore] = {}
+
+
+def store() -> CounterStore:
+    """The counters' cache: the default cache, except that on the file cache the counters get their own
+    directory with no entry limit, because the file cache culls a third of its files at random when full
+    (the reader marks, which are many, stay in the default cache where culling them is harmless)."""
+    cache = caches["default"]
+    if isinstance(cache, FileBasedCache):
+        location = str(cache._dir).rstrip("/") + "-portal-counter"
+        if location not in _dedicated:
+            _dedicated[location] = CounterStore(
+                FileBasedCache(location, {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10**9}})
+            )
+        return _dedicated[location]
+    return CounterStore(cache)
+
+
+def _key(kind: str, *parts: object) -> str:
+    return ":".join([PREFIX, kind, *map(str, parts)])
+
+
+def is_bot(user_agent: str) -> bool:
+    ua = (user_agent or "").strip()
+    return not ua or len(ua) < 12 or bool(BOT_UA.search(ua))
+
+
+def client_fingerprint(request) -> str:
+    ip = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    raw = f"{ip}|{request.META.get('HTTP_USER_AGENT', '')}|{request.META.get('HTTP_ACCEPT_LANGUAGE', '')}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def new_reader_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def valid_reader_token(value: str | None) -> bool:
+    return bool(value) and 8 <= len(value or "") <= 32 and re.fullmatch(r"[-\w]+", value or "") is not None
+
+
+def stored_count(article_id: int) -> int:
+    from lianxin.portal.models import Article
+
+    return Article.objects.filter(pk=article_id).values_list("view_count", flat=True).first() or 0
+
+
+def total_key(article_id: int) -> str:
+    return _key("total", article_id)
+
+
+def view_record(*, article_id: int, reader: str | None, fingerprint: str, new_reader: str | None) -> int | None:
+    """Count one read of `article_id`; returns the new total if it counted, None if not.
+
+    `reader` is the reader's cookie token when the browser sent one; without it the read is
+    de-duplicated by `fingerprint` (address + user agent), and `new_reader` (the token about to be set
+    as a cookie) is marked seen too, so that the reload which carries the new cookie does not count.
+    """
+    s = store()
+    ttl = window_seconds()
+    if reader:
+        if not default_cache.add(_key("seen", article_id, "r", reader), 1, ttl):
+            return None
+    else:
+        if not default_cache.add(_key("seen", article_id, "f", fingerprint), 1, ttl):
+            return None
+        if new_reader:
+            default_cache.add(_key("seen", article_id, "r", new_reader), 1, ttl)
+    pending = s.incr(_key("pending", article_id))
+    if pending == 1:
+        _journal_append(s, article_id)
+    return s.init_and_incr(total_key(article_id), lambda: stored_count(article_id) + pending - 1)
+
+
+def _journal_append(s: CounterStore, article_id: int) -> None:
+    n = s.incr(_key("seq"))
+    s.set(_key("journal", n), article_id, timeout=None)
+
+
+def views_total(article_id: int, *, cached: Any = None) -> int:
+    """The number to show: stored + pending, from the cache (initialised from the database once)."""
+    if cached is not None:
+        return int(cached)
+    s = store()
+    value = s.get(total_key(article_id))
+    if value is not None:
+        return int(value)
+    pending = int(s.get(_key("pending", article_id)) or 0)
+    value = stored_count(article_id) + pending
+    s.add(total_key(article_id), value, timeout=None)
+    return int(s.get(total_key(article_id), value))
+
+
+def views_pending(article_id: int) -> int:
+    return int(store().get(_key("pending", article_id)) or 0)
+
+
+def views_flush(*, batch: int = 500) -> int:
+    """Move pending reads into Article.view_count; returns how many reads were stored."""
+    from lianxin.portal.models import Article
+
+    s = store()
+    lock = _key("flush-lock")
+    if not s.add(lock, 1, 300):
+        return 0
+    stored = 0
+    try:
+        while True:
+            cursor = int(s.get(_key("cursor")) or 0)
+            seq = int(s.get(_key("seq")) or 0)
+            if cursor >= seq:
+                break
+            upto = min(seq, cursor + batch)
+            journal_keys = [_key("journal", n) for n in range(cursor + 1, upto + 1)]
+            entries = s.get_many(journal_keys)
+            article_ids = sorted({int(v) for v in entries.values()})
+            for article_id in article_ids:
+                pending_key = _key("pending", article_id)
+                amount = int(s.get(pending_key) or 0)
+                if amount <= 0:
+                    continue
+                with transaction.atomic():
+                    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + amount)
+                remaining = s.incr(pending_key, -amount)
+                stored += amount
+                if remaining > 0:
+                    _journal_append(s, article_id)
+            s.set(_key("cursor"), upto, timeout=None)
+            s.delete_many(journal_keys)
+    finally:
+        s.delete_many([lock])
+    return stored

@@ -1,0 +1,427 @@
+"""Writes of the publishing site. Every change to an article writes an ArticleRevision in the same
+transaction; publication needs a second editor (the author or the one who sent it for review cannot
+approve it); cached pages are invalidated after commit."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lianxin.org.models import Category as DemandCategory
+from lianxin.portal import search
+from lianxin.portal.models import (
+    RESERVED_SLUGS,
+    Article,
+    ArticleKind,
+    ArticleRevision,
+    ArticleState,
+    PortalCategory,
+    RevisionAction,
+    SiteSettings,
+    Tag,
+)
+from lianxin.portal.sanitize import body_plain_text, clean_body, clean_text
+
+GENERATION_KEY = "portal:generation"
+EDITOR_ROLES = ("editor", "admin")
+MAX_TAGS = 10
+
+
+def max_body_chars() -> int:
+    return int(getattr(settings, "LIANXIN_PORTAL_MAX_BODY_CHARS", 200_000))
+
+
+def max_image_bytes() -> int:
+    return int(getattr(settings, "LIANXIN_PORTAL_MAX_IMAGE_BYTES", 2 * 1024 * 1024))
+
+
+# --- cache generation ---------------------------------------------------------------------------
+
+
+def content_changed() -> None:
+    """Invalidate every cached portal page (they are keyed by this generation number)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+
+
+def _after_commit_invalidate() -> None:
+    transaction.on_commit(content_changed)
+
+
+# --- site and categories ------------------------------------------------------------------------
+
+
+def site_settings_update(*, name: str, description: str = "", keywords: str = "", footer: str = "") -> SiteSettings:
+    site, _ = SiteSettings.objects.get_or_create(pk=1)
+    site.name = clean_text(name, max_length=60) or site.name
+    site.description = clean_text(description, max_length=200)
+    site.keywords = clean_text(keywords, max_length=200)
+    site.footer = clean_text(footer, max_length=1000)
+    site.save()
+    _after_commit_invalidate()
+    return site
+
+
+def category_create(
+    *,
+    name: str,
+    slug: str = "",
+    parent: PortalCategory | None = None,
+    order: int = 0,
+    in_top_nav: bool = True,
+    in_footer_nav: bool = False,
+    description: str = "",
+) -> PortalCategory:
+    """A new section. The slug defaults to the name (Chinese allowed); reserved words are refused."""
+    name = clean_text(name, max_length=40)
+    if not name:
+        raise ValidationFailed("栏目名称不能为空", fields={"name": ["必填"]})
+    slug = slugify(clean_text(slug) or name, allow_unicode=True)[:60]
+    if not slug or slug in RESERVED_SLUGS:
+        raise ValidationFailed(f"栏目网址名“{slug}”不可用", fields={"slug": ["保留字或为空"]})
+    if PortalCategory.objects.filter(slug=slug).exists():
+        raise Conflict(f"栏目网址名“{slug}”已存在")
+    category = PortalCategory.objects.create(
+        name=name,
+        slug=slug,
+        parent=parent,
+        order=order,
+        in_top_nav=in_top_nav,
+        in_footer_nav=in_footer_nav,
+        description=clean_text(description, max_length=200),
+    )
+    _after_commit_invalidate()
+    return category
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def split_tags(raw: str | Iterable[str]) -> list[str]:
+    import re
+
+    parts = re.split(r"[,，、;；\s]+", raw) if isinstance(raw, str) else list(raw)
+    names: dict[str, None] = {}
+    for part in parts:
+        name = clean_text(part, max_length=30)
+        if name and len(names) < MAX_TAGS:
+            names.setdefault(name, None)
+    return list(names)
+
+
+def _tags_for(names: Sequence[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+def _check_body(raw: str) -> str:
+    if len(raw or "") > max_body_chars():
+        raise ValidationFailed(
+            f"正文过长：{len(raw)} 个字符，上限为 {max_body_chars()} 个字符。请拆分为多篇文章。",
+            code="body_too_large",
+            fields={"body": [f"上限 {max_body_chars()} 个字符"]},
+        )
+    body = clean_body(raw)
+    if not body_plain_text(body).strip() and "<img" not in body:
+        raise ValidationFailed("正文不能为空", fields={"body": ["必填"]})
+    return body
+
+
+def check_cover(cover: UploadedFile) -> None:
+    """Refuse oversized or non-image covers with a message a person can act on."""
+    if cover.size is not None and cover.size > max_image_bytes():
+        raise ValidationFailed(
+            f"封面图过大：{cover.size // 1024} KB，上限为 {max_image_bytes() // 1024} KB。",
+            code="image_too_large",
+            fields={"cover": [f"上限 {max_image_bytes() // 1024} KB"]},
+        )
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        cover.seek(0)
+        with Image.open(io.BytesIO(cover.read())) as img:
+            fmt = img.format
+            width, height = img.size
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationFailed("封面图不是有效的图片文件", code="image_invalid", fields={"cover": ["无效图片"]}) from exc
+    finally:
+        cover.seek(0)
+    if fmt not in {"JPEG", "PNG", "GIF", "WEBP"}:
+        raise ValidationFailed("封面图只接受 JPEG、PNG、GIF、WEBP 格式", code="image_invalid", fields={"cover": ["格式"]})
+    if width > 8000 or height > 8000:
+        raise ValidationFailed(
+            f"封面图尺寸过大：{width}×{height}，上限 8000×8000", code="image_too_large", fields={"cover": ["尺寸"]}
+        )
+
+
+@dataclass
+class ArticleInput:
+    title: str
+    category: PortalCategory
+    body: str
+    summary: str = ""
+    source: str = ""
+    author_unit: str = ""
+    published_at: datetime | None = None
+    tags: Sequence[str] | str = ()
+    kind: str = ArticleKind.NEWS
+    demand_categories: Sequence[DemandCategory] = ()
+    cover: UploadedFile | None = None
+
+
+def _apply(article: Article, data: ArticleInput) -> list[Tag]:
+    title = clean_text(data.title, max_length=200)
+    if not title:
+        raise ValidationFailed("标题不能为空", fields={"title": ["必填"]})
+    if data.kind not in ArticleKind.values:
+        raise ValidationFailed(f"未知的文章类型：{data.kind}", fields={"kind": ["无效"]})
+    article.title = title
+    article.category = data.category
+    article.kind = data.kind
+    article.body = _check_body(data.body)
+    plain = body_plain_text(article.body)
+    article.summary = clean_text(data.summary, max_length=500) or plain[:120]
+    article.source = clean_text(data.source, max_length=100)
+    article.author_unit = clean_text(data.author_unit, max_length=100)
+    article.published_at = data.published_at
+    if data.cover is not None:
+        check_cover(data.cover)
+        article.cover = data.cover
+    tag_names = split_tags(data.tags)
+    article.search_text = search.segmented_text(title, title, article.summary, plain, " ".join(tag_names))
+    return _tags_for(tag_names)
+
+
+def _snapshot(article: Article) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "category": article.category.slug,
+        "kind": article.kind,
+        "summary": article.summary,
+        "body": article.body,
+        "source": article.source,
+        "author_unit": article.author_unit,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "tags": list(article.tags.values_list("name", flat=True)),
+        "cover": article.cover.name if article.cover else "",
+    }
+
+
+def _revision(article: Article, *, action: str, actor, note: str = "") -> ArticleRevision:
+    last = article.revisions.aggregate(n=Max("number"))["n"] or 0
+    return ArticleRevision.objects.create(
+        article=article,
+        number=last + 1,
+        action=action,
+        state=article.state,
+        actor=actor,
+        note=clean_text(note, max_length=500),
+        snapshot=_snapshot(article),
+    )
+
+
+def _require_editor(actor) -> None:
+    if actor is None or not actor.is_authenticated or not actor.has_role(*EDITOR_ROLES):
+        raise PermissionDenied("只有编辑可以管理文章")
+
+
+@transaction.atomic
+def article_create(*, actor, data: ArticleInput) -> Article:
+    """A new draft by `actor` (an editor)."""
+    _require_editor(actor)
+    article = Article(state=ArticleState.DRAFT, author=actor)
+    tags = _apply(article, data)
+    article.save()
+    article.tags.set(tags)
+    article.demand_categories.set(data.demand_categories)
+    _revision(article, action=RevisionAction.CREATE, actor=actor)
+    _after_commit_invalidate()
+    return article
+
+
+@transaction.atomic
+def article_update(*, article: Article, actor, data: ArticleInput, note: str = "") -> Article:
+    """Edit a draft or a withdrawn article. Articles in review or published are locked: a published
+    article is withdrawn first, so every published text has passed a second editor."""
+    _require_editor(actor)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.state not in (ArticleState.DRAFT, ArticleState.WITHDRAWN):
+        raise Conflict(f"“{article.get_state_display()}”状态的文章不能修改，请先撤回或退回")
+    tags = _apply(article, data)
+    article.save()
+    article.tags.set(tags)
+    article.demand_categories.set(data.demand_categories)
+    _revision(article, action=RevisionAction.EDIT, actor=actor, note=note)
+    _after_commit_invalidate()
+    return article
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    revision: str
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(frozenset({ArticleState.DRAFT}), ArticleState.REVIEW, RevisionAction.SUBMIT, "送审"),
+    "approve": Transition(frozenset({ArticleState.REVIEW}), ArticleState.PUBLISHED, RevisionAction.APPROVE, "审核发布"),
+    "reject": Transition(frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, "退回修改"),
+    "withdraw": Transition(
+        frozenset({ArticleState.PUBLISHED}), ArticleState.WITHDRAWN, RevisionAction.WITHDRAW, "撤回"
+    ),
+    "redraft": Transition(frozenset({ArticleState.WITHDRAWN}), ArticleState.DRAFT, RevisionAction.REDRAFT, "重新编辑"),
+}
+
+
+def actions_for(article: Article, user) -> list[str]:
+    """The actions `user` may take on `article` now (for the buttons of the editing UI)."""
+    if not user.is_authenticated or not user.has_role(*EDITOR_ROLES):
+        return []
+    allowed = []
+    for name, t in TRANSITIONS.items():
+        if article.state not in t.sources:
+            continue
+        if name in ("approve", "reject") and user.pk in (article.author_id, article.submitted_by_id):
+            continue
+        allowed.append(name)
+    return allowed
+
+
+@transaction.atomic
+def article_transition(*, article: Article, actor, action: str, note: str = "") -> Article:
+    """Move an article through draft → review → published → withdrawn (table TRANSITIONS).
+
+    Raises PermissionDenied when the actor is not an editor, or approves/rejects an article they
+    wrote or sent for review; Conflict when the action does not fit the current state."""
+    _require_editor(actor)
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationFailed(f"未知操作：{action}", fields={"action": ["无效"]})
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.state not in transition.sources:
+        raise Conflict(f"“{article.get_state_display()}”状态的文章不能{transition.label}")
+    if action in ("approve", "reject") and actor.pk in (article.author_id, article.submitted_by_id):
+        raise PermissionDenied("审核须由另一位编辑进行：作者或送审人不能审核自己的文章", code="second_editor_required")
+    if action == "submit":
+        article.submitted_by = actor
+    if action in ("approve", "reject"):
+        article.reviewer = actor
+        article.review_note = clean_text(note, max_length=500)
+    if action == "approve" and article.published_at is None:
+        article.published_at = timezone.now()
+    article.state = transition.target
+    article.save()
+    _revision(article, action=transition.revision, actor=actor, note=note)
+    _after_commit_invalidate()
+    return article
+
+
+# --- batch import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOutcome:
+    row: int
+    article: Article | None = None
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.article is not None:
+            return {"row": self.row, "id": self.article.pk, "url": self.article.get_absolute_url()}
+        return {"row": self.row, "error": self.error}
+
+
+def _category_by_name(value: str, *, create: bool) -> PortalCategory:
+    value = clean_text(value, max_length=40)
+    if not value:
+        raise ValidationFailed("分类为空")
+    found = PortalCategory.objects.filter(name=value).first() or PortalCategory.objects.filter(slug=value).first()
+    if found:
+        return found
+    if not create:
+        raise NotFound(f"分类“{value}”不存在（可用 --create-categories 自动创建）", code="unknown_category")
+    return category_create(name=value)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip().replace("/", "-").replace("T", " ")
+        parsed = None
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+            try:
+                parsed = datetime.strptime(text[:19], fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            try:
+                parsed = datetime.fromisoformat(str(value).strip())
+            except ValueError as exc:
+                raise ValidationFailed(f"时间格式无法识别：{value}") from exc
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def articles_import(
+    *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor=None
+) -> list[ImportOutcome]:
+    """Publish each row as an article (trusted batch import); a bad row is refused with its reason
+    while the others go in. Rows are numbered from 1 (the first data row)."""
+    outcomes = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            with transaction.atomic():
+                category = _category_by_name(str(row.get("category") or ""), create=create_categories)
+                data = ArticleInput(
+                    title=str(row.get("title") or ""),
+                    category=category,
+                    body=str(row.get("body") or ""),
+                    summary=str(row.get("summary") or ""),
+                    source=str(row.get("source") or ""),
+                    author_unit=str(row.get("author_unit") or ""),
+                    published_at=_parse_time(row.get("time")) or timezone.now(),
+                    tags=row.get("tags") or "",
+                    kind=str(row.get("kind") or ArticleKind.NEWS),
+                )
+                article = Article(state=ArticleState.PUBLISHED, author=actor)
+                tags = _apply(article, data)
+                article.save()
+                article.tags.set(tags)
+                _revision(article, action=RevisionAction.IMPORT, actor=actor)
+            outcomes.append(ImportOutcome(row=number, article=article))
+        except (ValidationFailed, NotFound, Conflict) as exc:
+            outcomes.append(ImportOutcome(row=number, error=exc.message))
+    if any(o.article for o in outcomes):
+        _after_commit_invalidate()
+    return outcomes
+
+
+def articles_import_file(*, path: str, create_categories: bool = False, actor=None) -> list[ImportOutcome]:
+    from lianxin.portal.importing import read_rows
+
+    return articles_import(rows=read_rows(path), create_categories=create_categories, actor=actor)
