@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -169,7 +170,7 @@ HUEY_IMMEDIATE = TESTING or env_bool("LIANXIN_HUEY_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.PriorityRedisHuey",
-        "name": os.environ.get("LIANXIN_QUEUE_NAME", "lianxin-test" if TESTING else "lianxin"),
+        "name": os.environ.get("LIANXIN_QUEUE_NAME", f"lianxin-test-{os.getpid()}" if TESTING else "lianxin"),
         "immediate": HUEY_IMMEDIATE,
         "connection": {"url": REDIS_URL},
         "consumer": {"workers": 2, "worker_type": "thread"},
@@ -178,7 +179,11 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "lianxin",
-        "filename": str(VAR_DIR / ("huey-test.sqlite3" if TESTING else "huey.sqlite3")),
+        "filename": (
+            os.path.join(tempfile.gettempdir(), f"lianxin-huey-test-{os.getpid()}.sqlite3")
+            if TESTING
+            else str(VAR_DIR / "huey.sqlite3")
+        ),
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }

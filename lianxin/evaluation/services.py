@@ -1,0 +1,160 @@
+"""Writes of evaluation: report drafts, edits, finalising (archived with SHA-256) and batch runs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from lianxin.accounts.models import User, role_q
+from lianxin.contact.access import may_view_cadre
+from lianxin.contact.periods import Period
+from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lianxin.evaluation.models import BatchStatus, Report, ReportBatch, ReportStatus
+from lianxin.evaluation.report.content import ReportContent
+from lianxin.evaluation.report.gather import report_content_build
+from lianxin.evaluation.report.render import render
+
+FORMATS = ("pdf", "docx")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"Invalid format {fmt!r}: use pdf or docx.", fields={"format": [fmt]})
+    return fmt
+
+
+def cadre_get(*, username: str) -> User:
+    cadre = User.objects.filter(role_q("cadre"), username=username).select_related("unit", "area_scope").first()
+    if cadre is None:
+        raise NotFound(f"No cadre with username {username!r}.", fields={"username": [username]})
+    return cadre
+
+
+def report_content(*, cadre: User, period: Period, actor: Any | None = None) -> ReportContent:
+    """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft."""
+    if actor is not None and not may_view_cadre(actor, cadre):
+        raise NotFound("No such report.")
+    report = Report.objects.filter(cadre=cadre, period=str(period)).first()
+    if report is not None and report.is_final and report.content:
+        return ReportContent.from_dict(report.content)
+    content = report_content_build(cadre=cadre, period=period)
+    if report is not None and report.edited:
+        content.issues_text, content.plans_text = report.issues_text, report.plans_text
+    return content
+
+
+def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = None) -> bytes:
+    """The report file. A final report returns its archived bytes unchanged."""
+    _check_format(fmt)
+    if actor is not None and not may_view_cadre(actor, cadre):
+        raise NotFound("No such report.")
+    report = Report.objects.filter(cadre=cadre, period=str(period)).first()
+    if report is not None and report.is_final:
+        field = report.pdf if fmt == "pdf" else report.docx
+        with field.open("rb") as fh:
+            return fh.read()
+    return render(report_content(cadre=cadre, period=period), fmt)
+
+
+def report_draft_save(*, cadre: User, period: Period, actor: Any, issues_text: str, plans_text: str) -> Report:
+    """Save the cadre's edits of 存在问题与下一步打算; only the cadre edits their own draft."""
+    if actor.pk != cadre.pk:
+        raise PermissionDenied("Only the cadre edits their own report.")
+    with transaction.atomic():
+        report, _ = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
+        if report.is_final:
+            raise Conflict("The report is final and can no longer be edited.")
+        report.issues_text = issues_text.strip()
+        report.plans_text = plans_text.strip()
+        report.edited = True
+        report.save()
+    return report
+
+
+def report_finalise(*, cadre: User, period: Period, actor: Any) -> Report:
+    """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated."""
+    if actor.pk != cadre.pk:
+        raise PermissionDenied("Only the cadre finalises their own report.")
+    if period.first_day > timezone.localdate():
+        raise ValidationFailed(f"Period {period} has not started yet.", fields={"period": [str(period)]})
+    content = report_content(cadre=cadre, period=period)
+    files = {fmt: render(content, fmt) for fmt in FORMATS}
+    with transaction.atomic():
+        report, _ = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
+        if report.is_final:
+            raise Conflict("The report is already final.")
+        report.issues_text, report.plans_text = content.issues_text, content.plans_text
+        report.content = content.to_dict()
+        stem = f"{cadre.username}-{period}"
+        report.pdf.save(f"{stem}.pdf", ContentFile(files["pdf"]), save=False)
+        report.docx.save(f"{stem}.docx", ContentFile(files["docx"]), save=False)
+        report.pdf_sha256 = hashlib.sha256(files["pdf"]).hexdigest()
+        report.docx_sha256 = hashlib.sha256(files["docx"]).hexdigest()
+        report.status = ReportStatus.FINAL
+        report.finalised_at = timezone.now()
+        report.finalised_by = actor
+        report.save()
+    return report
+
+
+def unit_cadres(unit: Any) -> list[User]:
+    """Cadres of a unit and of every unit below it."""
+    from lianxin.org.models import Unit
+
+    ids = {unit.pk}
+    frontier = [unit.pk]
+    while frontier:
+        frontier = list(Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+        ids.update(frontier)
+    return list(User.objects.filter(role_q("cadre"), unit_id__in=ids, is_active=True).order_by("unit__code", "pk"))
+
+
+def report_batch_start(*, unit: Any, period: Period, fmt: str, actor: Any) -> ReportBatch:
+    """Queue the reports of every cadre of `unit` for `period`; the work runs in the background."""
+    _check_format(fmt)
+    if not actor.has_role("supervisor", "admin"):
+        raise PermissionDenied("Only supervisors generate reports in batch.")
+    with transaction.atomic():
+        batch = ReportBatch.objects.create(
+            unit=unit, period=str(period), fmt=fmt, requested_by=actor, total=len(unit_cadres(unit))
+        )
+        from lianxin.evaluation.tasks import report_batch_task
+
+        transaction.on_commit(lambda: report_batch_task(batch.pk))
+    return batch
+
+
+def report_batch_run(*, batch_id: int) -> ReportBatch:
+    """Generate each cadre's report, counting progress on the batch row as it goes; zip the results."""
+    batch = ReportBatch.objects.select_related("unit").get(pk=batch_id)
+    if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        return batch
+    period = Period.parse(batch.period)
+    cadres = unit_cadres(batch.unit)
+    ReportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, total=len(cadres), done=0, failed=0)
+    buf = io.BytesIO()
+    errors: list[str] = []
+    done = failed = 0
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for cadre in cadres:
+            try:
+                data = report_render(cadre=cadre, period=period, fmt=batch.fmt)
+                archive.writestr(f"{cadre.username}-{cadre}-{period}.{batch.fmt}", data)
+                done += 1
+            except Exception as exc:  # noqa: BLE001 - one cadre's failure must not stop the batch
+                failed += 1
+                errors.append(f"{cadre.username}: {type(exc).__name__}: {exc}")
+            ReportBatch.objects.filter(pk=batch.pk).update(done=done, failed=failed)
+    batch.refresh_from_db()
+    batch.errors = "\n".join(errors)
+    batch.archive.save(f"{batch.unit.code}-{period}-{batch.pk}.zip", ContentFile(buf.getvalue()), save=False)
+    batch.status = BatchStatus.DONE if not failed or done else BatchStatus.FAILED
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch

@@ -1,0 +1,183 @@
+"""Public pages of the publishing site. The article page is cached per article, device and language
+for anonymous readers; the view count and the CSRF token are filled into the cached HTML per request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from lianxin.core.errors import NotFound
+from lianxin.portal import counter, selectors
+from lianxin.portal.services import GENERATION_KEY
+
+COUNT_MARK = "@@LX_VIEWS@@"
+CSRF_MARK = "@@LX_CSRF@@"
+PER_PAGE = 20
+
+
+def page_cache_seconds() -> int:
+    return int(getattr(settings, "LIANXIN_PORTAL_PAGE_CACHE_SECONDS", 600))
+
+
+def _nav_context(*, mobile: bool) -> dict[str, object]:
+    nav = selectors.navigation_get()
+    return {"portal_site": nav.site, "top_nav": nav.top, "footer_nav": nav.footer, "mobile": mobile}
+
+
+def _template(name: str, mobile: bool) -> str:
+    return f"portal/m/{name}" if mobile else f"portal/{name}"
+
+
+def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(number)
+
+
+@require_GET
+def home(request: HttpRequest, mobile: bool = False) -> HttpResponse:
+    context = {
+        **_nav_context(mobile=mobile),
+        "sections": selectors.home_sections(),
+        "latest": selectors.latest_articles(limit=8),
+    }
+    return render(request, _template("home.html", mobile), context)
+
+
+@require_GET
+def category(request: HttpRequest, slug: str, mobile: bool = False) -> HttpResponse:
+    try:
+        section = selectors.category_get(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    page = _page(request, selectors.category_article_list(section))
+    context = {**_nav_context(mobile=mobile), "category": section, "page_obj": page}
+    return render(request, _template("category.html", mobile), context)
+
+
+@require_GET
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        found = selectors.tag_get(name)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    page = _page(request, selectors.tag_article_list(found))
+    return render(request, "portal/tag.html", {**_nav_context(mobile=False), "tag": found, "page_obj": page})
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    result = selectors.article_search(query, page=number) if query.strip() else None
+    return render(request, "portal/search.html", {**_nav_context(mobile=False), "q": query, "result": result})
+
+
+@require_GET
+def related(request: HttpRequest) -> HttpResponse:
+    """The 相关政策 box as an HTML fragment (for HTMX on the demand form and reply form)."""
+    try:
+        category_id = int(request.GET.get("category") or 0) or None
+    except ValueError:
+        category_id = None
+    text = (request.GET.get("text") or request.GET.get("title") or "")[:300]
+    policies = selectors.related_policies(category=category_id, text=text)
+    return render(request, "portal/_related_policies.html", {"policies": policies})
+
+
+# --- the article page ------------------------------------------------------------------------------
+
+
+def _render_article(request: HttpRequest, pk: int, mobile: bool) -> dict[str, object]:
+    try:
+        article = selectors.article_get_public(pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    previous, following = selectors.previous_next(article)
+    context = {
+        **_nav_context(mobile=mobile),
+        "article": article,
+        "tags": list(article.tags.all()),
+        "related": selectors.related_articles(article),
+        "previous": previous,
+        "next": following,
+        "view_count": COUNT_MARK,
+        "csrf_token": CSRF_MARK,
+    }
+    html = render_to_string(_template("article.html", mobile), context, request)
+    return {"slug": article.category.slug, "html": html}
+
+
+def _reader(request: HttpRequest) -> tuple[str | None, str | None]:
+    """(token sent by the browser, token to set) for the reader cookie."""
+    token = request.COOKIES.get(counter.READER_COOKIE)
+    if counter.valid_reader_token(token):
+        return token, None
+    return None, counter.new_reader_token()
+
+
+def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    cacheable = not request.user.is_authenticated and not len(messages.get_messages(request))
+    generation = cache.get(GENERATION_KEY) or 0
+    page_key = f"portal:page:{generation}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
+    cached = cache.get_many([page_key, counter.total_key(pk)]) if cacheable else {}
+    entry = cached.get(page_key)
+    if entry is None:
+        entry = _render_article(request, pk, mobile)
+        if cacheable:
+            cache.set(page_key, entry, page_cache_seconds())
+    if entry["slug"] != slug:
+        name = "portal:m_article" if mobile else "portal:article"
+        from django.urls import reverse
+
+        return HttpResponsePermanentRedirect(reverse(name, kwargs={"slug": entry["slug"], "pk": pk}))
+
+    reader, new_reader = _reader(request)
+    count = None
+    if request.method == "GET" and not counter.is_bot(request.META.get("HTTP_USER_AGENT", "")):
+        count = counter.view_record(
+            article_id=pk, reader=reader, fingerprint=counter.client_fingerprint(request), new_reader=new_reader
+        )
+    if count is None:
+        count = counter.views_total(pk, cached=cached.get(counter.total_key(pk)))
+    html = str(entry["html"]).replace(COUNT_MARK, str(count)).replace(CSRF_MARK, get_token(request))
+    response = HttpResponse(html)
+    if new_reader:
+        response.set_cookie(
+            counter.READER_COOKIE,
+            new_reader,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /portal/editor/",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /accounts/",
+        "Allow: /portal/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
