@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from lianxin.contact.models import Assignment, ContactPoint, CoverageRule, Household, Visit, VisitPhoto, VisitProblem
+from lianxin.contact.models import (
+    Assignment,
+    ContactPoint,
+    CoverageRule,
+    Household,
+    Visit,
+    VisitPhoto,
+    VisitProblem,
+)
 
 
 @admin.register(ContactPoint)

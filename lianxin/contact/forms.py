@@ -35,11 +35,16 @@ class VisitForm(forms.Form):
     kind = forms.ChoiceField(label=_("方式"), choices=VisitKind.choices, widget=forms.RadioSelect)
     contact_point = forms.ModelChoiceField(label=_("联系点"), queryset=None, required=False)  # type: ignore[arg-type]
     households = forms.ModelMultipleChoiceField(
-        label=_("走访户"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple  # type: ignore[arg-type]
+        label=_("走访户"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
     )
     summary = forms.CharField(label=_("民情记录"), widget=forms.Textarea(attrs={"rows": 5}))
     photos = MultipleImageField(
-        label=_("照片"), required=False, widget=MultipleImageInput(attrs={"accept": "image/*", "multiple": True})
+        label=_("照片"),
+        required=False,
+        widget=MultipleImageInput(attrs={"accept": "image/*", "multiple": True}),
     )
 
     def __init__(self, *args: Any, cadre: Any, **kwargs: Any) -> None:
@@ -51,11 +56,18 @@ class VisitForm(forms.Form):
         points = contact_point_list(cadre=cadre, start=start, end=today)
         self.fields["contact_point"].queryset = points
         self.fields["households"].queryset = (
-            household_list(cadre=cadre, start=start, end=today) | Household.objects.filter(contact_point__in=points)
-        ).distinct().select_related("contact_point", "area")
+            (
+                household_list(cadre=cadre, start=start, end=today)
+                | Household.objects.filter(contact_point__in=points)
+            )
+            .distinct()
+            .select_related("contact_point", "area")
+        )
         self.problem_rows = []
         for i in range(MAX_PROBLEMS):
-            self.fields[f"problem_{i}_title"] = forms.CharField(label=_("问题"), required=False, max_length=200)
+            self.fields[f"problem_{i}_title"] = forms.CharField(
+                label=_("问题"), required=False, max_length=200
+            )
             self.fields[f"problem_{i}_content"] = forms.CharField(
                 label=_("详情"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
@@ -66,5 +78,7 @@ class VisitForm(forms.Form):
         for i in range(MAX_PROBLEMS):
             title = (self.cleaned_data.get(f"problem_{i}_title") or "").strip()
             if title:
-                out.append(ProblemInput(title=title, content=self.cleaned_data.get(f"problem_{i}_content") or ""))
+                out.append(
+                    ProblemInput(title=title, content=self.cleaned_data.get(f"problem_{i}_content") or "")
+                )
         return out

@@ -5,8 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from lianxin.core.errors import ValidationFailed
 
@@ -58,13 +57,6 @@ class Period:
 
     def previous(self) -> Period:
         return self.shift(-1)
-
-    def bounds(self, tz: str = "Asia/Shanghai") -> tuple[datetime, datetime]:
-        """[start, end) as aware datetimes in the local time zone."""
-        zone = ZoneInfo(tz)
-        start = datetime.combine(self.first_day, time.min, tzinfo=zone)
-        end = datetime.combine(self.last_day + timedelta(days=1), time.min, tzinfo=zone)
-        return start, end
 
 
 def cycle_of(day: date, every_months: int) -> tuple[date, date]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from datetime import date as date_t
 from typing import Any
 
@@ -137,7 +137,14 @@ def photo_check(upload: UploadedFile) -> tuple[int, int]:
     return width, height
 
 
-def _submit_demand(*, visit: Visit, problem: ProblemInput, household: Household | None, actor: Any) -> Any:
+def _submit_demand(
+    *,
+    visit: Visit,
+    problem: ProblemInput,
+    household: Household | None,
+    actor: Any,
+    now: datetime | None = None,
+) -> Any:
     """Turn one visit problem into a demand through the demands service (channel "visit")."""
     from lianxin.demands.choices import Channel
     from lianxin.demands.services import demand_submit
@@ -150,6 +157,7 @@ def _submit_demand(*, visit: Visit, problem: ProblemInput, household: Household 
         "channel": Channel.VISIT,
         "actor": actor,
         "area": area,
+        "now": now,
     }
     if problem.category_id:
         from lianxin.org.models import Category
@@ -171,7 +179,9 @@ def _submit_demand(*, visit: Visit, problem: ProblemInput, household: Household 
     return demand
 
 
-def visit_problem_raise(*, visit: Visit, problem: ProblemInput, actor: Any) -> VisitProblem:
+def visit_problem_raise(
+    *, visit: Visit, problem: ProblemInput, actor: Any, now: datetime | None = None
+) -> VisitProblem:
     """Record a problem on a visit and turn it into a demand, linked both ways (problem.demand / demand.visit_problem)."""
     if not problem.title.strip():
         raise ValidationFailed("A problem needs a title.", fields={"problems": ["问题标题必填"]})
@@ -183,7 +193,7 @@ def visit_problem_raise(*, visit: Visit, problem: ProblemInput, actor: Any) -> V
         if household is None:
             raise ValidationFailed("Unknown household.", fields={"household": [str(problem.household_id)]})
     with transaction.atomic():
-        demand = _submit_demand(visit=visit, problem=problem, household=household, actor=actor)
+        demand = _submit_demand(visit=visit, problem=problem, household=household, actor=actor, now=now)
         return VisitProblem.objects.create(
             visit=visit,
             title=problem.title.strip()[:200],
@@ -203,6 +213,7 @@ def visit_log(
     households: Sequence[Household] = (),
     photos: Sequence[UploadedFile] = (),
     problems: Sequence[ProblemInput] = (),
+    now: datetime | None = None,
 ) -> Visit:
     """Log a visit in the cadre's diary with its photos and problems (each problem → one demand).
 
@@ -214,7 +225,7 @@ def visit_log(
         raise PermissionDenied("Only cadres keep a visit diary.")
     if kind not in VisitKind.values:
         errors["kind"] = [f"未知方式 {kind}"]
-    if date > timezone.localdate():
+    if date > timezone.localdate(now or timezone.now()):
         errors["date"] = ["日期不能晚于今天"]
     if not (summary or "").strip():
         errors["summary"] = ["请填写民情记录"]
@@ -254,7 +265,7 @@ def visit_log(
             VisitPhoto.objects.create(visit=visit, image=upload, width=width, height=height)
         for problem in problems:
             if problem.title.strip():
-                visit_problem_raise(visit=visit, problem=problem, actor=cadre)
+                visit_problem_raise(visit=visit, problem=problem, actor=cadre, now=now)
     return visit
 
 

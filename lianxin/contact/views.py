@@ -38,7 +38,13 @@ def diary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "contact/diary.html",
-        {"cadre": cadre, "visits": visits, "coverage": coverage, "own": cadre.pk == request.user.pk, "today": today},
+        {
+            "cadre": cadre,
+            "visits": visits,
+            "coverage": coverage,
+            "own": cadre.pk == request.user.pk,
+            "today": today,
+        },
     )
 
 
@@ -108,7 +114,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
     if request.user.has_role(*OVERSEER_ROLES) and not request.GET.get("cadre"):
         ctx["overview"] = [
             (c, coverage_get(cadre=c, as_of=as_of, rules=rules))
-            for c in User.objects.filter(role_q("cadre"), is_active=True).select_related("unit").order_by("unit__code", "pk")
+            for c in User.objects.filter(role_q("cadre"), is_active=True)
+            .select_related("unit")
+            .order_by("unit__code", "pk")
         ]
     return render(request, "contact/coverage.html", ctx)
 
@@ -125,5 +133,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "contact/contacts.html",
-        {"cadre": cadre, "points": contact_point_list(cadre=cadre, start=today, end=today), "households": households},
+        {
+            "cadre": cadre,
+            "points": contact_point_list(cadre=cadre, start=today, end=today),
+            "households": households,
+        },
     )

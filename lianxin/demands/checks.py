@@ -6,7 +6,7 @@ from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
 
 
-@register(Tags.database)
+@register(Tags.database, deploy=True)
 def calendar_coverage_check(app_configs, **kwargs):
     from lianxin.demands.workdays import uncovered_years
 

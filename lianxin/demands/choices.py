@@ -42,7 +42,14 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(
-    {Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED, Status.REPLIED}
+    {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.RETURNED,
+        Status.REPLIED,
+    }
 )
 
 
@@ -57,6 +64,7 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("满意")
     BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
     DISSATISFIED = "dissatisfied", _("不满意")
+
 
 TERMINAL_STATUSES = frozenset({Status.REJECTED, Status.CLOSED, Status.MERGED})
 

@@ -38,7 +38,7 @@ def suggest_category(text: str) -> list[dict[str, Any]]:
 
 
 def detect_urgency(text: str) -> str:
-    """"normal" | "urgent" | "critical" as intel judges the text; "" without intel."""
+    """ "normal" | "urgent" | "critical" as intel judges the text; "" without intel."""
     return _call("detect_urgency", text, default="") or ""
 
 
@@ -63,7 +63,9 @@ def similar_demands(demand, limit: int = 5):
         return [found[i] for i in ids if i in found][:limit]
     if not demand.category_id and not demand.area_id:
         return []
-    qs = Demand.objects.exclude(pk=demand.pk).only("id", "ticket_no", "title", "status", "closure", "created_at")
+    qs = Demand.objects.exclude(pk=demand.pk).only(
+        "id", "ticket_no", "title", "status", "closure", "created_at"
+    )
     if demand.category_id:
         qs = qs.filter(category_id=demand.category_id)
     if demand.area_id:

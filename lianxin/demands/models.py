@@ -34,10 +34,20 @@ class Demand(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     content = models.TextField(_("内容"))
     category = models.ForeignKey(
-        "org.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("分类")
+        "org.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+        verbose_name=_("分类"),
     )
     area = models.ForeignKey(
-        "org.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("区域")
+        "org.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+        verbose_name=_("区域"),
     )
     address = models.CharField(_("地址"), max_length=300, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
@@ -53,25 +63,39 @@ class Demand(models.Model):
     )
     contact_name = EncryptedTextField(_("联系人"), blank=True, default="")
     contact_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
-    contact_phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    contact_phone_hash = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     external_id = models.CharField(_("外部编号"), max_length=64, blank=True, default="", db_index=True)
 
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     closure = models.CharField(_("办结结果"), max_length=20, choices=Closure.choices, blank=True, default="")
     lead_unit = models.ForeignKey(
-        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_demands", verbose_name=_("主办单位")
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_demands",
+        verbose_name=_("主办单位"),
     )
     assisting_units = models.ManyToManyField(
         "org.Unit", blank=True, related_name="assisting_demands", verbose_name=_("协办单位")
     )
     returned_from = models.CharField(max_length=20, blank=True, default="", editable=False)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_children", verbose_name=_("并入")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_children",
+        verbose_name=_("并入"),
     )
 
     reply_text = models.TextField(_("答复内容"), blank=True, default="")
     outcome = models.CharField(_("答复结果"), max_length=20, choices=Outcome.choices, blank=True, default="")
-    satisfaction = models.CharField(_("满意度"), max_length=24, choices=Satisfaction.choices, blank=True, default="")
+    satisfaction = models.CharField(
+        _("满意度"), max_length=24, choices=Satisfaction.choices, blank=True, default=""
+    )
     resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("提交时间"), db_index=True)
@@ -121,7 +145,9 @@ class Demand(models.Model):
             # The deadline sweep: only rows still short of a red card are indexed.
             models.Index(fields=["due_at"], name="demand_due_open", condition=Q(warning_level__lt=2)),
             models.Index(fields=["warn_at"], name="demand_warn_open", condition=Q(warning_level=0)),
-            models.Index(fields=["supervised", "-created_at"], name="demand_supervised", condition=Q(supervised=True)),
+            models.Index(
+                fields=["supervised", "-created_at"], name="demand_supervised", condition=Q(supervised=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,7 +169,9 @@ class Demand(models.Model):
 class DemandEvent(models.Model):
     """One row per action on a demand: the timeline. Written in the transaction of the action."""
 
-    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单"))
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="events", verbose_name=_("工单")
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("操作人")
     )
@@ -169,12 +197,16 @@ def _attachment_path(instance: DemandAttachment, filename: str) -> str:
 
 
 class DemandAttachment(models.Model):
-    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("工单"))
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("工单")
+    )
     file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=300)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -212,8 +244,12 @@ class RoutingRule(models.Model):
     category = models.ForeignKey(
         "org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类(含下级)")
     )
-    area = models.ForeignKey("org.Area", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域(含下级)"))
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("主办单位"))
+    area = models.ForeignKey(
+        "org.Area", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("区域(含下级)")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("主办单位")
+    )
     priority = models.IntegerField(_("优先级"), default=100, help_text=_("数字越大越优先"))
     is_fallback = models.BooleanField(_("兜底单位"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -236,7 +272,9 @@ class DeadlinePolicy(models.Model):
     """
 
     type = models.CharField(_("诉求类型"), max_length=20, choices=DemandType.choices, blank=True)
-    category = models.ForeignKey("org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类"))
+    category = models.ForeignKey(
+        "org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类")
+    )
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, blank=True)
     dispatch_minutes = models.PositiveIntegerField(_("派单时限(分钟)"), null=True, blank=True)
     sign_hours = models.PositiveIntegerField(_("签收时限(小时)"), null=True, blank=True)
@@ -251,7 +289,9 @@ class DeadlinePolicy(models.Model):
         verbose_name_plural = _("时限规则")
 
     def __str__(self) -> str:
-        return f"{self.get_type_display() or '*'} / {self.category or '*'} / {self.get_urgency_display() or '*'}"
+        return (
+            f"{self.get_type_display() or '*'} / {self.category or '*'} / {self.get_urgency_display() or '*'}"
+        )
 
 
 class CalendarDay(models.Model):

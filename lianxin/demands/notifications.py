@@ -29,7 +29,9 @@ def role_users(*roles: str) -> list[User]:
     return list(User.objects.filter(q, is_active=True))
 
 
-def notify_unit(demand, *, title: str, body: str = "", kind: str = "demand", include_assisting: bool = False) -> None:
+def notify_unit(
+    demand, *, title: str, body: str = "", kind: str = "demand", include_assisting: bool = False
+) -> None:
     unit_ids = [demand.lead_unit_id]
     if include_assisting:
         unit_ids += list(demand.assisting_units.values_list("pk", flat=True))

@@ -25,7 +25,7 @@ from lianxin.demands.choices import OPEN_STATUSES, Status, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.org.models import Area, Category
 
-LIST_FIELDS = (
+LIST_ONLY = (
     "id",
     "ticket_no",
     "title",
@@ -39,11 +39,11 @@ LIST_FIELDS = (
     "stage",
     "warning_level",
     "supervised",
-    "category_id",
-    "area_id",
-    "lead_unit_id",
+    "category",
     "category__name",
+    "area",
     "area__name",
+    "lead_unit",
     "lead_unit__name",
 )
 
@@ -94,7 +94,11 @@ def may_see_contact(user: Any, demand: Demand) -> bool:
 def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
     if may_see_contact(user, demand):
         return {"name": demand.contact_name or "", "phone": demand.contact_phone or "", "masked": "no"}
-    return {"name": mask_name(demand.contact_name), "phone": mask_phone(demand.contact_phone), "masked": "yes"}
+    return {
+        "name": mask_name(demand.contact_name),
+        "phone": mask_phone(demand.contact_phone),
+        "masked": "yes",
+    }
 
 
 def demand_get(*, user: Any, pk: int) -> Demand:
@@ -215,7 +219,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def demand_list(*, user: Any, filters: DemandFilters | None = None, now: datetime | None = None) -> QuerySet[Demand]:
+def demand_list(
+    *, user: Any, filters: DemandFilters | None = None, now: datetime | None = None
+) -> QuerySet[Demand]:
     """Visible demands matching `filters`, newest first, with the related names the lists show."""
     f = filters or DemandFilters()
     now = now or timezone.now()

@@ -13,10 +13,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from lianxin.accounts.models import User
@@ -149,7 +149,12 @@ def _set_stage(demand: Demand, stage: str, start: datetime, due: datetime | None
 
 
 def _end_stage(demand: Demand) -> None:
-    demand.stage, demand.due_at, demand.warn_at, demand.warning_level = Stage.NONE, None, None, WarningLevel.NONE
+    demand.stage, demand.due_at, demand.warn_at, demand.warning_level = (
+        Stage.NONE,
+        None,
+        None,
+        WarningLevel.NONE,
+    )
 
 
 def _save(demand: Demand) -> None:
@@ -250,7 +255,9 @@ def demand_submit(
     scoped_key = ""
     fingerprint = ""
     if idempotency_key:
-        scoped_key = f"{actor.pk if actor is not None and actor.is_authenticated else 'anon'}:{idempotency_key[:100]}"
+        scoped_key = (
+            f"{actor.pk if actor is not None and actor.is_authenticated else 'anon'}:{idempotency_key[:100]}"
+        )
         fingerprint = _request_hash(title=title, content=content, type=type, phone=contact_phone)
         replay = _idempotent_replay(scoped_key, fingerprint)
         if replay is not None:
@@ -281,9 +288,7 @@ def demand_submit(
             limits = _limits(demand)
             demand.dispatch_due_at = deadline_policy().dispatch_due(moment, limits)
             _set_stage(demand, Stage.DISPATCH, moment, demand.dispatch_due_at)
-            demand.save()
-            demand.ticket_no = ticket_no_for(demand.pk, moment)
-            Demand.objects.filter(pk=demand.pk).update(ticket_no=demand.ticket_no)
+            _insert_with_ticket(demand, moment)
             _event(demand, actor, Action.SUBMIT, "", data={"channel": channel}, now=moment)
             if scoped_key:
                 try:
@@ -301,6 +306,21 @@ def demand_submit(
             raise Conflict("重复提交正在处理，请稍后重试", code="idempotency_in_progress") from None
         return replay, False
     return demand, True
+
+
+def _insert_with_ticket(demand: Demand, moment: datetime) -> None:
+    """Insert with its ticket number. On PostgreSQL the id is drawn from the table's sequence first, so
+    the ticket (date + id) goes in with the row — no second UPDATE touching every index."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Demand._meta.db_table])
+            demand.pk = cursor.fetchone()[0]
+        demand.ticket_no = ticket_no_for(demand.pk, moment)
+        demand.save(force_insert=True)
+        return
+    demand.save()
+    demand.ticket_no = ticket_no_for(demand.pk, moment)
+    Demand.objects.filter(pk=demand.pk).update(ticket_no=demand.ticket_no)
 
 
 def _idempotent_replay(scoped_key: str, fingerprint: str) -> Demand | None:
@@ -348,7 +368,9 @@ def attachment_sniff(head: bytes, upload) -> str:
         upload.seek(0)
     mapping = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
     if kind not in mapping:
-        raise ValidationFailed("附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF", fields={"file": ["文件类型不支持"]})
+        raise ValidationFailed(
+            "附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF", fields={"file": ["文件类型不支持"]}
+        )
     return mapping[kind]
 
 
@@ -361,7 +383,9 @@ def demand_attach(
     size = getattr(upload, "size", None) or 0
     if size > MAX_ATTACHMENT_BYTES:
         raise ValidationFailed(
-            f"附件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB", fields={"file": ["文件过大"]}, code="too_large"
+            f"附件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB",
+            fields={"file": ["文件过大"]},
+            code="too_large",
         )
     if size == 0:
         raise ValidationFailed("附件为空", fields={"file": ["文件为空"]})
@@ -383,7 +407,13 @@ def demand_attach(
             size=size,
             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
         )
-        _event(demand, actor, Action.ATTACH, demand.status, data={"attachment": attachment.pk, "type": content_type})
+        _event(
+            demand,
+            actor,
+            Action.ATTACH,
+            demand.status,
+            data={"attachment": attachment.pk, "type": content_type},
+        )
     return attachment
 
 
@@ -559,7 +589,9 @@ def demand_request_extension(
     except (TypeError, ValueError):
         raise ValidationFailed("延期天数无效", fields={"days": ["请填写整数"]}) from None
     if not 1 <= days <= policy.extension_limit_days():
-        raise ValidationFailed("延期天数无效", fields={"days": [f"1 到 {policy.extension_limit_days()} 个工作日"]})
+        raise ValidationFailed(
+            "延期天数无效", fields={"days": [f"1 到 {policy.extension_limit_days()} 个工作日"]}
+        )
     d = _lock(demand, actor, Action.REQUEST_EXTENSION)
     moment = _now(now)
     if d.extension_count or d.extension_pending_until:
@@ -585,7 +617,9 @@ def demand_request_extension(
 
 
 @transaction.atomic
-def demand_approve_extension(*, demand: Demand, actor: User, note: str = "", now: datetime | None = None) -> Demand:
+def demand_approve_extension(
+    *, demand: Demand, actor: User, note: str = "", now: datetime | None = None
+) -> Demand:
     """批准延期: the pending request becomes the new reply due time."""
     d = _lock(demand, actor, Action.APPROVE_EXTENSION)
     if not d.extension_pending_until:
@@ -625,7 +659,9 @@ def demand_deny_extension(*, demand: Demand, actor: User, reason: str, now: date
 
 
 @transaction.atomic
-def demand_reply(*, demand: Demand, actor: User, text: str, outcome: str, now: datetime | None = None) -> Demand:
+def demand_reply(
+    *, demand: Demand, actor: User, text: str, outcome: str, now: datetime | None = None
+) -> Demand:
     """答复: in_progress → replied, with the answer text and outcome; the follow-up clock starts."""
     text = _required_text(text, "text", "请填写答复内容", max_len=MAX_CONTENT)
     _choice(outcome, Outcome, "outcome")
@@ -717,7 +753,11 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     reason = _required_text(reason, "reason", "请填写重办理由")
     d = _lock(demand, actor, Action.REOPEN)
     before, moment = d.status, _now(now)
-    if d.status == Status.CLOSED and d.closed_at and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS):
+    if (
+        d.status == Status.CLOSED
+        and d.closed_at
+        and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS)
+    ):
         raise Conflict(f"办结已超过 {REOPEN_WINDOW_DAYS} 天，不能重办", code="reopen_window_passed")
     if not d.lead_unit_id:
         raise Conflict("工单没有主办单位，不能重办", code="no_unit")
@@ -733,7 +773,9 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
 
 
 @transaction.atomic
-def demand_merge(*, demand: Demand, actor: User, parent: Demand | int, note: str = "", now: datetime | None = None) -> Demand:
+def demand_merge(
+    *, demand: Demand, actor: User, parent: Demand | int, note: str = "", now: datetime | None = None
+) -> Demand:
     """并单: an open demand → merged into an open parent; it follows the parent from then on."""
     if not isinstance(parent, Demand):
         found = Demand.objects.filter(pk=parent).first() if str(parent).isdigit() else None
@@ -750,8 +792,24 @@ def demand_merge(*, demand: Demand, actor: User, parent: Demand | int, note: str
     d.status, d.merged_into, d.closed_at = Status.MERGED, target, moment
     _end_stage(d)
     _save(d)
-    _event(d, actor, Action.MERGE, before, note=note, data={"parent": target.pk, "parent_ticket": target.ticket_no}, now=moment)
-    _event(target, actor, Action.MERGE, target.status, note=note, data={"child": d.pk, "child_ticket": d.ticket_no}, now=moment)
+    _event(
+        d,
+        actor,
+        Action.MERGE,
+        before,
+        note=note,
+        data={"parent": target.pk, "parent_ticket": target.ticket_no},
+        now=moment,
+    )
+    _event(
+        target,
+        actor,
+        Action.MERGE,
+        target.status,
+        note=note,
+        data={"child": d.pk, "child_ticket": d.ticket_no},
+        now=moment,
+    )
     Demand.objects.filter(merged_into=d).update(merged_into=target)
     return d
 
@@ -778,7 +836,15 @@ def demand_urge(
     moment = _now(now)
     d.urge_count += 1
     _save(d)
-    _event(d, actor if not system else None, Action.URGE, d.status, note=note, data={"system": system}, now=moment)
+    _event(
+        d,
+        actor if not system else None,
+        Action.URGE,
+        d.status,
+        note=note,
+        data={"system": system},
+        now=moment,
+    )
     if d.lead_unit_id and d.status in (Status.DISPATCHED, Status.IN_PROGRESS):
         notify_unit(d, title=f"催办 {d.ticket_no}：{d.title}", body=note, kind="urge")
     else:
@@ -791,31 +857,43 @@ def demand_urge(
 
 def demand_transition(*, demand: Demand, actor: User | None, action: str, **args: Any) -> Demand:
     """Run `action` with its arguments; unknown actions and missing arguments are ValidationFailed."""
-    a = args.get
+    if actor is None and action != Action.RATE:
+        raise NotFound("工单不存在或无权查看")
+    user = cast(User, actor)
+
+    def a(key: str) -> Any:
+        return args.get(key)
+
     note = a("note") or ""
     handlers = {
         Action.ACCEPT: lambda: demand_accept(
             demand=demand,
-            actor=actor,
+            actor=user,
             note=note,
             type=a("type"),
             urgency=a("urgency"),
             category=a("category"),
             area=a("area"),
         ),
-        Action.REJECT: lambda: demand_reject(demand=demand, actor=actor, reason=a("reason") or note),
+        Action.REJECT: lambda: demand_reject(demand=demand, actor=user, reason=a("reason") or note),
         Action.DISPATCH: lambda: demand_dispatch(
-            demand=demand, actor=actor, unit=a("unit"), assisting_units=a("assisting_units") or (), note=note
+            demand=demand, actor=user, unit=a("unit"), assisting_units=a("assisting_units") or (), note=note
         ),
-        Action.SIGN: lambda: demand_sign(demand=demand, actor=actor, note=note),
-        Action.RETURN: lambda: demand_return(demand=demand, actor=actor, reason=a("reason") or note),
-        Action.REFUSE_RETURN: lambda: demand_refuse_return(demand=demand, actor=actor, reason=a("reason") or note),
+        Action.SIGN: lambda: demand_sign(demand=demand, actor=user, note=note),
+        Action.RETURN: lambda: demand_return(demand=demand, actor=user, reason=a("reason") or note),
+        Action.REFUSE_RETURN: lambda: demand_refuse_return(
+            demand=demand, actor=user, reason=a("reason") or note
+        ),
         Action.REQUEST_EXTENSION: lambda: demand_request_extension(
-            demand=demand, actor=actor, days=a("days"), reason=a("reason") or note
+            demand=demand, actor=user, days=a("days"), reason=a("reason") or note
         ),
-        Action.APPROVE_EXTENSION: lambda: demand_approve_extension(demand=demand, actor=actor, note=note),
-        Action.DENY_EXTENSION: lambda: demand_deny_extension(demand=demand, actor=actor, reason=a("reason") or note),
-        Action.REPLY: lambda: demand_reply(demand=demand, actor=actor, text=a("text") or "", outcome=a("outcome") or ""),
+        Action.APPROVE_EXTENSION: lambda: demand_approve_extension(demand=demand, actor=user, note=note),
+        Action.DENY_EXTENSION: lambda: demand_deny_extension(
+            demand=demand, actor=user, reason=a("reason") or note
+        ),
+        Action.REPLY: lambda: demand_reply(
+            demand=demand, actor=user, text=a("text") or "", outcome=a("outcome") or ""
+        ),
         Action.RATE: lambda: demand_rate(
             demand=demand,
             actor=actor,
@@ -824,15 +902,15 @@ def demand_transition(*, demand: Demand, actor: User | None, action: str, **args
             note=note,
             code_verified=bool(a("code_verified")),
         ),
-        Action.CLOSE: lambda: demand_close(demand=demand, actor=actor, note=note, resolved=bool(a("resolved"))),
-        Action.REOPEN: lambda: demand_reopen(demand=demand, actor=actor, reason=a("reason") or note),
-        Action.MERGE: lambda: demand_merge(demand=demand, actor=actor, parent=a("parent"), note=note),
-        Action.SUPERVISE: lambda: demand_supervise(demand=demand, actor=actor, note=note),
-        Action.URGE: lambda: demand_urge(demand=demand, actor=actor, note=note),
+        Action.CLOSE: lambda: demand_close(
+            demand=demand, actor=user, note=note, resolved=bool(a("resolved"))
+        ),
+        Action.REOPEN: lambda: demand_reopen(demand=demand, actor=user, reason=a("reason") or note),
+        Action.MERGE: lambda: demand_merge(demand=demand, actor=user, parent=a("parent"), note=note),
+        Action.SUPERVISE: lambda: demand_supervise(demand=demand, actor=user, note=note),
+        Action.URGE: lambda: demand_urge(demand=demand, actor=user, note=note),
     }
     handler = handlers.get(action)  # type: ignore[call-overload]
     if handler is None:
         raise ValidationFailed(f"未知动作 {action!r}", fields={"action": [f"可选值：{', '.join(handlers)}"]})
-    if actor is None and action != Action.RATE:
-        raise NotFound("工单不存在或无权查看")
     return handler()

@@ -1,3 +1,21 @@
+from django.urls import path
+
+from lianxin.demands import views
+
 app_name = "demands"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("submitted/<str:ticket_no>/", views.submitted, name="submitted"),
+    path("track/", views.track, name="track"),
+    path("mine/", views.mine, name="mine"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("unit/", views.unit_queue, name="unit_queue"),
+    path("supervision/", views.supervision, name="supervision"),
+    path("list/", views.demand_list_page, name="list"),
+    path("export/", views.export, name="export"),
+    path("stats/", views.stats, name="stats"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/", views.act, name="act"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+]

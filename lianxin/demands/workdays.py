@@ -81,7 +81,9 @@ def add_working_days(start: datetime, days: int, overrides: dict[date, bool] | N
             counted += 1
     if is_working_day(start.date(), table):
         return start.replace(year=day.year, month=day.month, day=day.day)
-    return start.replace(year=day.year, month=day.month, day=day.day, hour=23, minute=59, second=59, microsecond=0)
+    return start.replace(
+        year=day.year, month=day.month, day=day.day, hour=23, minute=59, second=59, microsecond=0
+    )
 
 
 def working_days_between(start: date, end: date, overrides: dict[date, bool] | None = None) -> int:

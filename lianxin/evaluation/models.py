@@ -64,10 +64,15 @@ class Report(models.Model):
     a final report is frozen: its content, files and SHA-256 never change again."""
 
     cadre = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_reports", verbose_name=_("干部")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="contact_reports",
+        verbose_name=_("干部"),
     )
     period = models.CharField(_("报告期"), max_length=7)
-    status = models.CharField(_("状态"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
     issues_text = models.TextField(_("存在问题"), blank=True)
     plans_text = models.TextField(_("下一步打算"), blank=True)
     edited = models.BooleanField(_("已编辑"), default=False)
@@ -85,7 +90,9 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-period", "cadre_id"]
-        constraints = [models.UniqueConstraint(fields=["cadre", "period"], name="report_one_per_cadre_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "period"], name="report_one_per_cadre_period")
+        ]
         verbose_name = _("个人联系群众工作报告")
         verbose_name_plural = _("个人联系群众工作报告")
 
@@ -111,9 +118,15 @@ class ReportBatch(models.Model):
     period = models.CharField(_("报告期"), max_length=7)
     fmt = models.CharField(_("格式"), max_length=8, default="pdf")
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("发起人")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发起人"),
     )
-    status = models.CharField(_("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
     total = models.PositiveIntegerField(_("总数"), default=0)
     done = models.PositiveIntegerField(_("已完成"), default=0)
     failed = models.PositiveIntegerField(_("失败"), default=0)
@@ -132,4 +145,8 @@ class ReportBatch(models.Model):
 
     @property
     def progress(self) -> int:
-        return int(100 * (self.done + self.failed) / self.total) if self.total else (100 if self.finished_at else 0)
+        return (
+            int(100 * (self.done + self.failed) / self.total)
+            if self.total
+            else (100 if self.finished_at else 0)
+        )

@@ -30,7 +30,9 @@ def _check_format(fmt: str) -> str:
 
 
 def cadre_get(*, username: str) -> User:
-    cadre = User.objects.filter(role_q("cadre"), username=username).select_related("unit", "area_scope").first()
+    cadre = (
+        User.objects.filter(role_q("cadre"), username=username).select_related("unit", "area_scope").first()
+    )
     if cadre is None:
         raise NotFound(f"No cadre with username {username!r}.", fields={"username": [username]})
     return cadre
@@ -62,7 +64,9 @@ def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = 
     return render(report_content(cadre=cadre, period=period), fmt)
 
 
-def report_draft_save(*, cadre: User, period: Period, actor: Any, issues_text: str, plans_text: str) -> Report:
+def report_draft_save(
+    *, cadre: User, period: Period, actor: Any, issues_text: str, plans_text: str
+) -> Report:
     """Save the cadre's edits of 存在问题与下一步打算; only the cadre edits their own draft."""
     if actor.pk != cadre.pk:
         raise PermissionDenied("Only the cadre edits their own report.")
@@ -110,9 +114,13 @@ def unit_cadres(unit: Any) -> list[User]:
     ids = {unit.pk}
     frontier = [unit.pk]
     while frontier:
-        frontier = list(Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+        frontier = list(
+            Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
         ids.update(frontier)
-    return list(User.objects.filter(role_q("cadre"), unit_id__in=ids, is_active=True).order_by("unit__code", "pk"))
+    return list(
+        User.objects.filter(role_q("cadre"), unit_id__in=ids, is_active=True).order_by("unit__code", "pk")
+    )
 
 
 def report_batch_start(*, unit: Any, period: Period, fmt: str, actor: Any) -> ReportBatch:
@@ -137,7 +145,9 @@ def report_batch_run(*, batch_id: int) -> ReportBatch:
         return batch
     period = Period.parse(batch.period)
     cadres = unit_cadres(batch.unit)
-    ReportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, total=len(cadres), done=0, failed=0)
+    ReportBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, total=len(cadres), done=0, failed=0
+    )
     buf = io.BytesIO()
     errors: list[str] = []
     done = failed = 0

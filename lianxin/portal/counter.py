@@ -31,6 +31,8 @@ from django.core.cache import cache as default_cache
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 from django.db.models import F
 
@@ -111,9 +113,10 @@ _dedicated: dict[str, CounterStore] = {}
 
 
 def store() -> CounterStore:
-    """The counters' cache: the default cache, except that on the file cache the counters get their own
-    directory with no entry limit, because the file cache culls a third of its files at random when full
-    (the reader marks, which are many, stay in the default cache where culling them is harmless)."""
+    """The counters' cache. On Redis it is the default cache. The file and local-memory caches cull
+    entries at random once they hold MAX_ENTRIES (300 by default), which would drop pending counts, so
+    there the counters get their own instance without that limit (the many reader marks stay in the
+    default cache, where culling one merely lets a reload count)."""
     cache = caches["default"]
     if isinstance(cache, FileBasedCache):
         location = str(cache._dir).rstrip("/") + "-portal-counter"
@@ -122,6 +125,12 @@ def store() -> CounterStore:
                 FileBasedCache(location, {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10**9}})
             )
         return _dedicated[location]
+    if isinstance(cache, LocMemCache):
+        if "locmem" not in _dedicated:
+            _dedicated["locmem"] = CounterStore(
+                LocMemCache("lianxin-portal-counter", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10**9}})
+            )
+        return _dedicated["locmem"]
     return CounterStore(cache)
 
 
@@ -135,7 +144,9 @@ def is_bot(user_agent: str) -> bool:
 
 
 def client_fingerprint(request) -> str:
-    ip = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    ip = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or request.META.get(
+        "REMOTE_ADDR", ""
+    )
     raw = f"{ip}|{request.META.get('HTTP_USER_AGENT', '')}|{request.META.get('HTTP_ACCEPT_LANGUAGE', '')}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
@@ -158,13 +169,69 @@ def total_key(article_id: int) -> str:
     return _key("total", article_id)
 
 
-def view_record(*, article_id: int, reader: str | None, fingerprint: str, new_reader: str | None) -> int | None:
+# The whole of view_record in one round trip on Redis (atomic, as a script). Returns the new total,
+# -1 when the reader was already counted, -2 when the total still has to be initialised.
+_REDIS_RECORD = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) == false then return -1 end
+if ARGV[4] ~= '' then redis.call('SET', ARGV[4], 1, 'NX', 'EX', ARGV[1]) end
+local p = redis.call('INCR', KEYS[2])
+if p == 1 then
+  local n = redis.call('INCR', KEYS[3])
+  redis.call('SET', ARGV[2] .. n, ARGV[3])
+end
+if redis.call('EXISTS', KEYS[4]) == 1 then return redis.call('INCR', KEYS[4]) end
+return -2
+"""
+_redis_scripts: dict[int, Any] = {}
+
+
+def _redis_record(article_id: int, seen: str, extra_seen: str | None) -> int | None | bool:
+    """The Redis fast path; returns False when the default cache is not Redis."""
+    if not isinstance(default_cache._cache if hasattr(default_cache, "_cache") else None, RedisCacheClient):
+        return False
+    client = default_cache._cache.get_client(write=True)
+    script = _redis_scripts.get(id(client))
+    if script is None:
+        script = _redis_scripts[id(client)] = client.register_script(_REDIS_RECORD)
+    mk = default_cache.make_key
+    result = int(
+        script(
+            keys=[mk(seen), mk(_key("pending", article_id)), mk(_key("seq")), mk(total_key(article_id))],
+            args=[
+                window_seconds(),
+                mk(_key("journal", "")),
+                article_id,
+                mk(extra_seen) if extra_seen else "",
+            ],
+        )
+    )
+    if result == -1:
+        return None
+    if result == -2:
+        pending = int(default_cache.get(_key("pending", article_id)) or 1)
+        return store().init_and_incr(total_key(article_id), lambda: stored_count(article_id) + pending - 1)
+    return result
+
+
+def view_record(
+    *, article_id: int, reader: str | None, fingerprint: str, new_reader: str | None
+) -> int | None:
     """Count one read of `article_id`; returns the new total if it counted, None if not.
 
     `reader` is the reader's cookie token when the browser sent one; without it the read is
     de-duplicated by `fingerprint` (address + user agent), and `new_reader` (the token about to be set
     as a cookie) is marked seen too, so that the reload which carries the new cookie does not count.
     """
+    if reader:
+        fast = _redis_record(article_id, _key("seen", article_id, "r", reader), None)
+    else:
+        fast = _redis_record(
+            article_id,
+            _key("seen", article_id, "f", fingerprint),
+            _key("seen", article_id, "r", new_reader) if new_reader else None,
+        )
+    if fast is not False:
+        return fast  # type: ignore[return-value]
     s = store()
     ttl = window_seconds()
     if reader:

@@ -37,7 +37,9 @@ def _normalise(row: dict[str, Any]) -> dict[str, Any]:
         for name in names:
             if name in lowered:
                 value = lowered[name]
-                out[field] = " ".join(map(str, value)) if isinstance(value, list) and field == "tags" else value
+                out[field] = (
+                    " ".join(map(str, value)) if isinstance(value, list) and field == "tags" else value
+                )
                 break
     return out
 
@@ -53,13 +55,17 @@ def _check_columns(columns: set[str]) -> None:
 
 def parse_rows(content: bytes, *, filename: str) -> list[dict[str, Any]]:
     if len(content) > MAX_FILE_BYTES:
-        raise ValidationFailed(f"导入文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）", code="file_too_large")
+        raise ValidationFailed(
+            f"导入文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）", code="file_too_large"
+        )
     text = content.decode("utf-8-sig")
     if filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"JSON 格式错误：{exc.msg}（第 {exc.lineno} 行）", code="bad_file") from exc
+            raise ValidationFailed(
+                f"JSON 格式错误：{exc.msg}（第 {exc.lineno} 行）", code="bad_file"
+            ) from exc
         if isinstance(data, dict):
             data = data.get("articles", data.get("items", [data]))
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

@@ -13,7 +13,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-RESERVED_SLUGS = frozenset({"m", "search", "feed", "tag", "editor", "related", "static", "media", "admin", "api"})
+RESERVED_SLUGS = frozenset(
+    {"m", "search", "feed", "tag", "editor", "related", "static", "media", "admin", "api"}
+)
 
 
 class SiteSettings(models.Model):
@@ -38,7 +40,12 @@ class PortalCategory(models.Model):
     name = models.CharField(_("名称"), max_length=40)
     slug = models.CharField(_("网址名"), max_length=60, unique=True, help_text=_("用于网址，如 policy"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级栏目")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级栏目"),
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     in_top_nav = models.BooleanField(_("顶部导航"), default=True)
@@ -138,7 +145,9 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["state", "category", "published_at"], name="portal_art_state_cat_pub")]
+        indexes = [
+            models.Index(fields=["state", "category", "published_at"], name="portal_art_state_cat_pub")
+        ]
         verbose_name = _("文章")
         verbose_name_plural = _("文章")
 
@@ -166,7 +175,9 @@ class RevisionAction(models.TextChoices):
 class ArticleRevision(models.Model):
     """Every change to an article: who, when, what action, and a snapshot of the content after it."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("文章"))
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("文章")
+    )
     number = models.PositiveIntegerField(_("版本号"))
     action = models.CharField(_("操作"), max_length=20, choices=RevisionAction.choices)
     state = models.CharField(_("操作后状态"), max_length=20, choices=ArticleState.choices)
@@ -179,7 +190,9 @@ class ArticleRevision(models.Model):
 
     class Meta:
         ordering = ["article", "number"]
-        constraints = [models.UniqueConstraint(fields=["article", "number"], name="portal_revision_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="portal_revision_unique_number")
+        ]
         verbose_name = _("修订记录")
         verbose_name_plural = _("修订记录")
 

@@ -19,7 +19,18 @@ BODY_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 # Elements removed together with their content (not just unwrapped).
-DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "textarea"}
+DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "textarea",
+}
 _HAS_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -22,9 +22,9 @@ NAV_CACHE_SECONDS = 300
 
 def public_articles() -> QuerySet[Article]:
     """Published articles whose publication time has come (scheduled ones stay hidden until then)."""
-    return Article.objects.filter(state=ArticleState.PUBLISHED, published_at__lte=timezone.now()).select_related(
-        "category"
-    )
+    return Article.objects.filter(
+        state=ArticleState.PUBLISHED, published_at__lte=timezone.now()
+    ).select_related("category")
 
 
 def site_settings_get() -> SiteSettings:
@@ -130,12 +130,16 @@ def previous_next(article: Article) -> tuple[Article | None, Article | None]:
     same = public_articles().filter(category_id=article.category_id)
     assert article.published_at is not None
     previous = (
-        same.filter(Q(published_at__lt=article.published_at) | Q(published_at=article.published_at, pk__lt=article.pk))
+        same.filter(
+            Q(published_at__lt=article.published_at) | Q(published_at=article.published_at, pk__lt=article.pk)
+        )
         .order_by("-published_at", "-pk")
         .first()
     )
     following = (
-        same.filter(Q(published_at__gt=article.published_at) | Q(published_at=article.published_at, pk__gt=article.pk))
+        same.filter(
+            Q(published_at__gt=article.published_at) | Q(published_at=article.published_at, pk__gt=article.pk)
+        )
         .order_by("published_at", "pk")
         .first()
     )
@@ -161,6 +165,7 @@ class SearchPage:
     total: int
     page: int
     pages: int
+    capped: bool = False
 
 
 def article_search(query: str, *, page: int = 1, per_page: int = 10) -> SearchPage:
@@ -174,7 +179,7 @@ def article_search(query: str, *, page: int = 1, per_page: int = 10) -> SearchPa
         article = by_id.get(article_id)
         if article is None:
             continue
-        text = article.summary + "\n" + body_plain_text(article.body)
+        text = body_plain_text(article.body) or article.summary
         results.append(
             SearchResult(
                 article=article,
@@ -184,7 +189,15 @@ def article_search(query: str, *, page: int = 1, per_page: int = 10) -> SearchPa
             )
         )
     pages = max(1, -(-hits.total // per_page))
-    return SearchPage(query=query, terms=terms, results=results, total=hits.total, page=page, pages=pages)
+    return SearchPage(
+        query=query,
+        terms=terms,
+        results=results,
+        total=hits.total,
+        page=page,
+        pages=pages,
+        capped=hits.capped,
+    )
 
 
 # --- knowledge base ------------------------------------------------------------------------------
@@ -196,7 +209,9 @@ def _ancestor_codes(category: DemandCategory) -> list[str]:
     return [code for code in (category.path or category.code).split("/") if code]
 
 
-def related_policies(*, category: DemandCategory | int | None = None, text: str = "", limit: int = 5) -> list[Article]:
+def related_policies(
+    *, category: DemandCategory | int | None = None, text: str = "", limit: int = 5
+) -> list[Article]:
     """Public policy and law articles for a demand: first those linked to its category (or a parent
     category), then those whose text best matches `text` (the demand's title/content or a draft reply).
 
@@ -244,7 +259,9 @@ def editor_article_list(*, user, state: str = "", mine: bool = False) -> QuerySe
 
 
 def editor_article_get(pk: int) -> Article:
-    article = Article.objects.select_related("category", "author", "reviewer", "submitted_by").filter(pk=pk).first()
+    article = (
+        Article.objects.select_related("category", "author", "reviewer", "submitted_by").filter(pk=pk).first()
+    )
     if article is None:
         raise NotFound("文章不存在")
     return article

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,22 +52,42 @@ def max_image_bytes() -> int:
 # --- cache generation ---------------------------------------------------------------------------
 
 
+# The generation is read on every article request; each process keeps it for GENERATION_LOCAL_SECONDS,
+# so another web node sees a change within that time (this process at once).
+GENERATION_LOCAL_SECONDS = 1.0
+_local_generation: list[float] = [0.0, -1.0]  # [value, expires at (monotonic)]
+
+
 def content_changed() -> None:
     """Invalidate every cached portal page (they are keyed by this generation number)."""
     try:
-        cache.incr(GENERATION_KEY)
+        value = cache.incr(GENERATION_KEY)
     except ValueError:
-        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+        value = int(timezone.now().timestamp() * 1000)
+        cache.set(GENERATION_KEY, value, timeout=None)
+    _local_generation[:] = [float(value), time.monotonic() + GENERATION_LOCAL_SECONDS]
+
+
+def content_generation() -> int:
+    now = time.monotonic()
+    if _local_generation[1] < now:
+        _local_generation[:] = [float(cache.get(GENERATION_KEY) or 0), now + GENERATION_LOCAL_SECONDS]
+    return int(_local_generation[0])
 
 
 def _after_commit_invalidate() -> None:
+    # Now (so this process never serves the old page) and again after commit (so a page rendered by
+    # another request from the not-yet-committed state is not kept).
+    content_changed()
     transaction.on_commit(content_changed)
 
 
 # --- site and categories ------------------------------------------------------------------------
 
 
-def site_settings_update(*, name: str, description: str = "", keywords: str = "", footer: str = "") -> SiteSettings:
+def site_settings_update(
+    *, name: str, description: str = "", keywords: str = "", footer: str = ""
+) -> SiteSettings:
     site, _ = SiteSettings.objects.get_or_create(pk=1)
     site.name = clean_text(name, max_length=60) or site.name
     site.description = clean_text(description, max_length=200)
@@ -113,7 +134,7 @@ def category_create(
 
 
 def split_tags(raw: str | Iterable[str]) -> list[str]:
-    parts = re.split(r"[,，、;；\s]+", raw) if isinstance(raw, str) else list(raw)
+    parts = re.split(r"[,，、;；\s]+", clean_text(raw)) if isinstance(raw, str) else list(raw)
     names: dict[str, None] = {}
     for part in parts:
         name = clean_text(part, max_length=30)
@@ -160,14 +181,20 @@ def check_cover(cover: UploadedFile) -> None:
             width, height = img.size
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed("封面图不是有效的图片文件", code="image_invalid", fields={"cover": ["无效图片"]}) from exc
+        raise ValidationFailed(
+            "封面图不是有效的图片文件", code="image_invalid", fields={"cover": ["无效图片"]}
+        ) from exc
     finally:
         cover.seek(0)
     if fmt not in {"JPEG", "PNG", "GIF", "WEBP"}:
-        raise ValidationFailed("封面图只接受 JPEG、PNG、GIF、WEBP 格式", code="image_invalid", fields={"cover": ["格式"]})
+        raise ValidationFailed(
+            "封面图只接受 JPEG、PNG、GIF、WEBP 格式", code="image_invalid", fields={"cover": ["格式"]}
+        )
     if width > 8000 or height > 8000:
         raise ValidationFailed(
-            f"封面图尺寸过大：{width}×{height}，上限 8000×8000", code="image_too_large", fields={"cover": ["尺寸"]}
+            f"封面图尺寸过大：{width}×{height}，上限 8000×8000",
+            code="image_too_large",
+            fields={"cover": ["尺寸"]},
         )
 
 
@@ -197,7 +224,7 @@ def _apply(article: Article, data: ArticleInput) -> list[Tag]:
     article.kind = data.kind
     article.body = _check_body(data.body)
     plain = body_plain_text(article.body)
-    article.summary = clean_text(data.summary, max_length=500) or plain[:120]
+    article.summary = clean_text(data.summary, max_length=500) or " ".join(plain.split())[:120]
     article.source = clean_text(data.source, max_length=100)
     article.author_unit = clean_text(data.author_unit, max_length=100)
     article.published_at = data.published_at
@@ -283,12 +310,18 @@ class Transition:
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(frozenset({ArticleState.DRAFT}), ArticleState.REVIEW, RevisionAction.SUBMIT, "送审"),
-    "approve": Transition(frozenset({ArticleState.REVIEW}), ArticleState.PUBLISHED, RevisionAction.APPROVE, "审核发布"),
-    "reject": Transition(frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, "退回修改"),
+    "approve": Transition(
+        frozenset({ArticleState.REVIEW}), ArticleState.PUBLISHED, RevisionAction.APPROVE, "审核发布"
+    ),
+    "reject": Transition(
+        frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, "退回修改"
+    ),
     "withdraw": Transition(
         frozenset({ArticleState.PUBLISHED}), ArticleState.WITHDRAWN, RevisionAction.WITHDRAW, "撤回"
     ),
-    "redraft": Transition(frozenset({ArticleState.WITHDRAWN}), ArticleState.DRAFT, RevisionAction.REDRAFT, "重新编辑"),
+    "redraft": Transition(
+        frozenset({ArticleState.WITHDRAWN}), ArticleState.DRAFT, RevisionAction.REDRAFT, "重新编辑"
+    ),
 }
 
 
@@ -320,7 +353,9 @@ def article_transition(*, article: Article, actor, action: str, note: str = "") 
     if article.state not in transition.sources:
         raise Conflict(f"“{article.get_state_display()}”状态的文章不能{transition.label}")
     if action in ("approve", "reject") and actor.pk in (article.author_id, article.submitted_by_id):
-        raise PermissionDenied("审核须由另一位编辑进行：作者或送审人不能审核自己的文章", code="second_editor_required")
+        raise PermissionDenied(
+            "审核须由另一位编辑进行：作者或送审人不能审核自己的文章", code="second_editor_required"
+        )
     if action == "submit":
         article.submitted_by = actor
     if action in ("approve", "reject"):
@@ -354,7 +389,9 @@ def _category_by_name(value: str, *, create: bool) -> PortalCategory:
     value = clean_text(value, max_length=40)
     if not value:
         raise ValidationFailed("分类为空")
-    found = PortalCategory.objects.filter(name=value).first() or PortalCategory.objects.filter(slug=value).first()
+    found = (
+        PortalCategory.objects.filter(name=value).first() or PortalCategory.objects.filter(slug=value).first()
+    )
     if found:
         return found
     if not create:
@@ -365,11 +402,9 @@ def _category_by_name(value: str, *, create: bool) -> PortalCategory:
 def _parse_time(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
+    parsed: datetime | None = value if isinstance(value, datetime) else None
+    if parsed is None:
         text = str(value).strip().replace("/", "-").replace("T", " ")
-        parsed = None
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
             try:
                 parsed = datetime.strptime(text[:19], fmt)
@@ -381,6 +416,7 @@ def _parse_time(value: Any) -> datetime | None:
                 parsed = datetime.fromisoformat(str(value).strip())
             except ValueError as exc:
                 raise ValidationFailed(f"时间格式无法识别：{value}") from exc
+    assert parsed is not None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from lianxin.core.errors import NotFound
 from lianxin.portal import counter, selectors
-from lianxin.portal.services import GENERATION_KEY
+from lianxin.portal.services import content_generation
 
 COUNT_MARK = "@@LX_VIEWS@@"
 CSRF_MARK = "@@LX_CSRF@@"
@@ -134,7 +134,7 @@ def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> H
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
     cacheable = not request.user.is_authenticated and not len(messages.get_messages(request))
-    generation = cache.get(GENERATION_KEY) or 0
+    generation = content_generation()
     page_key = f"portal:page:{generation}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
     cached = cache.get_many([page_key, counter.total_key(pk)]) if cacheable else {}
     entry = cached.get(page_key)
@@ -152,7 +152,10 @@ def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> H
     count = None
     if request.method == "GET" and not counter.is_bot(request.META.get("HTTP_USER_AGENT", "")):
         count = counter.view_record(
-            article_id=pk, reader=reader, fingerprint=counter.client_fingerprint(request), new_reader=new_reader
+            article_id=pk,
+            reader=reader,
+            fingerprint=counter.client_fingerprint(request),
+            new_reader=new_reader,
         )
     if count is None:
         count = counter.views_total(pk, cached=cached.get(counter.total_key(pk)))

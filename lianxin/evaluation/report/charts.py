@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.pdfbase import pdfmetrics
@@ -20,7 +19,12 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from lianxin.evaluation.report.content import ReportContent
 
 CJK_FONT = "STSong-Light"
-PALETTE = [colors.HexColor("#c0392b"), colors.HexColor("#2471a3"), colors.HexColor("#229954"), colors.HexColor("#b7950b")]
+PALETTE = [
+    colors.HexColor("#c0392b"),
+    colors.HexColor("#2471a3"),
+    colors.HexColor("#229954"),
+    colors.HexColor("#b7950b"),
+]
 
 
 def register_cjk_font() -> str:
@@ -67,17 +71,20 @@ def _trend(content: ReportContent, *, cjk: bool, width: int = 440) -> Chart:
     font = register_cjk_font() if cjk else "Helvetica"
     names = [("response", "及时签收率"), ("on_time", "按时办结率"), ("satisfaction", "群众满意率")]
     drawing = Drawing(width, 200)
-    chart = HorizontalLineChart()
+    # Grouped bars rather than lines: a month without data (None) simply has no bar.
+    chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 40, width - 150, 130
     rows = content.rate_trend
-    chart.data = [[None if row.get(code) is None else row[code] * 100 for row in rows] or [0] for code, _ in names]
+    chart.data = [
+        [None if row.get(code) is None else row[code] * 100 for row in rows] or [0] for code, _ in names
+    ]
     chart.categoryAxis.categoryNames = [row["period"][2:] for row in rows] or [""]
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.valueAxis.labels.fontSize = 7
     for i in range(len(names)):
-        chart.lines[i].strokeColor = PALETTE[i + 1]
-        chart.lines[i].strokeWidth = 1.5
+        chart.bars[i].fillColor = PALETTE[i + 1]
+        chart.bars[i].strokeWidth = 0
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = width - 100, 150
@@ -88,10 +95,13 @@ def _trend(content: ReportContent, *, cjk: bool, width: int = 440) -> Chart:
     ]
     drawing.add(legend)
     if cjk:
-        drawing.add(String(width / 2 - 50, 186, "三率走势（%）", fontName=font, fontSize=10, textAnchor="middle"))
+        drawing.add(
+            String(width / 2 - 50, 186, "三率走势（%）", fontName=font, fontSize=10, textAnchor="middle")
+        )
     key = [f"{code} = {label}" for code, label in names]
     key += [
-        f"{row['period']}：" + "，".join(f"{label} {_p(row.get(code))}" for code, label in names) for row in rows
+        f"{row['period']}：" + "，".join(f"{label} {_p(row.get(code))}" for code, label in names)
+        for row in rows
     ]
     return Chart("三率走势（%）", drawing, key)
 

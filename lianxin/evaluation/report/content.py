@@ -128,7 +128,9 @@ class ReportContent:
             f"超期 {self.overdue} 件，重办 {self.reopened} 件，督办 {self.supervised} 件。",
         ]
         if self.top_categories:
-            lines.append("诉求较多的类别：" + "，".join(f"{n}（{c} 件）" for n, c in self.top_categories) + "。")
+            lines.append(
+                "诉求较多的类别：" + "，".join(f"{n}（{c} 件）" for n, c in self.top_categories) + "。"
+            )
         return lines
 
     def dispute_lines(self) -> list[str]:
@@ -145,7 +147,10 @@ class ReportContent:
     def publicity_lines(self) -> list[str]:
         if self.articles:
             lines = [f"本期本单位发布宣传文章 {len(self.articles)} 篇："]
-            lines += [f"{a['date']} 《{a['title']}》{('（' + a['category'] + '）') if a.get('category') else ''}" for a in self.articles]
+            lines += [
+                f"{a['date']} 《{a['title']}》{('（' + a['category'] + '）') if a.get('category') else ''}"
+                for a in self.articles
+            ]
             return lines
         return [self.articles_note or f"本期（{self.period_label}）无发布的宣传文章。"]
 

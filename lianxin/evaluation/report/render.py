@@ -17,7 +17,11 @@ def _sections(content: ReportContent) -> list[tuple[str, list[str], list[str]]]:
     if content.hot_issues_note and not content.hot_issues:
         last.insert(1, content.hot_issues_note)
     return [
-        (SECTIONS[0], content.basic_lines() + [f"{p['name']}（{p['kind']}，{p['area']}）" for p in content.points], []),
+        (
+            SECTIONS[0],
+            content.basic_lines() + [f"{p['name']}（{p['kind']}，{p['area']}）" for p in content.points],
+            [],
+        ),
         (SECTIONS[1], content.contact_lines(), ["visits"]),
         (SECTIONS[2], content.service_lines(), ["categories", "trend"]),
         (SECTIONS[3], content.dispute_lines(), []),
@@ -39,7 +43,9 @@ def render_pdf(content: ReportContent) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = register_cjk_font()
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21)
+    body = ParagraphStyle(
+        "body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21
+    )
     plain = ParagraphStyle("plain", parent=body, firstLineIndent=0)
     h1 = ParagraphStyle("h1", fontName=font, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=6)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=20, spaceBefore=10, spaceAfter=4)
@@ -75,17 +81,28 @@ def render_pdf(content: ReportContent) -> bytes:
         for key in chart_keys:
             if key in charts:
                 story += [Spacer(1, 2 * mm), charts[key].drawing]
-    story += [Spacer(1, 8 * mm), Paragraph(escape(f"报告人：{content.cadre_name}    生成时间：{content.generated_at}"), plain)]
+    story += [
+        Spacer(1, 8 * mm),
+        Paragraph(escape(f"报告人：{content.cadre_name}    生成时间：{content.generated_at}"), plain),
+    ]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm, bottomMargin=18 * mm,
-        title=f"{TITLE} {content.cadre_name} {content.period}", author=content.cadre_name,
+        buf,
+        pagesize=A4,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=20 * mm,
+        bottomMargin=18 * mm,
+        title=f"{TITLE} {content.cadre_name} {content.period}",
+        author=content.cadre_name,
     )
 
     def footer(canvas, doc_) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{content.cadre_name}  {content.period_label}  第 {doc_.page} 页")
+        canvas.drawCentredString(
+            A4[0] / 2, 10 * mm, f"{content.cadre_name}  {content.period_label}  第 {doc_.page} 页"
+        )
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
@@ -121,11 +138,17 @@ def render_docx(content: ReportContent) -> bytes:
                 cell.text = text
             for r in content.rates:
                 cells = table.add_row().cells
-                cells[0].text, cells[1].text, cells[2].text = r.label, r.text, f"{r.numerator}/{r.denominator}"
+                cells[0].text, cells[1].text, cells[2].text = (
+                    r.label,
+                    r.text,
+                    f"{r.numerator}/{r.denominator}",
+                )
         if title == SECTIONS[1] and content.notable_visits:
             document.add_paragraph("典型走访：")
             for v in content.notable_visits:
-                document.add_paragraph(f"{v['date']} {v['kind']} {v['place']}：{v['summary']}", style="List Bullet")
+                document.add_paragraph(
+                    f"{v['date']} {v['kind']} {v['place']}：{v['summary']}", style="List Bullet"
+                )
         for key in chart_keys:
             if key in charts:
                 chart = charts[key]

@@ -1,0 +1,100 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.demands.models import (
+    CalendarDay,
+    DeadlinePolicy,
+    Demand,
+    DemandAttachment,
+    DemandEvent,
+    IdempotencyRecord,
+    RoutingRule,
+)
+
+
+class CalendarWarningMixin:
+    """Shows admins a warning when a year is counted weekends-only (not covered by chinesecalendar)."""
+
+    def changelist_view(self, request, extra_context=None):
+        from lianxin.demands.workdays import uncovered_years
+
+        for year in uncovered_years():
+            messages.warning(
+                request,
+                _("%(year)s 年的法定节假日未收录，时限暂按周一至周五计算；请在「节假日/调休」中补录。")
+                % {"year": year},
+            )
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+class EventInline(admin.TabularInline):
+    model = DemandEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Demand)
+class DemandAdmin(admin.ModelAdmin):
+    """Read-mostly: state changes go through the workbench so every change has its event row."""
+
+    list_display = ("ticket_no", "title", "type", "status", "closure", "lead_unit", "created_at", "due_at")
+    list_filter = ("status", "type", "urgency", "channel", "supervised")
+    search_fields = ("ticket_no", "title")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("category", "area", "lead_unit", "requester", "merged_into")
+    inlines = [EventInline]
+    exclude = ("contact_name", "contact_phone", "assisting_units")
+    list_select_related = ("lead_unit",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Demand._meta.fields if f.name not in ("contact_name", "contact_phone")]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "area", "unit", "priority", "is_fallback", "is_active")
+    list_filter = ("is_fallback", "is_active")
+    raw_id_fields = ("category", "area", "unit")
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = (
+        "type",
+        "category",
+        "urgency",
+        "dispatch_minutes",
+        "sign_hours",
+        "sign_working_days",
+        "reply_working_days",
+        "followup_working_days",
+        "is_active",
+    )
+    raw_id_fields = ("category",)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+
+
+@admin.register(DemandAttachment)
+class DemandAttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "demand", "content_type", "size", "created_at")
+    raw_id_fields = ("demand", "uploaded_by")
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ("key", "demand", "created_at")
+    raw_id_fields = ("demand",)

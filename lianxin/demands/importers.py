@@ -1,0 +1,320 @@
+"""`lianxin import demands FILE`: historical messages (public Chinese message data) as closed demands.
+
+Columns (contract.md): 留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 一级分类, 点赞数, 反对数, 答复意见, 答复时间 —
+or one `text` column instead of 主题/详情 — or the English aliases. A file without 主题/详情 or text is
+refused naming the missing column. Each row becomes a demand in state closed (channel import), its
+reply columns become the reply; the closure stays unjudged (no rating exists), so imported rows never
+move the rates. Rows are refused one by one with a reason (empty text, unreadable time, already
+imported 留言编号); a re-import of the same file takes nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lianxin.core.errors import ValidationFailed
+from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Stage, Status
+from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.services import query_code_new, ticket_no_for
+from lianxin.org.models import Category
+
+ALIASES = {
+    "留言编号": "id",
+    "留言用户": "user",
+    "留言主题": "title",
+    "留言时间": "time",
+    "留言详情": "content",
+    "一级分类": "label",
+    "点赞数": "likes",
+    "反对数": "dislikes",
+    "答复意见": "reply",
+    "答复时间": "reply_time",
+    "text": "text",
+}
+ENGLISH = set(ALIASES.values())
+TIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d",
+    "%Y-%m-%d",
+)
+BATCH = 500
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    taken: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    unknown_categories: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        reasons = Counter(r["reason"] for r in self.refused)
+        return {
+            "rows": self.rows,
+            "taken": self.taken,
+            "refused": len(self.refused),
+            "refused_by_reason": dict(reasons),
+            "refused_rows": self.refused[:200],
+            "unknown_categories": dict(self.unknown_categories.most_common(20)),
+        }
+
+
+def _normalise_header(header: list[Any]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = str(name or "").strip().lstrip("\ufeff")
+        code = ALIASES.get(key) or (key.lower() if key.lower() in ENGLISH else None)
+        if code and code not in positions:
+            positions[code] = index
+    return positions
+
+
+def _rows(path: Path) -> Iterator[list[Any]]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
+            raise ValidationFailed(f"{path.name}: not a readable .xlsx file ({type(exc).__name__})") from exc
+        try:
+            yield from (list(r) for r in workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    elif suffix == ".csv":
+        csv.field_size_limit(sys.maxsize)
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                yield from csv.reader(fh)
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"{path.name}: not UTF-8 text") from exc
+    else:
+        raise ValidationFailed(f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .csv")
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return " ".join(text.split()) if "\n" in text or "\t" in text else text
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = _clean(value)
+        if not text:
+            return None
+        for fmt in TIME_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(text)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(float(_clean(value) or 0))
+    except ValueError:
+        return 0
+
+
+def demands_import(path: Path | str, *, limit: int | None = None, progress: bool = True) -> ImportSummary:
+    """Import a message file; returns the summary (nothing half-written: each batch is one transaction)."""
+    path = Path(path)
+    if not path.exists():
+        raise ValidationFailed(f"{path}: file not found")
+    rows = _rows(path)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise ValidationFailed(f"{path.name}: the file is empty") from None
+    pos = _normalise_header(header)
+    if "text" not in pos:
+        for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
+            if needed not in pos:
+                raise ValidationFailed(
+                    f"{path.name}: missing column 「{chinese}」 ({needed}) — or give a single 「text」 column",
+                    code="missing_column",
+                )
+    categories: dict[str, Category] = {}
+    for cat in Category.objects.order_by("level", "pk"):
+        categories.setdefault(cat.name, cat)
+    summary = ImportSummary()
+    batch: list[tuple[int, Demand, dict[str, Any]]] = []
+    seen: set[str] = set()
+
+    from tqdm import tqdm
+
+    bar = tqdm(desc=f"import {path.name}", unit="row", file=sys.stderr, disable=not progress)
+
+    def get(row: list[Any], name: str) -> Any:
+        index = pos.get(name)
+        return row[index] if index is not None and index < len(row) else None
+
+    for number, row in enumerate(rows, start=2):
+        if limit is not None and summary.rows >= limit:
+            break
+        if not any(_clean(v) for v in row):
+            continue
+        summary.rows += 1
+        bar.update(1)
+        external = _clean(get(row, "id"))[:64]
+        title, content = _clean(get(row, "title")), _clean(get(row, "content"))
+        text = _clean(get(row, "text"))
+        if not content:
+            content = text
+        if not title:
+            title = (text or content)[:40]
+        if not content and title:
+            content = title
+        if not title or not content:
+            summary.refused.append({"row": number, "reason": "empty_text"})
+            continue
+        try:
+            created = _parse_time(get(row, "time")) or timezone.now()
+            reply_time = _parse_time(get(row, "reply_time"))
+        except ValueError:
+            summary.refused.append({"row": number, "reason": "bad_time"})
+            continue
+        if external:
+            if external in seen:
+                summary.refused.append({"row": number, "reason": "duplicate_id"})
+                continue
+            seen.add(external)
+        label = _clean(get(row, "label"))
+        category = categories.get(label) if label else None
+        if label and category is None:
+            summary.unknown_categories[label] += 1
+        reply = _clean(get(row, "reply"))
+        demand = Demand(
+            query_code=query_code_new(),
+            type=DemandType.HELP,
+            title=title[:200],
+            content=content[:20000],
+            category=category,
+            channel=Channel.IMPORT,
+            contact_name=_clean(get(row, "user"))[:60],
+            external_id=external,
+            status=Status.CLOSED,
+            stage=Stage.NONE,
+            created_at=created,
+            closed_at=reply_time or created,
+        )
+        if reply:
+            demand.reply_text = reply[:20000]
+            demand.outcome = Outcome.EXPLAINED
+            demand.replied_at = reply_time or created
+            demand.handling_seconds = max(0, int((demand.replied_at - created).total_seconds()))
+        extra = {
+            "likes": _int(get(row, "likes")),
+            "dislikes": _int(get(row, "dislikes")),
+            "external_id": external,
+        }
+        batch.append((number, demand, extra))
+        if len(batch) >= BATCH:
+            _flush(batch, summary)
+            batch = []
+    if batch:
+        _flush(batch, summary)
+    bar.close()
+    return summary
+
+
+def _flush(batch: list[tuple[int, Demand, dict[str, Any]]], summary: ImportSummary) -> None:
+    ids = [d.external_id for _n, d, _e in batch if d.external_id]
+    existing = set(
+        Demand.objects.filter(channel=Channel.IMPORT, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    fresh = []
+    for number, demand, extra in batch:
+        if demand.external_id and demand.external_id in existing:
+            summary.refused.append({"row": number, "reason": "already_imported"})
+            continue
+        fresh.append((demand, extra))
+    if not fresh:
+        return
+    with transaction.atomic():
+        created = Demand.objects.bulk_create([d for d, _e in fresh])
+        for demand in created:
+            demand.ticket_no = ticket_no_for(demand.pk, demand.created_at)
+        Demand.objects.bulk_update(created, ["ticket_no"], batch_size=BATCH)
+        events = []
+        for demand, (_d, extra) in zip(created, fresh, strict=True):
+            events.append(
+                DemandEvent(
+                    demand=demand,
+                    action=Action.SUBMIT,
+                    to_status=Status.SUBMITTED,
+                    data={"channel": Channel.IMPORT, **extra},
+                    created_at=demand.created_at,
+                )
+            )
+            if demand.reply_text:
+                events.append(
+                    DemandEvent(
+                        demand=demand,
+                        action=Action.REPLY,
+                        from_status=Status.SUBMITTED,
+                        to_status=Status.REPLIED,
+                        note=demand.reply_text[:2000],
+                        data={"imported": True},
+                        created_at=demand.replied_at,
+                    )
+                )
+            events.append(
+                DemandEvent(
+                    demand=demand,
+                    action=Action.CLOSE,
+                    from_status=Status.REPLIED if demand.reply_text else Status.SUBMITTED,
+                    to_status=Status.CLOSED,
+                    note="历史数据导入",
+                    data={"imported": True},
+                    created_at=demand.closed_at,
+                )
+            )
+        DemandEvent.objects.bulk_create(events, batch_size=1000)
+    summary.taken += len(created)
+
+
+def demands_import_command(command, options: dict[str, Any]) -> None:
+    """The `lianxin import demands FILE [--json] [--limit N]` door (wired in core's import command)."""
+    summary = demands_import(options["file"], limit=options.get("limit"), progress=True)
+    data = summary.as_dict()
+    if options.get("json"):
+        command.stdout.write(json.dumps(data, ensure_ascii=False))
+        return
+    command.stdout.write(f"rows read: {data['rows']}, taken: {data['taken']}, refused: {data['refused']}")
+    for reason, count in data["refused_by_reason"].items():
+        command.stdout.write(f"  refused ({reason}): {count}")
+    for row in data["refused_rows"][:20]:
+        command.stdout.write(f"    row {row['row']}: {row['reason']}")
+    if data["unknown_categories"]:
+        names = ", ".join(f"{k}×{v}" for k, v in data["unknown_categories"].items())
+        command.stdout.write(f"  imported without category (unknown 一级分类): {names}")

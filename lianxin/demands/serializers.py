@@ -1,0 +1,340 @@
+"""Wire shapes of the demand API (contract.md). Codes are English; labels travel beside them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from lianxin.core.masking import mask_address, mask_name, mask_phone
+from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
+from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.selectors import demand_contact
+from lianxin.demands.services import demand_allowed_actions
+from lianxin.demands.transitions import API_ACTIONS
+from lianxin.org.models import Area, Category
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+class LookupField(serializers.CharField):
+    """An Area or Category by id, code or name (forms and integrators know different handles)."""
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        text = str(super().to_internal_value(data)).strip()
+        if not text:
+            return None
+        qs = self.model.objects.all()
+        found = qs.filter(pk=int(text)).first() if text.isdigit() else None
+        found = found or qs.filter(code=text).first() or qs.filter(name=text).order_by("pk").first()
+        if found is None:
+            raise serializers.ValidationError(f"未找到「{text[:40]}」")
+        return found
+
+
+class DemandSubmitSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    content = serializers.CharField(max_length=5000)
+    type = serializers.ChoiceField(choices=DemandType.choices, required=False, default=DemandType.HELP)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
+    category = LookupField(Category, help_text="分类 id、编码或名称")
+    area = LookupField(Area, help_text="区域 id、编码或名称")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
+class DemandSubmittedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_no = serializers.CharField()
+    query_code = serializers.CharField(help_text="查询码：凭工单编号和查询码查询进度")
+    status = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    title = serializers.CharField()
+    type = serializers.CharField()
+    urgency = serializers.CharField()
+
+
+def submitted_payload(demand: Demand) -> dict[str, Any]:
+    return DemandSubmittedSerializer(demand).data
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    masked = serializers.BooleanField()
+
+
+class DemandListSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="status_display", read_only=True)
+    category = serializers.SerializerMethodField()
+    area = serializers.SerializerMethodField()
+    lead_unit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Demand
+        fields = [
+            "id",
+            "ticket_no",
+            "title",
+            "type",
+            "urgency",
+            "status",
+            "status_label",
+            "closure",
+            "channel",
+            "category",
+            "area",
+            "lead_unit",
+            "created_at",
+            "stage",
+            "due_at",
+            "warning_level",
+            "supervised",
+        ]
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_category(self, obj: Demand) -> dict[str, Any] | None:
+        return _ref(obj.category)
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_area(self, obj: Demand) -> dict[str, Any] | None:
+        return _ref(obj.area)
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_lead_unit(self, obj: Demand) -> dict[str, Any] | None:
+        return _ref(obj.lead_unit)
+
+
+class DemandDetailSerializer(DemandListSerializer):
+    contact = serializers.SerializerMethodField()
+    assisting_units = serializers.SerializerMethodField()
+    merged_into = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(DemandListSerializer.Meta):
+        fields = [
+            *DemandListSerializer.Meta.fields,
+            "content",
+            "address",
+            "lat",
+            "lng",
+            "contact",
+            "assisting_units",
+            "reply_text",
+            "outcome",
+            "satisfaction",
+            "resolved",
+            "accepted_at",
+            "dispatched_at",
+            "signed_at",
+            "replied_at",
+            "rated_at",
+            "closed_at",
+            "dispatch_due_at",
+            "sign_due_at",
+            "reply_due_at",
+            "followup_due_at",
+            "extension_pending_until",
+            "extension_count",
+            "reopen_count",
+            "return_count",
+            "urge_count",
+            "was_overdue",
+            "merged_into",
+            "version",
+            "allowed_actions",
+        ]
+
+    def _viewer(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(ContactSerializer)
+    def get_contact(self, obj: Demand) -> dict[str, Any]:
+        contact = demand_contact(self._viewer(), obj)
+        return {"name": contact["name"], "phone": contact["phone"], "masked": contact["masked"] == "yes"}
+
+    @extend_schema_field(RefSerializer(many=True))
+    def get_assisting_units(self, obj: Demand) -> list[dict[str, Any]]:
+        return [{"id": u.pk, "name": u.name} for u in obj.assisting_units.all()]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_merged_into(self, obj: Demand) -> str | None:
+        return obj.merged_into.ticket_no if obj.merged_into_id and obj.merged_into else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: Demand) -> list[str]:
+        return [str(a) for a in demand_allowed_actions(demand=obj, actor=self._viewer())]
+
+
+class DemandEventSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DemandEvent
+        fields = [
+            "id",
+            "action",
+            "action_label",
+            "from_status",
+            "to_status",
+            "actor",
+            "note",
+            "data",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, obj: DemandEvent) -> str | None:
+        return str(obj.actor) if obj.actor_id and obj.actor else None
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, str(Action(a).label)) for a in API_ACTIONS])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    unit = serializers.IntegerField(required=False, allow_null=True, help_text="dispatch: lead unit id")
+    assisting_units = serializers.ListField(child=serializers.IntegerField(), required=False)
+    days = serializers.IntegerField(required=False, help_text="request_extension: working days")
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text="reply text")
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    parent = serializers.IntegerField(required=False, help_text="merge: parent demand id")
+    type = serializers.ChoiceField(choices=DemandType.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    category = LookupField(Category)
+    area = LookupField(Area)
+    version = serializers.IntegerField(
+        required=False, help_text="optimistic check: 409 when the demand changed"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        action = attrs["action"]
+        required = {
+            "reply": ["text", "outcome"],
+            "rate": ["satisfaction", "resolved"],
+            "merge": ["parent"],
+            "request_extension": ["days"],
+        }.get(action, [])
+        missing = {name: ["This field is required."] for name in required if attrs.get(name) in (None, "")}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class TimelinePublicSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    to_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TrackSerializer(serializers.Serializer):
+    ticket_no = serializers.CharField()
+    title = serializers.CharField()
+    type = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    closure = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    area = serializers.CharField(allow_null=True)
+    address = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField()
+    lead_unit = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    reply_text = serializers.CharField()
+    outcome = serializers.CharField()
+    replied_at = serializers.DateTimeField(allow_null=True)
+    satisfaction = serializers.CharField()
+    merged_into = serializers.CharField(allow_null=True)
+    can_rate = serializers.BooleanField()
+    timeline = TimelinePublicSerializer(many=True)
+
+
+PUBLIC_ACTIONS = {
+    "submit",
+    "accept",
+    "reject",
+    "dispatch",
+    "sign",
+    "reply",
+    "rate",
+    "close",
+    "reopen",
+    "merge",
+}
+
+
+def track_payload(demand: Demand) -> dict[str, Any]:
+    """What anyone holding the ticket number and query code may see: personal data masked."""
+    events = [e for e in demand.events.all() if e.action in PUBLIC_ACTIONS]
+    return {
+        "ticket_no": demand.ticket_no,
+        "title": demand.title,
+        "type": demand.type,
+        "status": demand.status,
+        "status_label": demand.status_display,
+        "closure": demand.closure,
+        "category": demand.category.name if demand.category_id and demand.category else None,
+        "area": demand.area.name if demand.area_id and demand.area else None,
+        "address": mask_address(demand.address),
+        "contact_name": mask_name(demand.contact_name),
+        "contact_phone": mask_phone(demand.contact_phone),
+        "lead_unit": demand.lead_unit.name if demand.lead_unit_id and demand.lead_unit else None,
+        "created_at": demand.created_at,
+        "due_at": demand.due_at,
+        "reply_text": demand.reply_text,
+        "outcome": demand.outcome,
+        "replied_at": demand.replied_at,
+        "satisfaction": demand.satisfaction,
+        "merged_into": demand.merged_into.ticket_no if demand.merged_into_id and demand.merged_into else None,
+        "can_rate": demand.status == "replied",
+        "timeline": [
+            {
+                "action": e.action,
+                "action_label": str(e.get_action_display()),
+                "to_status": e.to_status,
+                "created_at": e.created_at,
+            }
+            for e in events
+        ],
+    }
+
+
+class TrackRateSerializer(serializers.Serializer):
+    ticket_no = serializers.CharField(max_length=24)
+    code = serializers.CharField(max_length=16)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    resolved = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class UnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    area = RefSerializer()

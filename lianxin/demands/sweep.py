@@ -1,0 +1,167 @@
+"""The deadline sweep: yellow cards (黄牌) before a stage is due, red cards (红牌) after, automatic
+催办 to the unit and escalation to supervisors.
+
+Set-based and idempotent: each step is one conditional UPDATE (a row changes only if it is not yet
+marked), so several workers running the sweep at once mark and urge every demand exactly once.
+On PostgreSQL the red-card UPDATE, its timeline events and the per-unit counts are one statement.
+Warnings reset when a demand enters a new stage (services._set_stage), so each stage is judged once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lianxin.core.notify import notify
+from lianxin.demands.choices import Action, WarningLevel
+from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.notifications import role_users, unit_handlers
+from lianxin.org.models import Unit
+
+URGE_NOTE = "系统自动催办：已超过办理时限"
+CHUNK = 5000
+
+
+@dataclass
+class SweepResult:
+    yellow: int = 0
+    red: int = 0
+    red_by_unit: dict[int | None, int] = field(default_factory=dict)
+    yellow_by_unit: dict[int | None, int] = field(default_factory=dict)
+
+
+def _pg_sweep(now: datetime) -> SweepResult:
+    result = SweepResult()
+    table, events = Demand._meta.db_table, DemandEvent._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH u AS (
+                UPDATE {table} SET warning_level = %s
+                WHERE warning_level = %s AND warn_at <= %s AND due_at > %s
+                RETURNING lead_unit_id
+            ) SELECT lead_unit_id, count(*) FROM u GROUP BY lead_unit_id
+            """,  # noqa: S608 - table names come from model metadata, values are parameters
+            [WarningLevel.YELLOW, WarningLevel.NONE, now, now],
+        )
+        result.yellow_by_unit = {unit: n for unit, n in cursor.fetchall()}
+        cursor.execute(
+            f"""
+            WITH u AS (
+                UPDATE {table} SET warning_level = %s, was_overdue = TRUE, urge_count = urge_count + 1
+                WHERE warning_level < %s AND due_at <= %s
+                RETURNING id, lead_unit_id, status, stage
+            ), ev AS (
+                INSERT INTO {events} (demand_id, actor_id, action, from_status, to_status, note, data, created_at)
+                SELECT id, NULL, %s, status, status, %s,
+                       jsonb_build_object('system', true, 'stage', stage, 'red', true), %s
+                FROM u
+            ) SELECT lead_unit_id, count(*) FROM u GROUP BY lead_unit_id
+            """,  # noqa: S608
+            [WarningLevel.RED, WarningLevel.RED, now, Action.URGE, URGE_NOTE, now],
+        )
+        result.red_by_unit = {unit: n for unit, n in cursor.fetchall()}
+        _notify(result)
+    return result
+
+
+def _generic_sweep(now: datetime) -> SweepResult:
+    result = SweepResult()
+    yellow: Counter[int | None] = Counter()
+    red: Counter[int | None] = Counter()
+    while True:
+        with transaction.atomic():  # IMMEDIATE on SQLite: one sweeper writes at a time
+            rows = list(
+                Demand.objects.filter(
+                    warning_level=WarningLevel.NONE, warn_at__lte=now, due_at__gt=now
+                ).values_list("pk", "lead_unit_id")[:CHUNK]
+            )
+            if not rows:
+                break
+            Demand.objects.filter(pk__in=[r[0] for r in rows], warning_level=WarningLevel.NONE).update(
+                warning_level=WarningLevel.YELLOW
+            )
+            yellow.update(r[1] for r in rows)
+    from django.db.models import F
+
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Demand.objects.filter(warning_level__lt=WarningLevel.RED, due_at__lte=now).values_list(
+                    "pk", "lead_unit_id", "status", "stage"
+                )[:CHUNK]
+            )
+            if not rows:
+                break
+            Demand.objects.filter(pk__in=[r[0] for r in rows], warning_level__lt=WarningLevel.RED).update(
+                warning_level=WarningLevel.RED, was_overdue=True, urge_count=F("urge_count") + 1
+            )
+            DemandEvent.objects.bulk_create(
+                [
+                    DemandEvent(
+                        demand_id=pk,
+                        action=Action.URGE,
+                        from_status=status,
+                        to_status=status,
+                        note=URGE_NOTE,
+                        data={"system": True, "stage": stage, "red": True},
+                        created_at=now,
+                    )
+                    for pk, _unit, status, stage in rows
+                ],
+                batch_size=1000,
+            )
+            red.update(r[1] for r in rows)
+    result.yellow_by_unit, result.red_by_unit = dict(yellow), dict(red)
+    with transaction.atomic():
+        _notify(result)
+    return result
+
+
+def _notify(result: SweepResult) -> None:
+    result.yellow = sum(result.yellow_by_unit.values())
+    result.red = sum(result.red_by_unit.values())
+    if not result.yellow and not result.red:
+        return
+    names = dict(
+        Unit.objects.filter(
+            pk__in=[u for u in {*result.red_by_unit, *result.yellow_by_unit} if u]
+        ).values_list("pk", "name")
+    )
+    for unit_id, count in result.yellow_by_unit.items():
+        if unit_id:
+            notify(unit_handlers([unit_id]), title=f"黄牌预警：{count} 件工单即将到期", kind="warning")
+    for unit_id, count in result.red_by_unit.items():
+        if unit_id:
+            notify(unit_handlers([unit_id]), title=f"催办：{count} 件工单已超期（红牌）", kind="urge")
+    unrouted = result.red_by_unit.get(None, 0)
+    if unrouted:
+        notify(role_users("operator"), title=f"催办：{unrouted} 件工单超期未派单/未审核", kind="urge")
+    if result.red:
+        lines = [
+            f"{names.get(u, '未派单')}：{n} 件"
+            for u, n in sorted(result.red_by_unit.items(), key=lambda x: -x[1])
+        ]
+        notify(
+            role_users("supervisor"),
+            title=f"超期升级：本轮新增红牌 {result.red} 件",
+            body="\n".join(lines[:50]),
+            kind="escalation",
+        )
+
+
+def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark yellow and red cards as of `now`, urge the units and escalate; safe to run concurrently."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _pg_sweep(now)
+    return _generic_sweep(now)
+
+
+def sweep_summary(result: SweepResult) -> str:
+    return json.dumps({"yellow": result.yellow, "red": result.red})

@@ -1,0 +1,409 @@
+"""Pages: citizen intake and tracking, the operator's workbench, the unit queue, supervision, stats.
+
+Thin: every page parses its input and calls a selector or one service; HTMX action forms post to
+`act`, which answers with the refreshed detail panel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lianxin.accounts.permissions import role_required, staff_required
+from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.demands import exporters, intel_hooks, measures, selectors, services
+from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
+from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
+from lianxin.demands.models import DemandAttachment
+from lianxin.org.models import Area, Category, Unit
+
+PAGE_SIZE = 20
+QUEUE_LABELS = {
+    "to_accept": "待受理",
+    "to_dispatch": "待派单",
+    "returned": "退单待审",
+    "extension": "延期待批",
+    "overdue": "已超期",
+    "followup": "待回访",
+    "to_sign": "待签收",
+    "in_progress": "办理中",
+    "warning": "黄牌预警",
+    "supervised": "督办件",
+}
+
+
+# --- citizen ---------------------------------------------------------------------------------------------
+
+
+def submit(request: HttpRequest) -> HttpResponse:
+    user = request.user if request.user.is_authenticated else None
+    is_operator = bool(user and user.has_role("operator"))
+    form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator)
+    if request.method == "POST" and form.is_valid():
+        v = form.cleaned_data
+        try:
+            demand, _created = services.demand_submit(
+                actor=user,
+                title=v["title"],
+                content=v["content"],
+                type=v["type"],
+                urgency=v.get("urgency") or Urgency.NORMAL,
+                category=v.get("category"),
+                area=v.get("area"),
+                address=v.get("address", ""),
+                contact_name=v.get("contact_name", ""),
+                contact_phone=v.get("contact_phone", ""),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+            if v.get("attachment"):
+                services.demand_attach(demand=demand, actor=user, upload=v["attachment"], check_access=False)
+        except ApplicationError as exc:
+            for name, errors in (exc.fields or {"__all__": [exc.message]}).items():
+                form.add_error(name if name in form.fields else None, "; ".join(errors))
+        else:
+            request.session.setdefault("demands_submitted", {})[demand.ticket_no] = demand.query_code
+            request.session.modified = True
+            return redirect("demands:submitted", ticket_no=demand.ticket_no)
+    import uuid
+
+    return render(request, "demands/submit.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+
+
+def submitted(request: HttpRequest, ticket_no: str) -> HttpResponse:
+    code = request.session.get("demands_submitted", {}).get(ticket_no)
+    if not code:
+        raise Http404
+    return render(request, "demands/submitted.html", {"ticket_no": ticket_no, "query_code": code})
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    demand = None
+    not_found = False
+    if form.is_valid():
+        try:
+            demand = selectors.demand_track(
+                ticket_no=form.cleaned_data["ticket_no"], code=form.cleaned_data["code"]
+            )
+        except NotFound:
+            not_found = True
+    rate_form = RateForm(request.POST or None)
+    if request.method == "POST" and demand is not None and rate_form.is_valid():
+        try:
+            services.demand_rate(
+                demand=demand,
+                actor=request.user if request.user.is_authenticated else None,
+                satisfaction=rate_form.cleaned_data["satisfaction"],
+                resolved=rate_form.cleaned_data["resolved"],
+                note=rate_form.cleaned_data.get("note", ""),
+                code_verified=True,
+            )
+            messages.success(request, _("感谢您的评价，工单已办结。"))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    payload = None
+    if demand is not None:
+        from lianxin.demands.serializers import track_payload
+
+        payload = track_payload(demand)
+    return render(
+        request,
+        "demands/track.html",
+        {"form": form, "demand": payload, "not_found": not_found, "rate_form": rate_form},
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.my_demands(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/mine.html", {"page": page})
+
+
+# --- staff lists -----------------------------------------------------------------------------------------
+
+
+def _list_context(
+    request: HttpRequest, *, queues: list[str], default_queue: str, title: str
+) -> dict[str, Any]:
+    params = request.GET.copy()
+    if "queue" not in params and default_queue:
+        params["queue"] = default_queue
+    filters = selectors.DemandFilters.from_params(params)
+    if params.get("measure"):
+        filters.ids = None
+    qs = selectors.demand_list(user=request.user, filters=filters)
+    if params.get("measure"):
+        qs = _measure_filter(request, qs, params)
+    qs = qs.only(*selectors.LIST_ONLY)
+    page_number = max(1, int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1)
+    rows = list(qs[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE + 1])
+    count, capped = selectors.capped_count(qs, cap=10_000)
+    query = params.copy()
+    query.pop("page", None)
+    return {
+        "title": title,
+        "demands": rows[:PAGE_SIZE],
+        "has_next": len(rows) > PAGE_SIZE,
+        "page_number": page_number,
+        "count": count,
+        "count_capped": capped,
+        "queues": [
+            {"name": n, "label": QUEUE_LABELS.get(n, n), "count": c, "capped": cap}
+            for n, (c, cap) in selectors.queue_counts(user=request.user, names=queues).items()
+        ],
+        "queue": params.get("queue", ""),
+        "params": params,
+        "query": query.urlencode(),
+        "statuses": Status.choices,
+        "types": DemandType.choices,
+        "units": Unit.objects.filter(accepts_dispatch=True).only("id", "name").order_by("code"),
+        "areas": Area.objects.filter(depth__lte=2).only("id", "name", "depth"),
+        "categories": Category.objects.filter(level=1).only("id", "name"),
+    }
+
+
+def _measure_filter(request: HttpRequest, qs, params):
+    try:
+        start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
+        unit = Unit.objects.filter(pk=params.get("unit")).first() if params.get("unit") else None
+        area = Area.objects.filter(pk=params.get("area")).first() if params.get("area") else None
+        category = (
+            Category.objects.filter(pk=params.get("category")).first() if params.get("category") else None
+        )
+        m = measures.measure_get(
+            code=params["measure"], start=start, end=end, unit=unit, area=area, category=category
+        )
+    except (KeyError, ValueError):
+        return qs.none()
+    part = "denominator" if params.get("part") == "denominator" else "numerator"
+    return qs.filter(m.base).filter(m.numerator_q if part == "numerator" else m.denominator_q)
+
+
+@role_required("operator", "supervisor", "admin")
+def workbench(request: HttpRequest) -> HttpResponse:
+    ctx = _list_context(
+        request, queues=selectors.QUEUES["workbench"], default_queue="to_accept", title=_("受理工作台")
+    )
+    return _render_list(request, ctx, "demands:workbench")
+
+
+@role_required("handler")
+def unit_queue(request: HttpRequest) -> HttpResponse:
+    ctx = _list_context(
+        request, queues=selectors.QUEUES["unit"], default_queue="to_sign", title=_("本单位工单")
+    )
+    return _render_list(request, ctx, "demands:unit_queue")
+
+
+@role_required("supervisor", "cadre", "admin")
+def supervision(request: HttpRequest) -> HttpResponse:
+    ctx = _list_context(
+        request, queues=selectors.QUEUES["supervision"], default_queue="overdue", title=_("督办")
+    )
+    return _render_list(request, ctx, "demands:supervision")
+
+
+@staff_required
+def demand_list_page(request: HttpRequest) -> HttpResponse:
+    ctx = _list_context(request, queues=[], default_queue="", title=_("工单查询"))
+    return _render_list(request, ctx, "demands:list")
+
+
+def _render_list(request: HttpRequest, ctx: dict[str, Any], url_name: str) -> HttpResponse:
+    ctx["base_url"] = reverse(url_name)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "demand-list":
+        return render(request, "demands/_list.html", ctx)
+    return render(request, "demands/list.html", ctx)
+
+
+@staff_required
+def export(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    filters = selectors.DemandFilters.from_params(params)
+    qs = selectors.demand_list(user=request.user, filters=filters)
+    if params.get("measure"):
+        qs = _measure_filter(request, qs, params)
+    fmt = "xlsx" if params.get("format") == "xlsx" else "csv"
+    return exporters.demands_export_response(qs=qs, user=request.user, fmt=fmt)
+
+
+# --- detail and actions ------------------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, demand) -> dict[str, Any]:
+    user = request.user
+    allowed = services.demand_allowed_actions(demand=demand, actor=user)
+    from lianxin.demands.routing import routing_propose
+
+    proposal = (
+        routing_propose(category=demand.category, area=demand.area) if Action.DISPATCH in allowed else None
+    )
+    return {
+        "demand": demand,
+        "contact": selectors.demand_contact(user, demand),
+        "events": list(selectors.demand_timeline(demand=demand)),
+        "attachments": list(demand.attachments.all()),
+        "assisting": list(demand.assisting_units.all()),
+        "allowed": [(a, str(Action(a).label)) for a in allowed],
+        "allowed_set": set(allowed),
+        "proposal": proposal,
+        "units": Unit.objects.filter(accepts_dispatch=True, is_active=True)
+        .only("id", "name")
+        .order_by("code")
+        if Action.DISPATCH in allowed
+        else [],
+        "outcomes": Outcome.choices,
+        "satisfactions": Satisfaction.choices,
+        "types": DemandType.choices,
+        "urgencies": Urgency.choices,
+        "similar": intel_hooks.similar_demands(demand)
+        if user.has_role("operator", "supervisor", "admin")
+        else [],
+        "suggestions": services.demand_intel_suggestions(demand=demand) if Action.ACCEPT in allowed else {},
+    }
+
+
+@staff_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _get_or_404(request, pk)
+    return render(request, "demands/detail.html", _detail_context(request, demand))
+
+
+def _get_or_404(request: HttpRequest, pk: int):
+    try:
+        return selectors.demand_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@staff_required
+@require_POST
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _get_or_404(request, pk)
+    post = request.POST
+    action = post.get("action", "")
+    version = post.get("version", "")
+    if version.isdigit():
+        demand.version = int(version)
+    args: dict[str, Any] = {
+        k: post.get(k)
+        for k in ("note", "reason", "text", "outcome", "satisfaction", "type", "urgency")
+        if post.get(k)
+    }
+    if post.get("unit"):
+        args["unit"] = int(post["unit"]) if post["unit"].isdigit() else None
+    if post.getlist("assisting_units"):
+        args["assisting_units"] = [int(u) for u in post.getlist("assisting_units") if u.isdigit()]
+    if post.get("days"):
+        args["days"] = post["days"]
+    if post.get("parent"):
+        parent = post["parent"].strip()
+        found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()
+        args["parent"] = found or (int(parent) if parent.isdigit() else -1)
+    if "resolved" in post:
+        args["resolved"] = post.get("resolved") == "1"
+    error = None
+    try:
+        demand = services.demand_transition(demand=demand, actor=request.user, action=action, **args)
+    except ApplicationError as exc:
+        error = exc.message
+        if exc.fields:
+            error += " " + "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items())
+    if not selectors.demand_is_visible(request.user, demand):
+        messages.success(request, _("操作已完成。"))
+        return _after_hidden(request)
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    if request.headers.get("HX-Request"):
+        ctx = _detail_context(request, demand)
+        ctx["error"] = error
+        ctx["done"] = None if error else str(Action(action).label) if action in Action.values else None
+        return render(request, "demands/_panel.html", ctx)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("操作已完成。"))
+    return redirect("demands:detail", pk=pk)
+
+
+def _after_hidden(request: HttpRequest) -> HttpResponse:
+    target = reverse("demands:unit_queue") if request.user.has_role("handler") else reverse("core:home")
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = DemandAttachment.objects.select_related("demand").filter(pk=pk).first()
+    if item is None or not selectors.demand_is_visible(request.user, item.demand):
+        raise Http404
+    return FileResponse(item.file.open("rb"), content_type=item.content_type, filename=item.original_name)
+
+
+# --- stats -------------------------------------------------------------------------------------------------
+
+
+def _month_bounds(today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return previous, first
+
+
+def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
+    """Measures for the stats page and API, limited to what the user may see."""
+    default_start, default_end = _month_bounds(timezone.localdate())
+    try:
+        start = date.fromisoformat(params.get("start") or default_start.isoformat())
+        end = date.fromisoformat(params.get("end") or default_end.isoformat())
+    except ValueError as exc:
+        from lianxin.core.errors import ValidationFailed
+
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD", fields={"start": ["YYYY-MM-DD"]}) from exc
+
+    def _get(model, name):
+        value = params.get(name)
+        return model.objects.filter(pk=value).first() if value and str(value).isdigit() else None
+
+    visible = None if user.sees_all else selectors.demand_visible_q(user)
+    return measures.measures_compute(
+        start=start,
+        end=end,
+        unit=_get(Unit, "unit"),
+        area=_get(Area, "area"),
+        category=_get(Category, "category"),
+        demands=visible,
+    )
+
+
+@role_required("operator", "supervisor", "admin", "cadre")
+def stats(request: HttpRequest) -> HttpResponse:
+    values = measures_from_params(request.user, request.GET)
+    any_value = next(iter(values.values()))
+    return render(
+        request,
+        "demands/stats.html",
+        {
+            "values": list(values.values()),
+            "three": [values[c] for c in measures.THREE_RATES],
+            "start": any_value.params["start"],
+            "end": any_value.params["end"],
+            "params": request.GET,
+            "units": Unit.objects.filter(accepts_dispatch=True).only("id", "name").order_by("code"),
+            "areas": Area.objects.filter(depth__lte=2).only("id", "name", "depth"),
+            "categories": Category.objects.filter(level=1).only("id", "name"),
+            "list_url": reverse("demands:list"),
+        },
+    )

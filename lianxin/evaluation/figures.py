@@ -1,0 +1,277 @@
+"""Demand figures for evaluation, always through `lianxin.demands.measures` so the scorecard, the
+dashboards and the report count the same demands the same way.
+
+A cadre's remit is the demands of their area subtree (`User.area_scope`), or, without an area, those
+led by their unit. League tables group the measures' own definitions by lead unit or by area (one
+query) and roll areas up to each cadre's subtree: counts are additive, so the rolled-up numbers equal
+what `measures_compute(area=...)` gives for one cadre.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from lianxin.contact.periods import Period
+from lianxin.demands.choices import OPEN_STATUSES, Closure, DemandType, Urgency
+from lianxin.demands.measures import LABELS, measure_definitions, measure_get, measures_compute
+from lianxin.demands.models import Demand
+from lianxin.evaluation.report.content import RateRow
+
+# The rates shown on scorecards and in reports, in this order (the three rates of measures.THREE_RATES + on-time).
+SHOWN_RATES = ["response_rate", "ontime_rate", "resolution_rate", "satisfaction_rate"]
+EXTRA_RATES = ["return_rate", "reopen_rate"]
+GROUPED_CODES = [*SHOWN_RATES, *EXTRA_RATES, "received", "overdue", "closed_resolved"]
+# Composite-score measure code (evaluation.models.Measure) → measures.py code.
+SCORE_CODES = {
+    "response": "response_rate",
+    "on_time": "ontime_rate",
+    "resolution": "resolution_rate",
+    "satisfaction": "satisfaction_rate",
+    "return": "return_rate",
+    "reopen": "reopen_rate",
+}
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a scorecard is about: lead unit, or area subtree (None = everything), or nothing."""
+
+    unit: Any = None
+    area: Any = None
+    empty: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"unit": self.unit, "area": self.area, "demands": NOTHING if self.empty else None}
+
+    def q(self) -> Q:
+        if self.empty:
+            return NOTHING
+        q = Q()
+        if self.unit is not None:
+            q &= Q(lead_unit_id=self.unit.pk)
+        if self.area is not None:
+            q &= self.area.subtree_q("area")
+        return q
+
+
+def cadre_scope(cadre: Any) -> Scope:
+    if cadre.area_scope_id:
+        return Scope(area=cadre.area_scope)
+    if cadre.unit_id:
+        return Scope(unit=cadre.unit)
+    return Scope(empty=True)
+
+
+def period_range(period: Period) -> tuple[date, date]:
+    """[start, end) as measures.py wants them."""
+    return period.first_day, period.shift(1).first_day
+
+
+def period_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start, end) as aware datetimes in the current time zone (as measures.py counts days)."""
+    start, end = period_range(period)
+    return (
+        timezone.make_aware(datetime.combine(start, time.min)),
+        timezone.make_aware(datetime.combine(end, time.min)),
+    )
+
+
+@dataclass
+class DemandFigures:
+    rates: dict[str, RateRow] = field(default_factory=dict)
+    extra: dict[str, RateRow] = field(default_factory=dict)
+    total: int = 0
+    closed: int = 0
+    closed_resolved: int = 0
+    open: int = 0
+    overdue: int = 0
+    reopened: int = 0
+    returned: int = 0
+    supervised: int = 0
+    avg_handling_hours: float | None = None
+    top_categories: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _row(code: str, n: int, d: int) -> RateRow:
+    return RateRow(code=code, label=LABELS[code], value=(n / d if d else None), numerator=n, denominator=d)
+
+
+def demand_figures(*, scope: Scope, period: Period, rates_only: bool = False) -> DemandFigures:
+    start, end = period_range(period)
+    values = measures_compute(start=start, end=end, **scope.kwargs())
+    figures = DemandFigures(
+        rates={c: _row(c, values[c].numerator, values[c].denominator) for c in SHOWN_RATES},
+        extra={c: _row(c, values[c].numerator, values[c].denominator) for c in EXTRA_RATES},
+    )
+    if rates_only:
+        return figures
+    figures.total = values["received"].numerator
+    figures.closed = values["closed_resolved"].denominator
+    figures.closed_resolved = values["closed_resolved"].numerator
+    figures.overdue = values["overdue"].numerator
+    figures.reopened = values["reopen_rate"].numerator
+    figures.returned = values["return_rate"].numerator
+    figures.avg_handling_hours = values["avg_handling_hours"].value
+    received = values["received"].queryset("denominator")
+    counts = received.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        supervised=Count("pk", filter=Q(supervised=True)),
+    )
+    figures.open, figures.supervised = counts["open"], counts["supervised"]
+    figures.top_categories = _by_root_category(received, limit=5)
+    return figures
+
+
+def rates_trend(*, scope: Scope, period: Period, months: int) -> list[dict[str, Any]]:
+    """SHOWN_RATES for each of the `months` months up to `period` (oldest first) in ONE aggregate query:
+    each month's counts use that month's own measure definitions as conditional counts."""
+    window = [period.shift(-back) for back in range(months - 1, -1, -1)]
+    lo, _ = period_bounds(window[0])
+    _, hi = period_bounds(window[-1])
+    aggregates: dict[str, Any] = {}
+    for i, month in enumerate(window):
+        definitions = measure_definitions(*period_range(month))
+        for code in SHOWN_RATES:
+            den_q, num_q, _kind = definitions[code]
+            aggregates[f"m{i}_{code}_n"] = Count("pk", filter=num_q)
+            aggregates[f"m{i}_{code}_d"] = Count("pk", filter=den_q)
+    anchored = (
+        Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
+        | Q(replied_at__gte=lo, replied_at__lt=hi)
+        | Q(rated_at__gte=lo, rated_at__lt=hi)
+    )
+    row = Demand.objects.filter(scope.q()).filter(anchored).aggregate(**aggregates)
+    out = []
+    for i, month in enumerate(window):
+        entry: dict[str, Any] = {"period": str(month)}
+        for code in SHOWN_RATES:
+            n, d = row[f"m{i}_{code}_n"] or 0, row[f"m{i}_{code}_d"] or 0
+            entry[code] = n / d if d else None
+        out.append(entry)
+    return out
+
+
+def _root_names() -> dict[str, str]:
+    from lianxin.org.models import Category
+
+    return {c.code: c.name for c in Category.objects.filter(parent__isnull=True).only("code", "name")}
+
+
+def _root_of(path: str | None, roots: dict[str, str]) -> str:
+    if not path:
+        return "未分类"
+    return roots.get(path.split("/", 1)[0], "未分类")
+
+
+def _by_root_category(qs: Any, limit: int) -> list[tuple[str, int]]:
+    roots = _root_names()
+    counter: Counter[str] = Counter()
+    for path, n in qs.order_by().values_list("category__path").annotate(n=Count("pk")):
+        counter[_root_of(path, roots)] += n
+    return counter.most_common(limit)
+
+
+def weak_categories(
+    *, scope: Scope, period: Period, threshold: float = 0.8, min_rated: int = 2
+) -> list[tuple[str, float | None]]:
+    """Top-level categories whose satisfaction rate in the period is below `threshold` (enough ratings)."""
+    start, end = period_range(period)
+    den_q, num_q, _ = measure_definitions(start, end)["satisfaction_rate"]
+    roots = _root_names()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    rows = (
+        Demand.objects.filter(scope.q())
+        .filter(den_q)
+        .order_by()
+        .values_list("category__path")
+        .annotate(n=Count("pk", filter=num_q), d=Count("pk"))
+    )
+    for path, n, d in rows:
+        pair = totals[_root_of(path, roots)]
+        pair[0] += n
+        pair[1] += d
+    weak = [(name, n / d) for name, (n, d) in totals.items() if d >= min_rated and n / d < threshold]
+    return sorted(weak, key=lambda x: x[1])[:3]
+
+
+def dispute_figures(*, scope: Scope, period: Period) -> dict[str, Any]:
+    """Complaints and reports (投诉/举报) received in the period: the disputes of 化解矛盾纠纷."""
+    start, end = period_range(period)
+    received = measure_get(code="received", start=start, end=end, **scope.kwargs()).queryset("denominator")
+    disputes = received.filter(type__in=[DemandType.COMPLAINT, DemandType.REPORT])
+    counts = disputes.aggregate(
+        total=Count("pk"),
+        resolved=Count("pk", filter=Q(closure=Closure.RESOLVED)),
+        critical=Count("pk", filter=Q(urgency=Urgency.CRITICAL)),
+    )
+    examples = list(disputes.order_by("-urgency", "-created_at").values_list("title", flat=True)[:3])
+    return {**counts, "examples": examples}
+
+
+def grouped_counts(
+    *, period: Period, by: str, base: Q | None = None
+) -> dict[Any, dict[str, tuple[int, int]]]:
+    """(numerator, denominator) of GROUPED_CODES per value of `by` (e.g. "lead_unit_id", "area_id")
+    in one aggregate query over the demands anchored in the period."""
+    start, end = period_range(period)
+    definitions = measure_definitions(start, end)
+    lo, hi = period_bounds(period)
+    anchored = (
+        Q(created_at__gte=lo, created_at__lt=hi)
+        | Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
+        | Q(replied_at__gte=lo, replied_at__lt=hi)
+        | Q(rated_at__gte=lo, rated_at__lt=hi)
+        | Q(closed_at__gte=lo, closed_at__lt=hi)
+    )
+    aggregates: dict[str, Any] = {}
+    for code in GROUPED_CODES:
+        den_q, num_q, _kind = definitions[code]
+        aggregates[f"{code}__n"] = Count("pk", filter=num_q)
+        if code not in ("received",):
+            aggregates[f"{code}__d"] = Count("pk", filter=den_q)
+    qs = Demand.objects.filter(anchored)
+    if base is not None:
+        qs = qs.filter(base)
+    out: dict[Any, dict[str, tuple[int, int]]] = {}
+    for row in qs.order_by().values(by).annotate(**aggregates):
+        out[row[by]] = {
+            code: (row[f"{code}__n"], row.get(f"{code}__d", row[f"{code}__n"])) for code in GROUPED_CODES
+        }
+    return out
+
+
+def rollup_areas(
+    counts_by_area: dict[Any, dict[str, tuple[int, int]]], area_paths: dict[int, str], targets: dict[Any, str]
+) -> dict[Any, dict[str, tuple[int, int]]]:
+    """Sum per-area counts into each target's subtree (`targets`: key → area path).
+
+    Each area adds its counts to every ancestor path that is a target: O(areas × depth).
+    """
+    by_path: dict[str, list[Any]] = defaultdict(list)
+    for key, path in targets.items():
+        by_path[path].append(key)
+    acc: dict[Any, dict[str, list[int]]] = {key: {code: [0, 0] for code in GROUPED_CODES} for key in targets}
+    for area_id, codes in counts_by_area.items():
+        path = area_paths.get(area_id) if area_id is not None else None
+        if path is None:
+            continue
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            for key in by_path.get("/".join(parts[:depth]), ()):
+                for code, (n, d) in codes.items():
+                    acc[key][code][0] += n
+                    acc[key][code][1] += d
+    return {key: {code: (v[0], v[1]) for code, v in codes.items()} for key, codes in acc.items()}
+
+
+def measure_trace(*, code: str, scope: Scope, period: Period, part: str) -> Any:
+    """The demands behind one number of a scorecard (numerator or denominator)."""
+    start, end = period_range(period)
+    return measure_get(code=code, start=start, end=end, **scope.kwargs()).queryset(part)

@@ -1,0 +1,515 @@
+"""The demand classifier: category (and deeper levels where labels exist) with calibrated probabilities.
+
+Design (see docs/intel.md for the scores):
+- A text is normalised and its first `CLASSIFY_CHARS` characters are read (title and the start of the
+  details carry the category; the cap bounds prediction time). Area codes become their level (A5区 → 区)
+  and digits become 0, so that the model learns topics rather than places or numbers.
+- Features: TF-IDF of jieba words (search mode: long words and the words inside them, domain dictionary)
+  next to TF-IDF of character 1–3-grams (robust to segmentation errors and new words); sublinear tf.
+- Model: one linear SVM per level, calibrated with Platt scaling on 3-fold cross-validated decisions
+  (`CalibratedClassifierCV`), so that `probability` means what it says; the top three are suggestions.
+- A label needs at least `MIN_EXAMPLES` examples to be learnt; rarer ones are left out and listed.
+
+Model files carry their metadata and a SHA-256 checksum of the pickled payload; `load` refuses a file
+that is not a Lianxin classifier, is damaged, or comes from an incompatible version, with an
+`IntelError` saying which. Model files are produced by Lianxin's own training: like any pickle, a file
+from an untrusted source must not be loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import re
+import struct
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+from tqdm import tqdm
+
+from lianxin.intel.errors import IntelError
+from lianxin.intel.text import AREA_CODE_RE, char_ngrams, normalize, tokens
+
+MODEL_FORMAT = "lianxin-demand-classifier"
+FORMAT_VERSION = 1
+MAGIC = b"LIANXIN-INTEL\x00"
+CLASSIFY_CHARS = 1000
+MIN_EXAMPLES = 3
+LEVELS = ("label", "label2", "label3")
+_DIGITS = re.compile(r"\d+")
+
+
+def _lianxin_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("lianxin")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "0"
+
+
+# --- features ---------------------------------------------------------------------------------------
+
+
+def analyze(text: str) -> tuple[list[str], list[str]]:
+    """The word and character features of one text (see the module rules)."""
+    text = normalize(text)[:CLASSIFY_CHARS]
+    text = AREA_CODE_RE.sub(lambda m: m.group(0)[-1], text)
+    text = _DIGITS.sub("0", text)
+    return tokens(text, search=True, drop_stopwords=False), char_ngrams(text)
+
+
+def _identity(doc: list[str]) -> list[str]:
+    return doc
+
+
+class Features:
+    """Word TF-IDF beside character n-gram TF-IDF, over texts already `analyze`d."""
+
+    def __init__(self) -> None:
+        self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        self.chars = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2, dtype=np.float32)
+
+    def fit_transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
+        words = self.words.fit_transform([a[0] for a in analyzed])
+        chars = self.chars.fit_transform([a[1] for a in analyzed])
+        for vectorizer in (self.words, self.chars):
+            # the terms cut by min_df are kept only for inspection and would bloat the model file
+            if hasattr(vectorizer, "stop_words_"):
+                vectorizer.stop_words_ = set()
+        return sp.hstack([words, chars], format="csr")
+
+    def transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
+        words = self.words.transform([a[0] for a in analyzed])
+        chars = self.chars.transform([a[1] for a in analyzed])
+        return sp.hstack([words, chars], format="csr")
+
+
+def _new_estimator(random_state: int = 0) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(
+        LinearSVC(C=1.0, random_state=random_state), method="sigmoid", cv=3, ensemble=False
+    )
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Best label with its calibrated probability, the top three, and deeper levels where learnt."""
+
+    label: str
+    probability: float
+    top: list[Suggestion]
+    deeper: dict[str, Suggestion] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModelInfo:
+    """What a model file says about itself."""
+
+    format: str
+    format_version: int
+    version: str
+    created: str
+    n_train: int
+    labels: list[str]
+    levels: dict[str, list[str]]
+    left_out: dict[str, list[str]]
+    cv: dict[str, Any] | None
+    sklearn_version: str
+    python_version: str
+    checksum: str = ""
+
+
+@dataclass
+class Evaluation:
+    """Scores of predictions against true labels; `as_dict` gives the JSON of contract.md."""
+
+    macro_f1: float
+    accuracy: float
+    per_class: dict[str, dict[str, float | int]]
+    n_train: int
+    n_test: int
+    train_seconds: float
+    predict_per_second: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {
+            "macro_f1": round(self.macro_f1, 4),
+            "accuracy": round(self.accuracy, 4),
+            "per_class": self.per_class,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "train_seconds": round(self.train_seconds, 3),
+            "predict_per_second": round(self.predict_per_second, 1),
+        }
+        data.update(self.extra)
+        return data
+
+
+# --- the model --------------------------------------------------------------------------------------
+
+
+class DemandClassifier:
+    """A trained classifier. Build with `classifier_train`, or `DemandClassifier.load(path)`."""
+
+    def __init__(self, features: Features, models: dict[str, CalibratedClassifierCV], info: ModelInfo) -> None:
+        self.features = features
+        self.models = models
+        self.info = info
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.info.labels)
+
+    def predict(self, texts: Sequence[str], *, top: int = 3, progress: bool = False) -> list[Prediction]:
+        """Predict every text (empty or odd texts too: they get low probabilities and a note)."""
+        texts = list(texts)
+        analyzed = [analyze(t) for t in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr)]
+        matrix = self.features.transform(analyzed)
+        probas = {level: model.predict_proba(matrix) for level, model in self.models.items()}
+        results: list[Prediction] = []
+        for i, text in enumerate(texts):
+            first = probas["label"][i]
+            classes = self.models["label"].classes_
+            order = np.argsort(-first)[:top]
+            suggestions = [Suggestion(str(classes[j]), round(float(first[j]), 4)) for j in order]
+            deeper: dict[str, Suggestion] = {}
+            for level, proba in probas.items():
+                if level == "label":
+                    continue
+                j = int(np.argmax(proba[i]))
+                deeper[level] = Suggestion(str(self.models[level].classes_[j]), round(float(proba[i][j]), 4))
+            notes = []
+            if not analyzed[i][0] and not analyzed[i][1]:
+                notes.append("empty text: no basis for a category")
+            elif len(normalize(text)) > CLASSIFY_CHARS:
+                notes.append(f"only the first {CLASSIFY_CHARS} characters were read")
+            results.append(
+                Prediction(
+                    label=suggestions[0].label,
+                    probability=suggestions[0].probability,
+                    top=suggestions,
+                    deeper=deeper,
+                    notes=notes,
+                )
+            )
+        return results
+
+    def predict_one(self, text: str, *, top: int = 3) -> Prediction:
+        return self.predict([text], top=top)[0]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str], *, progress: bool = False) -> Evaluation:
+        """Score this model on labelled texts (train_seconds is 0: the model is already trained)."""
+        start = time.perf_counter()
+        predicted = [p.label for p in self.predict(texts, progress=progress)]
+        seconds = time.perf_counter() - start
+        return _score(list(labels), predicted, n_train=self.info.n_train, train_seconds=0.0, predict_seconds=seconds)
+
+    # --- files ---
+
+    def save(self, path: str | Path) -> ModelInfo:
+        """Write the model with its metadata and checksum; returns the metadata written."""
+        buffer = io.BytesIO()
+        joblib.dump({"features": self.features, "models": self.models}, buffer, compress=("zlib", 3))
+        payload = buffer.getvalue()
+        self.info.checksum = hashlib.sha256(payload).hexdigest()
+        header = json.dumps(asdict(self.info), ensure_ascii=False).encode("utf-8")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            fh.write(MAGIC)
+            fh.write(struct.pack(">II", len(header), len(payload)))
+            fh.write(header)
+            fh.write(payload)
+        tmp.replace(path)
+        return self.info
+
+    @classmethod
+    def read_info(cls, path: str | Path) -> ModelInfo:
+        """Only the metadata of a model file (checked, without unpickling anything)."""
+        info, _ = _read_model_file(Path(path), with_payload=False)
+        return info
+
+    @classmethod
+    def load(cls, path: str | Path) -> DemandClassifier:
+        """Load a model file; IntelError when it is missing, foreign, damaged or incompatible."""
+        path = Path(path)
+        info, payload = _read_model_file(path, with_payload=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                bundle = joblib.load(io.BytesIO(payload))
+            features, models = bundle["features"], bundle["models"]
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means "cannot use this file"
+            hint = ""
+            if info.sklearn_version != sklearn.__version__:
+                hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"
+            raise IntelError(
+                f"{path.name}: the model could not be loaded ({type(exc).__name__}){hint}", code="bad_model"
+            ) from exc
+        if not isinstance(features, Features) or "label" not in models:
+            raise IntelError(f"{path.name}: the model file does not hold a demand classifier", code="bad_model")
+        return cls(features, models, info)
+
+
+def _read_model_file(path: Path, *, with_payload: bool) -> tuple[ModelInfo, bytes]:
+    name = path.name
+    if not path.is_file():
+        raise IntelError(f"{path}: no such model file", code="bad_model")
+    try:
+        with path.open("rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                raise IntelError(f"{name}: not a Lianxin model file", code="bad_model")
+            sizes = fh.read(8)
+            if len(sizes) != 8:
+                raise IntelError(f"{name}: the model file is truncated", code="bad_model")
+            header_len, payload_len = struct.unpack(">II", sizes)
+            header = fh.read(header_len)
+            payload = fh.read(payload_len + 1) if with_payload else b""
+    except OSError as exc:
+        raise IntelError(f"{name}: the model file cannot be read ({exc})", code="bad_model") from exc
+    try:
+        meta = json.loads(header.decode("utf-8"))
+        info = ModelInfo(**meta)
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise IntelError(f"{name}: the model file's metadata is damaged", code="bad_model") from exc
+    if info.format != MODEL_FORMAT:
+        raise IntelError(f"{name}: a {info.format!r} file, not a demand classifier", code="bad_model")
+    if info.format_version > FORMAT_VERSION:
+        raise IntelError(
+            f"{name}: model format {info.format_version} is newer than this Lianxin reads ({FORMAT_VERSION})",
+            code="bad_model",
+        )
+    if with_payload:
+        if len(payload) != payload_len:
+            raise IntelError(f"{name}: the model file is truncated or has extra bytes", code="bad_model")
+        if hashlib.sha256(payload).hexdigest() != info.checksum:
+            raise IntelError(f"{name}: checksum mismatch, the model file is damaged", code="bad_model")
+    return info, payload
+
+
+# --- training and evaluation ------------------------------------------------------------------------
+
+
+def _learnable(labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    counts = Counter(label for label in labels if label)
+    kept = sorted(label for label, n in counts.items() if n >= MIN_EXAMPLES)
+    left_out = sorted(label for label, n in counts.items() if n < MIN_EXAMPLES)
+    return kept, left_out
+
+
+def _fit_level(matrix: sp.csr_matrix, labels: Sequence[str], keep: list[str], random_state: int) -> CalibratedClassifierCV:
+    kept = set(keep)
+    rows = np.array([i for i, label in enumerate(labels) if label in kept])
+    model = _new_estimator(random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(matrix[rows], np.array([labels[i] for i in rows]))
+    return model
+
+
+def classifier_train(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    deeper: dict[str, Sequence[str]] | None = None,
+    cv: dict[str, Any] | None = None,
+    progress: bool = False,
+    random_state: int = 0,
+) -> DemandClassifier:
+    """Train on texts with first-level labels (and optional deeper levels: {"label2": [...], ...}).
+
+    Empty labels are ignored. Raises IntelError when fewer than two labels have `MIN_EXAMPLES`
+    examples. `cv` is stored as the model's cross-validated scores (see `classifier_cross_validate`).
+    """
+    texts = list(texts)
+    labels = [normalize(label) for label in labels]
+    if len(texts) != len(labels):
+        raise ValueError("texts and labels differ in length")
+    keep, left_out = _learnable(labels)
+    if len(keep) < 2:
+        raise IntelError(
+            f"need at least two categories with {MIN_EXAMPLES}+ labelled messages each; found {len(keep)}",
+            code="not_enough_data",
+        )
+    analyzed = [analyze(t) for t in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr)]
+    features = Features()
+    matrix = features.fit_transform(analyzed)
+    models = {"label": _fit_level(matrix, labels, keep, random_state)}
+    levels = {"label": keep}
+    dropped = {"label": left_out} if left_out else {}
+    for level, values in (deeper or {}).items():
+        values = [normalize(v) for v in values]
+        if level not in LEVELS[1:] or len(values) != len(texts):
+            continue
+        level_keep, level_out = _learnable(values)
+        if len(level_keep) < 2:
+            continue
+        models[level] = _fit_level(matrix, values, level_keep, random_state)
+        levels[level] = level_keep
+        if level_out:
+            dropped[level] = level_out
+    info = ModelInfo(
+        format=MODEL_FORMAT,
+        format_version=FORMAT_VERSION,
+        version=_lianxin_version(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        n_train=sum(1 for label in labels if label in set(keep)),
+        labels=keep,
+        levels=levels,
+        left_out=dropped,
+        cv=cv,
+        sklearn_version=sklearn.__version__,
+        python_version=platform.python_version(),
+    )
+    return DemandClassifier(features, models, info)
+
+
+def _score(
+    truth: list[str], predicted: list[str], *, n_train: int, train_seconds: float, predict_seconds: float
+) -> Evaluation:
+    labels = sorted(set(truth) | set(predicted))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=labels, zero_division=0
+    )
+    per_class = {
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        if s > 0 or label in set(truth)
+    }
+    present = sorted(set(truth))
+    return Evaluation(
+        macro_f1=float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)),
+        accuracy=float(accuracy_score(truth, predicted)),
+        per_class=per_class,
+        n_train=n_train,
+        n_test=len(truth),
+        train_seconds=train_seconds,
+        predict_per_second=len(truth) / predict_seconds if predict_seconds > 0 else 0.0,
+    )
+
+
+def classifier_evaluate(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+    *,
+    progress: bool = False,
+) -> Evaluation:
+    """Train on one set, score on the other (messages without a label in the test set are skipped)."""
+    start = time.perf_counter()
+    model = classifier_train(train_texts, train_labels, progress=progress)
+    train_seconds = time.perf_counter() - start
+    pairs = [(t, normalize(label)) for t, label in zip(test_texts, test_labels) if normalize(label)]
+    if not pairs:
+        raise IntelError("the test data has no labelled messages", code="not_enough_data")
+    result = model.evaluate([t for t, _ in pairs], [label for _, label in pairs], progress=progress)
+    result.train_seconds = train_seconds
+    return result
+
+
+def classifier_cross_validate(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    folds: int = 5,
+    progress: bool = False,
+    random_state: int = 0,
+) -> Evaluation:
+    """Stratified K-fold cross-validation.
+
+    `macro_f1` and `accuracy` are the means over folds (`fold_macro_f1` lists them); `per_class` is
+    computed on the pooled out-of-fold predictions; `n_train`/`train_seconds` are per fold (mean),
+    `n_test` is the number of messages predicted in all, `predict_per_second` over all predictions.
+    """
+    pairs = [(t, normalize(label)) for t, label in zip(texts, labels) if normalize(label)]
+    keep, _ = _learnable([label for _, label in pairs])
+    pairs = [(t, label) for t, label in pairs if label in set(keep)]
+    y = np.array([label for _, label in pairs])
+    if folds < 2:
+        raise IntelError("cross-validation needs at least 2 folds", code="bad_argument")
+    smallest = min(Counter(y.tolist()).values()) if len(y) else 0
+    if len(keep) < 2 or smallest < folds:
+        raise IntelError(
+            f"{folds}-fold cross-validation needs two or more categories with at least {folds} messages each",
+            code="not_enough_data",
+        )
+    analyzed = [analyze(t) for t, _ in tqdm(pairs, desc="analyse", disable=not progress, file=sys.stderr)]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    predicted = np.empty(len(y), dtype=object)
+    fold_f1: list[float] = []
+    fold_acc: list[float] = []
+    train_seconds: list[float] = []
+    train_sizes: list[int] = []
+    predict_seconds = 0.0
+    splits = list(splitter.split(np.zeros(len(y)), y))
+    for train_idx, test_idx in tqdm(splits, desc="folds", disable=not progress, file=sys.stderr):
+        start = time.perf_counter()
+        features = Features()
+        matrix = features.fit_transform([analyzed[i] for i in train_idx])
+        model = _fit_level(matrix, y[train_idx].tolist(), keep, random_state)
+        train_seconds.append(time.perf_counter() - start)
+        train_sizes.append(len(train_idx))
+        start = time.perf_counter()
+        fold_pred = model.predict(features.transform([analyzed[i] for i in test_idx]))
+        predict_seconds += time.perf_counter() - start
+        predicted[test_idx] = fold_pred
+        fold_f1.append(float(f1_score(y[test_idx], fold_pred, average="macro", zero_division=0)))
+        fold_acc.append(float(accuracy_score(y[test_idx], fold_pred)))
+    # analysis is shared by the folds; count its per-message cost into prediction speed honestly
+    start = time.perf_counter()
+    for t, _ in pairs[: min(200, len(pairs))]:
+        analyze(t)
+    analyse_per_message = (time.perf_counter() - start) / max(1, min(200, len(pairs)))
+    predict_seconds += analyse_per_message * len(y)
+    result = _score(
+        y.tolist(),
+        [str(p) for p in predicted],
+        n_train=int(np.mean(train_sizes)),
+        train_seconds=float(np.mean(train_seconds)) + analyse_per_message * float(np.mean(train_sizes)),
+        predict_seconds=predict_seconds,
+    )
+    result.macro_f1 = float(np.mean(fold_f1))
+    result.accuracy = float(np.mean(fold_acc))
+    result.extra = {
+        "folds": folds,
+        "fold_macro_f1": [round(f, 4) for f in fold_f1],
+        "macro_f1_std": round(float(np.std(fold_f1)), 4),
+        "macro_f1_pooled": round(float(f1_score(y, predicted.astype(str), average="macro")), 4),
+    }
+    return result

@@ -1,0 +1,171 @@
+"""The editors' pages (编辑部): lists by state, the article form, preview, review actions, import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lianxin.accounts.permissions import role_required
+from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.portal import counter, selectors, services
+from lianxin.portal.forms import ArticleForm, ImportForm
+from lianxin.portal.importing import parse_rows
+from lianxin.portal.models import ArticleState
+
+editor_required = role_required(*services.EDITOR_ROLES)
+
+
+def _get(pk: int):
+    try:
+        return selectors.editor_article_get(pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _form_error(form: ArticleForm, exc: ApplicationError) -> None:
+    fields = exc.fields or {}
+    placed = False
+    for name in fields:
+        if name in form.fields:
+            form.add_error(name, exc.message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@editor_required
+def home(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in ArticleState.values:
+        state = ""
+    mine = request.GET.get("mine") == "1"
+    articles = selectors.editor_article_list(user=request.user, state=state, mine=mine)[:200]
+    waiting = selectors.editor_article_list(user=request.user, state=ArticleState.REVIEW).exclude(
+        author=request.user
+    )
+    return render(
+        request,
+        "portal/editor/home.html",
+        {
+            "articles": articles,
+            "state": state,
+            "mine": mine,
+            "states": ArticleState.choices,
+            "waiting_count": waiting.count(),
+        },
+    )
+
+
+@editor_required
+def article_new(request: HttpRequest) -> HttpResponse:
+    form = ArticleForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            article = services.article_create(actor=request.user, data=form.to_input())
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "草稿已保存")
+            return redirect("portal:editor_article", pk=article.pk)
+    return render(request, "portal/editor/form.html", {"form": form, "article": None})
+
+
+@editor_required
+def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    article = _get(pk)
+    form = ArticleForm(request.POST or None, request.FILES or None, initial=ArticleForm.initial_for(article))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.article_update(article=article, actor=request.user, data=form.to_input())
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "修改已保存")
+            return redirect("portal:editor_article", pk=article.pk)
+    return render(request, "portal/editor/form.html", {"form": form, "article": article})
+
+
+@editor_required
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    article = _get(pk)
+    return render(
+        request,
+        "portal/editor/detail.html",
+        {
+            "article": article,
+            "actions": [
+                (a, services.TRANSITIONS[a].label) for a in services.actions_for(article, request.user)
+            ],
+            "revisions": article.revisions.select_related("actor").order_by("-number"),
+            "views": counter.views_total(article.pk),
+        },
+    )
+
+
+@editor_required
+def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The article as the public will see it, whatever its state (never cached, never counted)."""
+    article = _get(pk)
+    previous, following = (None, None)
+    context = {
+        "portal_site": selectors.site_settings_get(),
+        "top_nav": selectors.navigation_get().top,
+        "footer_nav": selectors.navigation_get().footer,
+        "article": article,
+        "tags": list(article.tags.all()),
+        "related": [],
+        "previous": previous,
+        "next": following,
+        "view_count": article.view_count,
+        "preview": True,
+        "mobile": request.GET.get("m") == "1",
+    }
+    template = "portal/m/article.html" if context["mobile"] else "portal/article.html"
+    return render(request, template, context)
+
+
+@editor_required
+@require_POST
+def article_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    article = _get(pk)
+    try:
+        services.article_transition(
+            article=article,
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "操作成功")
+    return redirect("portal:editor_article", pk=article.pk)
+
+
+@editor_required
+def article_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = parse_rows(upload.read(), filename=upload.name)
+            outcomes = services.articles_import(
+                rows=rows, create_categories=form.cleaned_data["create_categories"], actor=request.user
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            report = [o.as_dict() for o in outcomes]
+    return render(
+        request,
+        "portal/editor/import.html",
+        {
+            "form": form,
+            "report": report,
+            "taken": sum(1 for r in report or [] if "id" in r),
+            "refused": sum(1 for r in report or [] if "error" in r),
+        },
+    )

@@ -1,0 +1,143 @@
+import csv
+import io
+
+import openpyxl
+from django.test import Client
+
+from lianxin.demands.choices import Status
+from lianxin.demands.models import Demand
+from tests.demands.factories import make_demand
+
+
+def login(world, role):
+    c = Client()
+    c.force_login(world[role])
+    return c
+
+
+def test_submit_page_flow_and_success_page(world):
+    c = Client()
+    r = c.post(
+        "/demands/submit/",
+        {"type": "help", "title": "井盖缺失", "content": "路口井盖丢了", "idempotency_key": "p1"},
+    )
+    assert r.status_code == 302
+    d = Demand.objects.get(title="井盖缺失")
+    page = c.get(r["Location"])
+    assert d.ticket_no in page.content.decode() and d.query_code in page.content.decode()
+    # another browser cannot see the query code
+    assert Client().get(r["Location"]).status_code == 404
+    again = c.post(
+        "/demands/submit/",
+        {"type": "help", "title": "井盖缺失", "content": "路口井盖丢了", "idempotency_key": "p1"},
+    )
+    assert again.status_code == 302 and Demand.objects.filter(title="井盖缺失").count() == 1
+
+
+def test_submit_page_shows_field_errors(world):
+    r = Client().post("/demands/submit/", {"type": "help", "title": "", "content": ""})
+    assert r.status_code == 200 and "text-danger" in r.content.decode()
+
+
+def test_track_page_and_rating(world):
+    d = make_demand(world, Status.REPLIED, by=None)
+    c = Client()
+    url = f"/demands/track/?ticket_no={d.ticket_no}&code={d.query_code}"
+    page = c.get(url).content.decode()
+    assert "rate-form" in page and "139****5678" in page and "13912345678" not in page
+    r = c.post(url, {"satisfaction": "satisfied", "resolved": "1"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == Status.CLOSED and d.closure == "resolved"
+    wrong = c.get(f"/demands/track/?ticket_no={d.ticket_no}&code=XXXX").content.decode()
+    assert "未找到" in wrong
+
+
+def test_mine_lists_only_own(world):
+    mine = make_demand(world)
+    make_demand(world, by="other_citizen", title="别人的")
+    page = login(world, "citizen").get("/demands/mine/").content.decode()
+    assert mine.ticket_no in page and "别人的" not in page
+
+
+def test_workbench_queues_and_query_pin(world, django_assert_max_num_queries):
+    for status in (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED, Status.REPLIED, Status.IN_PROGRESS):
+        make_demand(world, status)
+    c = login(world, "operator")
+    with django_assert_max_num_queries(16):
+        r = c.get("/demands/workbench/")
+    assert r.status_code == 200 and "to_accept" in r.content.decode()
+    with django_assert_max_num_queries(16):
+        r = c.get("/demands/workbench/?queue=returned")
+    assert r.context["count"] == 1
+    r = c.get("/demands/workbench/?queue=&q=13912345678")
+    assert r.context["count"] == 5
+    r = c.get("/demands/workbench/?queue=&q=电梯", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="demand-list")
+    assert r.status_code == 200 and "<html" not in r.content.decode()
+
+
+def test_unit_queue_and_supervision(world, django_assert_max_num_queries):
+    make_demand(world, Status.DISPATCHED)
+    c = login(world, "handler")
+    with django_assert_max_num_queries(16):
+        r = c.get("/demands/unit/")
+    assert r.context["count"] == 1
+    assert login(world, "other_handler").get("/demands/unit/").context["count"] == 0
+    assert login(world, "supervisor").get("/demands/supervision/?queue=supervised").status_code == 200
+
+
+def test_detail_page_and_htmx_actions(world, django_assert_max_num_queries):
+    d = make_demand(world)
+    c = login(world, "operator")
+    with django_assert_max_num_queries(25):
+        page = c.get(f"/demands/{d.pk}/")
+    html = page.content.decode()
+    assert "form-accept" in html and "timeline" in html and "13912345678" in html
+    r = c.post(f"/demands/{d.pk}/act/", {"action": "accept", "version": d.version}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "action-done" in r.content.decode()
+    r = c.post(
+        f"/demands/{d.pk}/act/", {"action": "accept", "version": d.version + 1}, HTTP_HX_REQUEST="true"
+    )
+    assert "action-error" in r.content.decode()
+    r = c.post(
+        f"/demands/{d.pk}/act/", {"action": "dispatch", "unit": world.unit.pk, "version": d.version + 1}
+    )
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == Status.DISPATCHED
+    h = login(world, "handler")
+    assert "form-sign" in h.get(f"/demands/{d.pk}/").content.decode()
+
+
+def test_similar_demands_fallback(world):
+    a = make_demand(world)
+    b = make_demand(world)
+    html = login(world, "operator").get(f"/demands/{b.pk}/").content.decode()
+    assert "similar" in html and a.ticket_no in html
+
+
+def test_export_masks_for_cadre_and_not_for_operator(world):
+    make_demand(world, Status.IN_PROGRESS)
+    op = login(world, "operator").get("/demands/export/?format=csv")
+    body = b"".join(op.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][0] == "工单编号" and "13912345678" in rows[1]
+    cadre = login(world, "cadre").get("/demands/export/?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(cadre.content)).active
+    values = [c.value for c in list(sheet.iter_rows())[1]]
+    assert "139****5678" in values and "13912345678" not in values
+
+
+def test_stats_page_numbers_link_to_lists(world):
+    make_demand(world, Status.CLOSED)
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    c = login(world, "supervisor")
+    r = c.get(f"/demands/stats/?start={today.replace(day=1)}&end=2099-01-01")
+    html = r.content.decode()
+    assert "measure=satisfaction_rate" in html
+    link = (
+        f"/demands/list/?start={today.replace(day=1)}&end=2099-01-01&measure=satisfaction_rate&part=numerator"
+    )
+    assert c.get(link).context["count"] == 1

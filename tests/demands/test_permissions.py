@@ -1,0 +1,204 @@
+"""Every role × every action and door. Expected outcomes are written out here, not derived from the
+transition table, so a change to the table that widens a role shows up as a failing test."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from lianxin.demands import services
+from lianxin.demands.choices import Status
+from tests.demands.factories import make_demand
+
+ROLES = [
+    "citizen",
+    "other_citizen",
+    "operator",
+    "handler",
+    "other_handler",
+    "cadre",
+    "far_cadre",
+    "supervisor",
+    "admin",
+    "editor",
+    "anonymous",
+]
+
+ALLOWED = {
+    "accept": {"operator"},
+    "reject": {"operator"},
+    "dispatch": {"operator"},
+    "sign": {"handler"},
+    "return": {"handler"},
+    "refuse_return": {"operator"},
+    "request_extension": {"handler"},
+    "approve_extension": {"operator", "supervisor"},
+    "deny_extension": {"operator", "supervisor"},
+    "reply": {"handler"},
+    "rate": {"operator", "citizen"},
+    "close": {"operator"},
+    "reopen": {"operator"},
+    "merge": {"operator"},
+    "supervise": {"supervisor", "cadre"},
+    "urge": {"supervisor", "cadre"},
+}
+SOURCE = {
+    "accept": Status.SUBMITTED,
+    "reject": Status.SUBMITTED,
+    "dispatch": Status.ACCEPTED,
+    "sign": Status.DISPATCHED,
+    "return": Status.IN_PROGRESS,
+    "refuse_return": Status.RETURNED,
+    "request_extension": Status.IN_PROGRESS,
+    "approve_extension": "pending_extension",
+    "deny_extension": "pending_extension",
+    "reply": Status.IN_PROGRESS,
+    "rate": Status.REPLIED,
+    "close": Status.REPLIED,
+    "reopen": Status.CLOSED,
+    "merge": Status.SUBMITTED,
+    "supervise": Status.IN_PROGRESS,
+    "urge": Status.IN_PROGRESS,
+}
+SEES_ALWAYS = {"citizen", "operator", "cadre", "supervisor", "admin"}
+
+
+def _args(world, action, demand):
+    return {
+        "reject": {"reason": "r"},
+        "dispatch": {"unit": world.unit.pk},
+        "return": {"reason": "r"},
+        "refuse_return": {"reason": "r"},
+        "request_extension": {"days": 2, "reason": "r"},
+        "deny_extension": {"reason": "r"},
+        "reply": {"text": "t", "outcome": "resolved"},
+        "rate": {"satisfaction": "satisfied", "resolved": True},
+        "reopen": {"reason": "r"},
+        "merge": {"parent": make_demand(world).pk},
+    }.get(action, {})
+
+
+def _demand(world, source):
+    if source == "pending_extension":
+        d = make_demand(world, Status.IN_PROGRESS)
+        return services.demand_request_extension(demand=d, actor=world["handler"], days=2, reason="r")
+    return make_demand(world, source)
+
+
+def _expected(role, action, demand):
+    visible = role in SEES_ALWAYS or (role == "handler" and demand.lead_unit_id is not None)
+    if role == "anonymous":
+        return {401, 403}
+    if not visible:
+        return {404}
+    return {200} if role in ALLOWED[action] else {403}
+
+
+@pytest.mark.parametrize("action", sorted(ALLOWED))
+def test_action_matrix(world, action):
+    cache.clear()
+    for role in ROLES:
+        demand = _demand(world, SOURCE[action])
+        client = APIClient()
+        if role != "anonymous":
+            client.force_authenticate(world[role])
+        r = client.post(
+            f"/api/v1/demands/{demand.pk}/transitions/",
+            {"action": action, **_args(world, action, demand)},
+            format="json",
+        )
+        assert r.status_code in _expected(role, action, demand), (
+            role,
+            action,
+            r.status_code,
+            r.content[:200],
+        )
+
+
+PAGES = {
+    "/demands/workbench/": {"operator", "supervisor", "admin"},
+    "/demands/unit/": {"handler", "other_handler"},
+    "/demands/supervision/": {"supervisor", "cadre", "far_cadre", "admin"},
+    "/demands/stats/": {"operator", "supervisor", "admin", "cadre", "far_cadre"},
+    "/demands/list/": {
+        "operator",
+        "handler",
+        "other_handler",
+        "cadre",
+        "far_cadre",
+        "supervisor",
+        "admin",
+        "editor",
+    },
+    "/demands/export/": {
+        "operator",
+        "handler",
+        "other_handler",
+        "cadre",
+        "far_cadre",
+        "supervisor",
+        "admin",
+        "editor",
+    },
+}
+
+
+@pytest.mark.parametrize("url", sorted(PAGES))
+def test_page_door_matrix(world, url):
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world[role])
+        code = client.get(url).status_code
+        if role == "anonymous":
+            assert code == 302, (url, role)
+        else:
+            assert code == (200 if role in PAGES[url] else 403), (url, role, code)
+
+
+def test_public_pages_for_everyone(world):
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world[role])
+        assert client.get("/demands/submit/").status_code == 200
+        assert client.get("/demands/track/").status_code == 200
+
+
+def test_api_read_doors_by_role(world):
+    d = make_demand(world, Status.IN_PROGRESS)
+    expect_detail = {
+        "citizen": 200,
+        "other_citizen": 404,
+        "operator": 200,
+        "handler": 200,
+        "other_handler": 404,
+        "cadre": 200,
+        "far_cadre": 404,
+        "supervisor": 200,
+        "admin": 200,
+        "editor": 404,
+    }
+    for role, code in expect_detail.items():
+        c = APIClient()
+        c.force_authenticate(world[role])
+        assert c.get(f"/api/v1/demands/{d.pk}/").status_code == code, role
+        assert c.get(f"/api/v1/demands/{d.pk}/timeline/").status_code == code, role
+        staff = role not in ("citizen", "other_citizen")
+        assert c.get("/api/v1/demands/").status_code == (200 if staff else 403), role
+        assert c.get("/api/v1/units/").status_code == (200 if staff else 403), role
+
+
+def test_detail_page_scoping(world):
+    d = make_demand(world, Status.IN_PROGRESS)
+    for role, code in {
+        "operator": 200,
+        "handler": 200,
+        "other_handler": 404,
+        "cadre": 200,
+        "far_cadre": 404,
+        "editor": 404,
+    }.items():
+        c = Client()
+        c.force_login(world[role])
+        assert c.get(f"/demands/{d.pk}/").status_code == code, role

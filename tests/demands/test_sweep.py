@@ -1,0 +1,51 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from lianxin.core.models import Notification
+from lianxin.demands.choices import Status, WarningLevel
+from lianxin.demands.models import DemandEvent
+from lianxin.demands.sweep import deadline_sweep
+from tests.demands.factories import make_demand
+
+
+def test_yellow_then_red_once_each(world):
+    d = make_demand(world, Status.DISPATCHED)
+    before_warn = d.warn_at + timedelta(seconds=1)
+    r1 = deadline_sweep(now=before_warn)
+    d.refresh_from_db()
+    assert r1.yellow == 1 and r1.red == 0 and d.warning_level == WarningLevel.YELLOW
+    assert deadline_sweep(now=before_warn).yellow == 0  # idempotent
+    late = d.due_at + timedelta(minutes=1)
+    r2 = deadline_sweep(now=late)
+    d.refresh_from_db()
+    assert r2.red == 1 and d.warning_level == WarningLevel.RED and d.was_overdue and d.urge_count == 1
+    assert deadline_sweep(now=late).red == 0
+    assert DemandEvent.objects.filter(demand=d, action="urge").count() == 1
+    assert Notification.objects.filter(recipient=world["handler"], kind="urge").count() == 1
+    assert Notification.objects.filter(recipient=world["supervisor"], kind="escalation").exists()
+
+
+def test_unrouted_overdue_goes_to_operators(world):
+    d = make_demand(world)
+    deadline_sweep(now=d.due_at + timedelta(minutes=1))
+    assert Notification.objects.filter(recipient=world["operator"], kind="urge").exists()
+
+
+def test_terminal_demands_are_never_marked(world):
+    d = make_demand(world, Status.CLOSED)
+    assert deadline_sweep(now=timezone.now() + timedelta(days=400)).red == 0
+    d.refresh_from_db()
+    assert d.warning_level == WarningLevel.NONE
+
+
+def test_new_stage_gets_a_fresh_card(world):
+    d = make_demand(world, Status.ACCEPTED)
+    deadline_sweep(now=d.due_at + timedelta(minutes=1))
+    d.refresh_from_db()
+    assert d.warning_level == WarningLevel.RED
+    from lianxin.demands import services
+
+    d = services.demand_dispatch(demand=d, actor=world["operator"], unit=world.unit)
+    assert d.warning_level == WarningLevel.NONE
+    assert deadline_sweep(now=d.due_at + timedelta(minutes=1)).red == 1

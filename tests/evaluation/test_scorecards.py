@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from lianxin.contact.periods import Period
+from lianxin.evaluation.models import ScoreWeight
+from lianxin.evaluation.scoring import composite_score, rank
+from lianxin.evaluation.selectors import cadre_card, cadre_league, unit_card, unit_league
+from tests.contact.factories import demand_through
+
+pytestmark = pytest.mark.django_db
+MARCH = Period(2026, 3)
+
+
+@pytest.fixture
+def data(world):
+    demand_through(world, date(2026, 3, 2))
+    demand_through(world, date(2026, 3, 3), sign_hours=40)
+    demand_through(world, date(2026, 3, 4), satisfaction="dissatisfied", resolved=False)
+    return world
+
+
+def test_composite_score_and_ranking():
+    weights = {"response": 1, "return": 1}
+    assert composite_score({"response": 1.0, "return": 0.0}, weights) == 100.0
+    assert composite_score({"response": 0.5, "return": None}, weights) == 50.0
+    assert composite_score({}, weights) is None
+
+    class R:
+        def __init__(self, name, score):
+            self.name, self.score = name, score
+
+    rows = rank([R("a", 50), R("b", 90), R("c", 50), R("d", None)])
+    assert [(r.name, r.rank) for r in rows] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
+
+
+def test_league_rows_equal_single_cards(data):
+    league = {r.key: r for r in cadre_league(period=MARCH)}
+    card = cadre_card(cadre=data.cadre, period=MARCH)
+    row = league[data.cadre.pk]
+    for code, rate in card.rates.items():
+        assert (row.rates[code].numerator, row.rates[code].denominator) == (
+            rate.numerator,
+            rate.denominator,
+        ), code
+    assert row.score == card.score and row.rank == 1
+    units = {r.key: r for r in unit_league(period=MARCH)}
+    ucard = unit_card(unit=data.unit, period=MARCH)
+    assert units[data.unit.pk].rates["response_rate"].text == ucard.rates["response_rate"].text == "66.7%"
+
+
+def test_weights_are_configurable(data):
+    before = cadre_card(cadre=data.cadre, period=MARCH).score
+    for measure in (
+        "on_time",
+        "resolution",
+        "satisfaction",
+        "return",
+        "reopen",
+        "point_coverage",
+        "household_coverage",
+        "problems_solved",
+    ):
+        ScoreWeight.objects.create(measure=measure, weight=0)
+    ScoreWeight.objects.create(measure="response", weight=1)
+    after = cadre_card(cadre=data.cadre, period=MARCH).score
+    assert after == 66.7 and after != before
+
+
+def test_every_number_links_to_its_records(client, data):
+    client.force_login(data.supervisor)
+    page = client.get(reverse("evaluation:scorecards") + "?period=2026-03")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cadre-league" in html and "unit-league" in html and "张建国" in html
+    url = (
+        reverse("evaluation:records")
+        + f"?subject=cadre&id={data.cadre.pk}&period=2026-03&measure=response_rate&part=numerator"
+    )
+    assert url in html
+    records = client.get(url).content.decode()
+    assert '<span id="record-count">2</span>' in records
+    denominator = client.get(url.replace("numerator", "denominator")).content.decode()
+    assert '<span id="record-count">3</span>' in denominator
+    assert (
+        client.get(
+            reverse("evaluation:records") + f"?subject=cadre&id={data.cadre.pk}&period=2026-03&measure=visits"
+        ).status_code
+        == 200
+    )
+
+
+def test_cadre_is_sent_to_own_card_and_cannot_see_others(client, data):
+    client.force_login(data.cadre)
+    response = client.get(reverse("evaluation:scorecards") + "?period=2026-03")
+    assert response.status_code == 302 and f"/cards/cadre/{data.cadre.pk}/" in response.url
+    assert client.get(response.url).status_code == 200
+    assert client.get(reverse("evaluation:cadre_card", args=[data.other_cadre.pk])).status_code == 404
+    assert client.get(reverse("evaluation:unit_card", args=[data.unit.pk])).status_code == 403
+    other = (
+        reverse("evaluation:records")
+        + f"?subject=cadre&id={data.other_cadre.pk}&period=2026-03&measure=received"
+    )
+    assert client.get(other).status_code == 404
+
+
+def test_dashboard_and_its_data(client, data, settings):
+    settings.LIANXIN_MAP_TILES = ""
+    client.force_login(data.supervisor)
+    page = client.get(reverse("evaluation:dashboard") + "?period=2026-03").content.decode()
+    assert (
+        "vendor/echarts/echarts.min.js" in page
+        and "vendor/leaflet/leaflet.js" in page
+        and 'data-tiles=""' in page
+    )
+    payload = client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()
+    assert payload["received"] == 3
+    assert sum(d["n"] for d in payload["by_day"]) == 3 and len(payload["by_day"]) == 31
+    assert payload["rates"]["response_rate"]["text"] == "66.7%"
+    assert len(payload["trend"]) == 12
+    assert any(a["name"] == "东风街道" and a["n"] == 3 for a in payload["map"]["areas"])
+    assert payload["map"]["contact_points"]
+    assert isinstance(payload["hot_issues"], list) and (payload["hot_issues"] or payload["hot_issues_note"])
+    client.force_login(data.other_cadre)  # a cadre's dashboard is their own area
+    assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()["received"] == 0
+    assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-13").status_code == 400
