@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from huey.contrib.djhuey import HUEY, db_task
 
+pytestmark = pytest.mark.django_db
+
 CALLS: list[int] = []
 
 

@@ -51,3 +51,24 @@ def test_sqlite_default_runs_in_wal_mode():
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("SQLite only")
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+def test_production_collectstatic_post_processes_every_asset(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_") and k != "DEBUG"}
+    env.update(
+        DEBUG="0",
+        LIANXIN_SECRET_KEY="s" * 50,
+        LIANXIN_DATA_KEY="d" * 50,
+        ALLOWED_HOSTS="x",
+        LIANXIN_VAR_DIR=str(tmp_path),
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "lianxin", "collectstatic", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()
