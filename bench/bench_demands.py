@@ -45,6 +45,7 @@ def _env() -> dict[str, str]:
         LIANXIN_VAR_DIR=str(Path(tempfile.gettempdir()) / "lianxin-bench-var"),
         LIANXIN_LOG_LEVEL="WARNING",
         LIANXIN_NOTIFY_SENDERS="",
+        LIANXIN_SECURE_COOKIES="0",  # plain http on loopback: cookies must not be Secure-only
     )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env["LIANXIN_CACHE_PREFIX"] = "lianxin-bench"
@@ -296,7 +297,7 @@ def bench_reads(port: int, n: int) -> None:
         timings = []
         for i in range(120):
             start = time.perf_counter()
-            r = client.get(base + path, headers=headers)
+            r = client.get(base + path, headers=headers, allow_redirects=False)
             elapsed = (time.perf_counter() - start) * 1000
             if r.status_code != 200:
                 raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")

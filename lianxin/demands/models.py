@@ -145,6 +145,13 @@ class Demand(models.Model):
             # The deadline sweep: only rows still short of a red card are indexed.
             models.Index(fields=["due_at"], name="demand_due_open", condition=Q(warning_level__lt=2)),
             models.Index(fields=["warn_at"], name="demand_warn_open", condition=Q(warning_level=0)),
+            # The overdue queue (any card) and pending extension requests.
+            models.Index(fields=["due_at"], name="demand_due_any", condition=Q(due_at__isnull=False)),
+            models.Index(
+                fields=["extension_pending_until"],
+                name="demand_ext_pending",
+                condition=Q(extension_pending_until__isnull=False),
+            ),
             models.Index(
                 fields=["supervised", "-created_at"], name="demand_supervised", condition=Q(supervised=True)
             ),

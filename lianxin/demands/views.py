@@ -148,7 +148,7 @@ def _list_context(
     qs = qs.only(*selectors.LIST_ONLY)
     page_number = max(1, int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1)
     rows = list(qs[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE + 1])
-    count, capped = selectors.capped_count(qs, cap=10_000)
+    count, capped = selectors.capped_count(qs, cap=1000)
     query = params.copy()
     query.pop("page", None)
     return {

@@ -1,11 +1,13 @@
 """The demand classifier: category (and deeper levels where labels exist) with calibrated probabilities.
 
 Design (see docs/intel.md for the scores):
-- A text is normalised and its first `CLASSIFY_CHARS` characters are read (title and the start of the
-  details carry the category; the cap bounds prediction time). Area codes become their level (A5区 → 区)
+- A text is normalised and its first `CLASSIFY_CHARS` characters are read, the first `WORD_CHARS` of
+  them segmented into words (title and the start of the details carry the category; the caps bound
+  prediction time, which segmentation dominates). Area codes become their level (A5区 → 区)
   and digits become 0, so that the model learns topics rather than places or numbers.
-- Features: TF-IDF of jieba words (search mode: long words and the words inside them, domain dictionary)
-  next to TF-IDF of character 1–3-grams (robust to segmentation errors and new words); sublinear tf.
+- Features: TF-IDF of jieba words (domain dictionary) next to TF-IDF of character 1–2-grams (robust to
+  segmentation errors and new words); sublinear tf. (Trigrams and jieba's search mode add nothing
+  measurable in cross-validation and halve the prediction speed.)
 - Model: one linear SVM per level, calibrated with Platt scaling on 3-fold cross-validated decisions
   (`CalibratedClassifierCV`), so that `probability` means what it says; the top three are suggestions.
 - A label needs at least `MIN_EXAMPLES` examples to be learnt; rarer ones are left out and listed.
@@ -42,6 +44,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize as normalize_rows
 from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
@@ -52,6 +55,7 @@ MODEL_FORMAT = "lianxin-demand-classifier"
 FORMAT_VERSION = 1
 MAGIC = b"LIANXIN-INTEL\x00"
 CLASSIFY_CHARS = 1000
+WORD_CHARS = 600
 MIN_EXAMPLES = 3
 LEVELS = ("label", "label2", "label3")
 _DIGITS = re.compile(r"\d+")
@@ -74,7 +78,7 @@ def analyze(text: str) -> tuple[list[str], list[str]]:
     text = normalize(text)[:CLASSIFY_CHARS]
     text = AREA_CODE_RE.sub(lambda m: m.group(0)[-1], text)
     text = _DIGITS.sub("0", text)
-    return tokens(text, search=True, drop_stopwords=False), char_ngrams(text)
+    return tokens(text[:WORD_CHARS], drop_stopwords=False), char_ngrams(text, (1, 2))
 
 
 def _identity(doc: list[str]) -> list[str]:
@@ -98,9 +102,34 @@ class Features:
         return sp.hstack([words, chars], format="csr")
 
     def transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
-        words = self.words.transform([a[0] for a in analyzed])
-        chars = self.chars.transform([a[1] for a in analyzed])
+        words = _tfidf_transform(self.words, [a[0] for a in analyzed])
+        chars = _tfidf_transform(self.chars, [a[1] for a in analyzed])
         return sp.hstack([words, chars], format="csr")
+
+
+def _tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[list[str]]) -> sp.csr_matrix:
+    """`vectorizer.transform(docs)` for a fitted sublinear, l2-normed vectorizer, about twice as fast:
+    terms are counted per document with `Counter` (C code) before the vocabulary is looked up."""
+    vocabulary = vectorizer.vocabulary_
+    indptr = [0]
+    indices: list[int] = []
+    values: list[int] = []
+    for doc in docs:
+        for term, count in Counter(doc).items():
+            column = vocabulary.get(term)
+            if column is not None:
+                indices.append(column)
+                values.append(count)
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+        shape=(len(docs), len(vocabulary)),
+    )
+    matrix.sort_indices()
+    np.log(matrix.data, out=matrix.data)
+    matrix.data += 1.0
+    matrix = matrix @ sp.diags(vectorizer.idf_.astype(np.float32))
+    return normalize_rows(matrix.tocsr(), copy=False)
 
 
 def _new_estimator(random_state: int = 0) -> CalibratedClassifierCV:

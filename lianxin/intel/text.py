@@ -242,7 +242,7 @@ def stopwords() -> frozenset[str]:
 
 
 def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
+    return token.isalnum() or any(ch.isalnum() for ch in token)
 
 
 def tokens(text: str, *, search: bool = False, drop_stopwords: bool = True) -> list[str]:
@@ -273,8 +273,11 @@ def tokens(text: str, *, search: bool = False, drop_stopwords: bool = True) -> l
         for word in cut(piece, HMM=False):
             if not _is_word(word):
                 continue
-            word = word.lower() if word.isascii() else word
-            if drop_stopwords and (word in stop or word.isdigit()):
+            if word.isascii():
+                word = word.lower()
+                if drop_stopwords and word.isdigit():
+                    continue
+            if word in stop:
                 continue
             out.append(word)
     return out

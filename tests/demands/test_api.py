@@ -81,6 +81,10 @@ def test_idempotency_key_retry_returns_first(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_idempotency_key_under_concurrency():
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the in-memory SQLite test database refuses concurrent writers")
     from tests.demands.factories import build_world
 
     build_world()
