@@ -40,7 +40,7 @@ def _t(action: str, sources, target: str, roles) -> Transition:
 # fmt: off
 TABLE: dict[str, Transition] = {t.action: t for t in [
     #  action                      from                                 to              who
-    _t(Action.SUBMIT,              [],                                  S.SUBMITTED,    ["citizen", "operator", ANONYMOUS]),
+    _t(Action.SUBMIT,              [],                                  S.SUBMITTED,    ["citizen", "operator", "cadre", ANONYMOUS]),
     _t(Action.ACCEPT,              [S.SUBMITTED],                       S.ACCEPTED,     ["operator"]),
     _t(Action.REJECT,              [S.SUBMITTED],                       S.REJECTED,     ["operator"]),
     _t(Action.DISPATCH,            [S.ACCEPTED, S.RETURNED],            S.DISPATCHED,   ["operator"]),

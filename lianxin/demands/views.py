@@ -113,14 +113,22 @@ def track(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect(request.get_full_path())
     payload = None
+    policies: list = []
     if demand is not None:
         from lianxin.demands.serializers import track_payload
 
         payload = track_payload(demand)
+        policies = _policies_for(demand)
     return render(
         request,
         "demands/track.html",
-        {"form": form, "demand": payload, "not_found": not_found, "rate_form": rate_form},
+        {
+            "form": form,
+            "demand": payload,
+            "not_found": not_found,
+            "rate_form": rate_form,
+            "policies": policies,
+        },
     )
 
 
@@ -271,7 +279,15 @@ def _detail_context(request: HttpRequest, demand) -> dict[str, Any]:
         if user.has_role("operator", "supervisor", "admin")
         else [],
         "suggestions": services.demand_intel_suggestions(demand=demand) if Action.ACCEPT in allowed else {},
+        # 相关政策 beside the reply form (and for the operator accepting), so answers cite the policy.
+        "policies": _policies_for(demand) if {Action.REPLY, Action.ACCEPT} & set(allowed) else [],
     }
+
+
+def _policies_for(demand) -> list:
+    from lianxin.portal.selectors import related_policies
+
+    return related_policies(category=demand.category, text=f"{demand.title} {demand.content[:200]}")
 
 
 @staff_required

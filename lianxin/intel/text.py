@@ -120,7 +120,7 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 # Characters that rarely sit inside a place name: a backwards walk from a suffix stops there.
-_NAME_STOP = set("的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面")
+_NAME_STOP = set("的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省")
 _GENERIC_NAMES = {
     "城市道路", "公共道路", "城区道路", "市政道路", "走投无路", "必经之路", "过马路", "绿水青山", "父老乡",
     "社会主义新农村", "小城镇", "大马路", "水泥路", "泥巴路", "断头路", "快速路", "交叉路", "十字路",
