@@ -10,13 +10,14 @@ timeline event together. Two concurrent actions on one demand: one wins, the oth
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lianxin.accounts.models import User
@@ -259,45 +260,36 @@ def demand_submit(
             f"{actor.pk if actor is not None and actor.is_authenticated else 'anon'}:{idempotency_key[:100]}"
         )
         fingerprint = _request_hash(title=title, content=content, type=type, phone=contact_phone)
-        replay = _idempotent_replay(scoped_key, fingerprint)
-        if replay is not None:
-            return replay, False
 
     moment = _now(now)
     requester = actor if actor is not None and actor.is_authenticated and "citizen" in relations else None
+    demand = Demand(
+        query_code=query_code_new(),
+        type=type,
+        urgency=urgency,
+        title=title,
+        content=content,
+        category=category,
+        area=area,
+        address=(address or "").strip(),
+        lat=lat,
+        lng=lng,
+        channel=channel,
+        requester=requester,
+        contact_name=(contact_name or "").strip(),
+        contact_phone=(contact_phone or "").strip(),
+        contact_phone_hash=phone_index(contact_phone or ""),
+        created_at=moment,
+    )
+    policy = deadline_policy()
+    limits = _limits(demand)
+    demand.dispatch_due_at = policy.dispatch_due(moment, limits)
+    _set_stage(demand, Stage.DISPATCH, moment, demand.dispatch_due_at)
+    # Insert first; the Idempotency-Key is looked up only when its unique row already exists (a retry).
     try:
         with transaction.atomic():
-            demand = Demand(
-                query_code=query_code_new(),
-                type=type,
-                urgency=urgency,
-                title=title,
-                content=content,
-                category=category,
-                area=area,
-                address=(address or "").strip(),
-                lat=lat,
-                lng=lng,
-                channel=channel,
-                requester=requester,
-                contact_name=(contact_name or "").strip(),
-                contact_phone=(contact_phone or "").strip(),
-                contact_phone_hash=phone_index(contact_phone or ""),
-                created_at=moment,
-            )
-            limits = _limits(demand)
-            demand.dispatch_due_at = deadline_policy().dispatch_due(moment, limits)
-            _set_stage(demand, Stage.DISPATCH, moment, demand.dispatch_due_at)
-            _insert_with_ticket(demand, moment)
+            _insert_with_ticket(demand, moment, scoped_key=scoped_key, fingerprint=fingerprint)
             _event(demand, actor, Action.SUBMIT, "", data={"channel": channel}, now=moment)
-            if scoped_key:
-                try:
-                    with transaction.atomic():
-                        IdempotencyRecord.objects.create(
-                            key=scoped_key, demand=demand, response={"fingerprint": fingerprint}
-                        )
-                except IntegrityError:
-                    raise _Replayed from None
             if urgency == Urgency.CRITICAL:
                 notify_roles(demand, "operator", "supervisor", title=f"特急诉求 {demand.ticket_no}：{title}")
     except _Replayed:
@@ -308,19 +300,59 @@ def demand_submit(
     return demand, True
 
 
-def _insert_with_ticket(demand: Demand, moment: datetime) -> None:
-    """Insert with its ticket number. On PostgreSQL the id is drawn from the table's sequence first, so
-    the ticket (date + id) goes in with the row — no second UPDATE touching every index."""
+_CLAIM_SQL = (
+    "INSERT INTO {table} (key, demand_id, response, created_at) VALUES (%s, {demand_id}, {json}, %s) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+
+
+def _claim_key(scoped_key: str, fingerprint: str, demand_id_sql: str, params: list[Any]) -> int | None:
+    """Insert the Idempotency-Key row unless the key exists. Returns the demand id it was stored with
+    (None: the key is taken, this is a retry). PostgreSQL checks the row's foreign key at commit, so the
+    key may be claimed before the demand row is inserted; a concurrent claim of the same key waits for
+    the first transaction and then finds the key taken."""
+    pg = connection.vendor == "postgresql"
+    sql = _CLAIM_SQL.format(
+        table=connection.ops.quote_name(IdempotencyRecord._meta.db_table),
+        demand_id=demand_id_sql,
+        json="%s::jsonb" if pg else "%s",
+    )
+    payload = json.dumps({"fingerprint": fingerprint})
+    with connection.cursor() as cursor:
+        if pg:
+            cursor.execute(sql + " RETURNING demand_id", [scoped_key, *params, payload, timezone.now()])
+            row = cursor.fetchone()
+            return int(row[0]) if row else None
+        cursor.execute(sql, [scoped_key, *params, payload, timezone.now()])
+        return int(params[0]) if cursor.rowcount == 1 else None
+
+
+def _insert_with_ticket(
+    demand: Demand, moment: datetime, *, scoped_key: str = "", fingerprint: str = ""
+) -> None:
+    """Insert with its ticket number, claiming `scoped_key` (raises _Replayed if it is taken).
+
+    On PostgreSQL the id is drawn from the table's sequence first — in the same statement that claims
+    the key — so the ticket (date + id) goes in with the row: no second UPDATE touching every index."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Demand._meta.db_table])
-            demand.pk = cursor.fetchone()[0]
+        sequence = "nextval(pg_get_serial_sequence(%s, 'id'))"
+        if scoped_key:
+            demand_id = _claim_key(scoped_key, fingerprint, sequence, [Demand._meta.db_table])
+            if demand_id is None:
+                raise _Replayed
+            demand.pk = demand_id
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {sequence}", [Demand._meta.db_table])
+                demand.pk = cursor.fetchone()[0]
         demand.ticket_no = ticket_no_for(demand.pk, moment)
         demand.save(force_insert=True)
         return
     demand.save()
     demand.ticket_no = ticket_no_for(demand.pk, moment)
     Demand.objects.filter(pk=demand.pk).update(ticket_no=demand.ticket_no)
+    if scoped_key and _claim_key(scoped_key, fingerprint, "%s", [demand.pk]) is None:
+        raise _Replayed
 
 
 def _idempotent_replay(scoped_key: str, fingerprint: str) -> Demand | None:

@@ -371,14 +371,15 @@ def classifier_train(
     labels: Sequence[str],
     *,
     deeper: dict[str, Sequence[str]] | None = None,
-    cv: dict[str, Any] | None = None,
+    cv_folds: int = 0,
     progress: bool = False,
     random_state: int = 0,
 ) -> DemandClassifier:
     """Train on texts with first-level labels (and optional deeper levels: {"label2": [...], ...}).
 
     Empty labels are ignored. Raises IntelError when fewer than two labels have `MIN_EXAMPLES`
-    examples. `cv` is stored as the model's cross-validated scores (see `classifier_cross_validate`).
+    examples. With `cv_folds` ≥ 2, a cross-validation on the same data (sharing the text analysis) is
+    stored in the model's metadata (`info.cv`): macro-F1, accuracy and per-class F1.
     """
     texts = list(texts)
     labels = [normalize(label) for label in labels]
@@ -390,7 +391,28 @@ def classifier_train(
             f"need at least two categories with {MIN_EXAMPLES}+ labelled messages each; found {len(keep)}",
             code="not_enough_data",
         )
+    start = time.perf_counter()
     analyzed = [analyze(t) for t in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr)]
+    analyse_per_message = (time.perf_counter() - start) / max(1, len(texts))
+    cv: dict[str, Any] | None = None
+    if cv_folds >= 2:
+        counts = Counter(labels)
+        rows = [i for i, label in enumerate(labels) if label and counts[label] >= max(cv_folds, MIN_EXAMPLES)]
+        if len({labels[i] for i in rows}) >= 2:
+            evaluation = _cross_validate_analyzed(
+                [analyzed[i] for i in rows],
+                [labels[i] for i in rows],
+                folds=cv_folds,
+                analyse_per_message=analyse_per_message,
+                progress=progress,
+                random_state=random_state,
+            )
+            cv = {
+                "folds": cv_folds,
+                "macro_f1": round(evaluation.macro_f1, 4),
+                "accuracy": round(evaluation.accuracy, 4),
+                "per_class_f1": {label: v["f1"] for label, v in evaluation.per_class.items()},
+            }
     features = Features()
     matrix = features.fit_transform(analyzed)
     models = {"label": _fit_level(matrix, labels, keep, random_state)}
@@ -484,21 +506,43 @@ def classifier_cross_validate(
 
     `macro_f1` and `accuracy` are the means over folds (`fold_macro_f1` lists them); `per_class` is
     computed on the pooled out-of-fold predictions; `n_train`/`train_seconds` are per fold (mean),
-    `n_test` is the number of messages predicted in all, `predict_per_second` over all predictions.
+    `n_test` is the number of messages predicted in all, `predict_per_second` over all predictions
+    (text analysis included). Labels with fewer than `folds` messages are left out.
     """
     pairs = [(t, normalize(label)) for t, label in zip(texts, labels) if normalize(label)]
-    keep, _ = _learnable([label for _, label in pairs])
-    pairs = [(t, label) for t, label in pairs if label in set(keep)]
-    y = np.array([label for _, label in pairs])
+    counts = Counter(label for _, label in pairs)
+    pairs = [(t, label) for t, label in pairs if counts[label] >= max(folds, MIN_EXAMPLES)]
     if folds < 2:
         raise IntelError("cross-validation needs at least 2 folds", code="bad_argument")
-    smallest = min(Counter(y.tolist()).values()) if len(y) else 0
-    if len(keep) < 2 or smallest < folds:
+    if len({label for _, label in pairs}) < 2:
         raise IntelError(
             f"{folds}-fold cross-validation needs two or more categories with at least {folds} messages each",
             code="not_enough_data",
         )
+    start = time.perf_counter()
     analyzed = [analyze(t) for t, _ in tqdm(pairs, desc="analyse", disable=not progress, file=sys.stderr)]
+    analyse_per_message = (time.perf_counter() - start) / len(pairs)
+    return _cross_validate_analyzed(
+        analyzed,
+        [label for _, label in pairs],
+        folds=folds,
+        analyse_per_message=analyse_per_message,
+        progress=progress,
+        random_state=random_state,
+    )
+
+
+def _cross_validate_analyzed(
+    analyzed: Sequence[tuple[list[str], list[str]]],
+    labels: Sequence[str],
+    *,
+    folds: int,
+    analyse_per_message: float,
+    progress: bool,
+    random_state: int,
+) -> Evaluation:
+    y = np.asarray(labels, dtype=object)
+    keep = sorted(set(labels))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     predicted = np.empty(len(y), dtype=object)
     fold_f1: list[float] = []
@@ -506,31 +550,28 @@ def classifier_cross_validate(
     train_seconds: list[float] = []
     train_sizes: list[int] = []
     predict_seconds = 0.0
-    splits = list(splitter.split(np.zeros(len(y)), y))
+    splits = list(splitter.split(np.zeros(len(y)), y.astype(str)))
     for train_idx, test_idx in tqdm(splits, desc="folds", disable=not progress, file=sys.stderr):
         start = time.perf_counter()
         features = Features()
         matrix = features.fit_transform([analyzed[i] for i in train_idx])
-        model = _fit_level(matrix, y[train_idx].tolist(), keep, random_state)
-        train_seconds.append(time.perf_counter() - start)
+        model = _fit_level(matrix, [str(v) for v in y[train_idx]], keep, random_state)
+        train_seconds.append(time.perf_counter() - start + analyse_per_message * len(train_idx))
         train_sizes.append(len(train_idx))
         start = time.perf_counter()
         fold_pred = model.predict(features.transform([analyzed[i] for i in test_idx]))
-        predict_seconds += time.perf_counter() - start
+        predict_seconds += time.perf_counter() - start + analyse_per_message * len(test_idx)
         predicted[test_idx] = fold_pred
-        fold_f1.append(float(f1_score(y[test_idx], fold_pred, average="macro", zero_division=0)))
-        fold_acc.append(float(accuracy_score(y[test_idx], fold_pred)))
-    # analysis is shared by the folds; count its per-message cost into prediction speed honestly
-    start = time.perf_counter()
-    for t, _ in pairs[: min(200, len(pairs))]:
-        analyze(t)
-    analyse_per_message = (time.perf_counter() - start) / max(1, min(200, len(pairs)))
-    predict_seconds += analyse_per_message * len(y)
+        truth = [str(v) for v in y[test_idx]]
+        fold_f1.append(float(f1_score(truth, fold_pred, average="macro", zero_division=0)))
+        fold_acc.append(float(accuracy_score(truth, fold_pred)))
+    truth_all = [str(v) for v in y]
+    predicted_all = [str(p) for p in predicted]
     result = _score(
-        y.tolist(),
-        [str(p) for p in predicted],
+        truth_all,
+        predicted_all,
         n_train=int(np.mean(train_sizes)),
-        train_seconds=float(np.mean(train_seconds)) + analyse_per_message * float(np.mean(train_sizes)),
+        train_seconds=float(np.mean(train_seconds)),
         predict_seconds=predict_seconds,
     )
     result.macro_f1 = float(np.mean(fold_f1))
@@ -539,6 +580,6 @@ def classifier_cross_validate(
         "folds": folds,
         "fold_macro_f1": [round(f, 4) for f in fold_f1],
         "macro_f1_std": round(float(np.std(fold_f1)), 4),
-        "macro_f1_pooled": round(float(f1_score(y, predicted.astype(str), average="macro")), 4),
+        "macro_f1_pooled": round(float(f1_score(truth_all, predicted_all, average="macro", zero_division=0)), 4),
     }
     return result

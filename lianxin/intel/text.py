@@ -120,7 +120,7 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 # Characters that rarely sit inside a place name: a backwards walk from a suffix stops there.
-_NAME_STOP = set("的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省")
+_NAME_STOP = set("的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省有个等至设仅只最少么什")
 _GENERIC_NAMES = {
     "城市道路", "公共道路", "城区道路", "市政道路", "走投无路", "必经之路", "过马路", "绿水青山", "父老乡",
     "社会主义新农村", "小城镇", "大马路", "水泥路", "泥巴路", "断头路", "快速路", "交叉路", "十字路",
@@ -130,7 +130,7 @@ _LEADING_NOISE = tuple(
     sorted(
         """导致 严重影响 影响 整个 一个 两个 几个 各个 多个 目前 由于 因为 作为 造成 进入 进出 附近 周边 当地
         全体 部分 一名 一所 两所 一条 一家 两家 距离 占用 侵占 投诉 而且 并且 但是 所以 居民 住宅 安置 居住 生活
-        新建 高档 增加 减少 公共 未经 所在 位于 来自 回到 为了 为 于 且 距 条 各 整 全 个 家 名 所 离 近""".split(),
+        新建 高档 增加 减少 公共 未经 所在 位于 来自 回到 为了 为 于 且 距 条 各 整 全 个 家 名 所 离 近 区""".split(),
         key=len,
         reverse=True,
     )
@@ -192,13 +192,19 @@ def place_names(text: str) -> list[str]:
         # A suffix straight after another belongs to the same name: 魅力之城 + 小区.
         while (follow := _SUFFIX_RE.match(text, end)) is not None:
             end = follow.end()
-        lower = max(boundary, start - _MAX_NAME_BEFORE_SUFFIX)
+        limit = start - _MAX_NAME_BEFORE_SUFFIX
+        lower = max(boundary, limit)
         for code_start, code_end in codes:
             if code_start < start and code_end > lower:
                 lower = min(code_end, start)
         i = start
         while i > lower and _is_name_char(text[i - 1]):
             i -= 1
+        if i == limit and i > 0 and lower == limit and _is_name_char(text[i - 1]):
+            # cut by the length limit inside a run of name characters: the first word may be partial
+            words = _get_tokenizer().lcut(text[i:start], HMM=False)
+            if len(words) > 1:
+                i += len(words[0])
         boundary = end
         while True:
             prefix = next((p for p in _LEADING_NOISE if text.startswith(p, i, start)), "")

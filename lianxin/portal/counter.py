@@ -22,9 +22,10 @@ import fcntl
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
@@ -182,20 +183,67 @@ end
 if redis.call('EXISTS', KEYS[4]) == 1 then return redis.call('INCR', KEYS[4]) end
 return -2
 """
-_redis_scripts: dict[int, Any] = {}
+# The article page read in one round trip on Redis: the cached page (stored raw as b"<slug>\n<html>"),
+# and — when the page is there, its slug is the requested one and the read is to be counted — the whole of
+# _REDIS_RECORD. Returns {page or '', status, total}: status 1 counted, 0 not counted (seen before, or not
+# asked), -3 no cached page (nothing done), -4 the page's slug differs (nothing counted); total -2 when it
+# still has to be initialised.
+_REDIS_PAGE_READ = """
+local page = redis.call('GET', KEYS[1])
+if not page then return {'', -3, -2} end
+local head = ARGV[1] .. '\\n'
+if string.sub(page, 1, #head) ~= head then return {page, -4, -2} end
+if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then
+  if ARGV[6] ~= '' then redis.call('SET', ARGV[6], 1, 'NX', 'EX', ARGV[3]) end
+  local p = redis.call('INCR', KEYS[3])
+  if p == 1 then
+    local n = redis.call('INCR', KEYS[4])
+    redis.call('SET', ARGV[4] .. n, ARGV[5])
+  end
+  if redis.call('EXISTS', KEYS[5]) == 1 then return {page, 1, redis.call('INCR', KEYS[5])} end
+  return {page, 1, -2}
+end
+local t = redis.call('GET', KEYS[5])
+if t then return {page, 0, tonumber(t)} end
+return {page, 0, -2}
+"""
+# One redis-py client (and its registered scripts) per connection pool of this process: Django's cache
+# builds a new client object, with its table of ~300 response callbacks, for every call.
+_redis_clients: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
+
+
+def _redis() -> tuple[Any, dict[str, Any]] | None:
+    """(client, scripts) when the default cache is Redis, else None."""
+    backend: Any = getattr(default_cache, "_cache", None)
+    if not isinstance(backend, RedisCacheClient):
+        return None
+    backend = cast(Any, backend)  # Django's private pool and client class: the same objects it uses
+    pool = backend._get_connection_pool(True)
+    entry = _redis_clients.get(id(pool))
+    if entry is None or entry[0] is not pool:
+        client = backend._client(connection_pool=pool)
+        scripts = {
+            "record": client.register_script(_REDIS_RECORD),
+            "page": client.register_script(_REDIS_PAGE_READ),
+        }
+        entry = _redis_clients[id(pool)] = (pool, client, scripts)
+    return entry[1], entry[2]
+
+
+def _total_after_count(article_id: int) -> int:
+    """The total for a read just counted while `total` did not exist yet: initialise it from the database."""
+    pending = int(default_cache.get(_key("pending", article_id)) or 1)
+    return store().init_and_incr(total_key(article_id), lambda: stored_count(article_id) + pending - 1)
 
 
 def _redis_record(article_id: int, seen: str, extra_seen: str | None) -> int | None | bool:
     """The Redis fast path; returns False when the default cache is not Redis."""
-    if not isinstance(default_cache._cache if hasattr(default_cache, "_cache") else None, RedisCacheClient):
+    redis = _redis()
+    if redis is None:
         return False
-    client = default_cache._cache.get_client(write=True)
-    script = _redis_scripts.get(id(client))
-    if script is None:
-        script = _redis_scripts[id(client)] = client.register_script(_REDIS_RECORD)
     mk = default_cache.make_key
     result = int(
-        script(
+        redis[1]["record"](
             keys=[mk(seen), mk(_key("pending", article_id)), mk(_key("seq")), mk(total_key(article_id))],
             args=[
                 window_seconds(),
@@ -208,9 +256,82 @@ def _redis_record(article_id: int, seen: str, extra_seen: str | None) -> int | N
     if result == -1:
         return None
     if result == -2:
-        pending = int(default_cache.get(_key("pending", article_id)) or 1)
-        return store().init_and_incr(total_key(article_id), lambda: stored_count(article_id) + pending - 1)
+        return _total_after_count(article_id)
     return result
+
+
+def _seen_keys(
+    article_id: int, reader: str | None, fingerprint: Callable[[], str], new_reader: str | None
+) -> tuple[str, str | None]:
+    if reader:
+        return _key("seen", article_id, "r", reader), None
+    return (
+        _key("seen", article_id, "f", fingerprint()),
+        _key("seen", article_id, "r", new_reader) if new_reader else None,
+    )
+
+
+@dataclass(frozen=True)
+class PageRead:
+    page: bytes | None  # b"<slug>\n<html>" as stored by page_store; None: not cached
+    checked: bool  # the read was counted or found not countable (page cached, slug right)
+    total: int | None  # the number to show when checked (None: ask views_total)
+
+
+def page_read(
+    *,
+    article_id: int,
+    page_key: str,
+    slug: str,
+    count: bool,
+    reader: str | None,
+    fingerprint: Callable[[], str],
+    new_reader: str | None,
+) -> PageRead | None:
+    """On Redis, fetch the cached page and count the read in one round trip; None on other caches."""
+    redis = _redis()
+    if redis is None:
+        return None
+    mk = default_cache.make_key
+    seen, extra_seen = _seen_keys(article_id, reader, fingerprint, new_reader) if count else ("-", None)
+    page, status, total = redis[1]["page"](
+        keys=[
+            mk(page_key),
+            mk(seen),
+            mk(_key("pending", article_id)),
+            mk(_key("seq")),
+            mk(total_key(article_id)),
+        ],
+        args=[
+            slug,
+            "1" if count else "0",
+            window_seconds(),
+            mk(_key("journal", "")),
+            article_id,
+            mk(extra_seen) if extra_seen else "",
+        ],
+    )
+    status, total = int(status), int(total)
+    if status == -3:
+        return PageRead(None, False, None)
+    if status == -4:
+        return PageRead(page, False, None)
+    if total == -2:
+        return PageRead(page, True, _total_after_count(article_id) if status == 1 else None)
+    return PageRead(page, True, total)
+
+
+def page_store(page_key: str, page: bytes, timeout: int) -> None:
+    redis = _redis()
+    if redis is None:
+        default_cache.set(page_key, page, timeout)
+    else:
+        redis[0].set(default_cache.make_key(page_key), page, ex=timeout)
+
+
+def page_get(page_key: str) -> bytes | None:
+    """The cached page on caches other than Redis (there page_read fetches it)."""
+    return default_cache.get(page_key)
 
 
 def view_record(
@@ -222,14 +343,8 @@ def view_record(
     de-duplicated by `fingerprint` (address + user agent), and `new_reader` (the token about to be set
     as a cookie) is marked seen too, so that the reload which carries the new cookie does not count.
     """
-    if reader:
-        fast = _redis_record(article_id, _key("seen", article_id, "r", reader), None)
-    else:
-        fast = _redis_record(
-            article_id,
-            _key("seen", article_id, "f", fingerprint),
-            _key("seen", article_id, "r", new_reader) if new_reader else None,
-        )
+    seen, extra_seen = _seen_keys(article_id, reader, lambda: fingerprint, new_reader)
+    fast = _redis_record(article_id, seen, extra_seen)
     if fast is not False:
         return fast  # type: ignore[return-value]
     s = store()

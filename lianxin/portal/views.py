@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.middleware.csrf import get_token
@@ -20,6 +20,8 @@ from lianxin.portal.services import content_generation
 
 COUNT_MARK = "@@LX_VIEWS@@"
 CSRF_MARK = "@@LX_CSRF@@"
+COUNT_MARK_BYTES = COUNT_MARK.encode()
+CSRF_MARK_BYTES = CSRF_MARK.encode()
 PER_PAGE = 20
 
 
@@ -102,7 +104,8 @@ def related(request: HttpRequest) -> HttpResponse:
 # --- the article page ------------------------------------------------------------------------------
 
 
-def _render_article(request: HttpRequest, pk: int, mobile: bool) -> dict[str, object]:
+def _render_article(request: HttpRequest, pk: int, mobile: bool) -> bytes:
+    """The page as cached: b"<category slug>\n<html with the count and CSRF placeholders>"."""
     try:
         article = selectors.article_get_public(pk)
     except NotFound as exc:
@@ -119,7 +122,7 @@ def _render_article(request: HttpRequest, pk: int, mobile: bool) -> dict[str, ob
         "csrf_token": CSRF_MARK,
     }
     html = render_to_string(_template("article.html", mobile), context, request)
-    return {"slug": article.category.slug, "html": html}
+    return article.category.slug.encode() + b"\n" + html.encode()
 
 
 def _reader(request: HttpRequest) -> tuple[str | None, str | None]:
@@ -130,27 +133,51 @@ def _reader(request: HttpRequest) -> tuple[str | None, str | None]:
     return None, counter.new_reader_token()
 
 
+def _cacheable(request: HttpRequest) -> bool:
+    """Anonymous and without pending messages. Without a session or messages cookie both are certain, so
+    the session is not even loaded (the common case: a reader from a search engine or a shared link)."""
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies:
+        return True
+    return not request.user.is_authenticated and not len(messages.get_messages(request))
+
+
 def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
-    cacheable = not request.user.is_authenticated and not len(messages.get_messages(request))
-    generation = content_generation()
-    page_key = f"portal:page:{generation}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
-    cached = cache.get_many([page_key, counter.total_key(pk)]) if cacheable else {}
-    entry = cached.get(page_key)
-    if entry is None:
-        entry = _render_article(request, pk, mobile)
+    cacheable = _cacheable(request)
+    page_key = f"portal:article-page:{content_generation()}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
+    reader, new_reader = _reader(request)
+    countable = request.method == "GET" and not counter.is_bot(request.META.get("HTTP_USER_AGENT", ""))
+    page: bytes | None = None
+    read = None
+    if cacheable:
+        # On Redis: the page and the counted read in one round trip.
+        read = counter.page_read(
+            article_id=pk,
+            page_key=page_key,
+            slug=slug,
+            count=countable,
+            reader=reader,
+            fingerprint=lambda: counter.client_fingerprint(request),
+            new_reader=new_reader,
+        )
+        page = read.page if read is not None else counter.page_get(page_key)
+    if page is None:
+        page = _render_article(request, pk, mobile)
         if cacheable:
-            cache.set(page_key, entry, page_cache_seconds())
-    if entry["slug"] != slug:
+            counter.page_store(page_key, page, page_cache_seconds())
+    page_slug, _, body = page.partition(b"\n")
+    if page_slug != slug.encode():
         name = "portal:m_article" if mobile else "portal:article"
         from django.urls import reverse
 
-        return HttpResponsePermanentRedirect(reverse(name, kwargs={"slug": entry["slug"], "pk": pk}))
+        return HttpResponsePermanentRedirect(reverse(name, kwargs={"slug": page_slug.decode(), "pk": pk}))
 
-    reader, new_reader = _reader(request)
     count = None
-    if request.method == "GET" and not counter.is_bot(request.META.get("HTTP_USER_AGENT", "")):
+    if read is not None and read.checked:
+        count = read.total
+    elif countable:
         count = counter.view_record(
             article_id=pk,
             reader=reader,
@@ -158,8 +185,10 @@ def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> H
             new_reader=new_reader,
         )
     if count is None:
-        count = counter.views_total(pk, cached=cached.get(counter.total_key(pk)))
-    html = str(entry["html"]).replace(COUNT_MARK, str(count)).replace(CSRF_MARK, get_token(request))
+        count = counter.views_total(pk)
+    html = body.replace(COUNT_MARK_BYTES, str(count).encode()).replace(
+        CSRF_MARK_BYTES, get_token(request).encode()
+    )
     response = HttpResponse(html)
     if new_reader:
         response.set_cookie(

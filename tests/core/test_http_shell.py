@@ -93,3 +93,8 @@ def test_cli_maps_hyphenated_commands_to_management_commands(capsys):
         main(["lianxin", "run-huey", "--help"])
     assert exit_info.value.code == 0
     assert "usage: lianxin run_huey" in capsys.readouterr().out
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html

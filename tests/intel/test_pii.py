@@ -1,0 +1,99 @@
+"""Personal data in free text: detection and masking."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lianxin.intel.pii import detect_pii, id_card_checksum_ok, mask_pii
+
+
+def kinds(text: str) -> list[str]:
+    return [f.kind for f in detect_pii(text)]
+
+
+def test_mobile_numbers_in_many_writings_are_found_and_masked():
+    for text in ["电话13812345678。", "电话：138-1234-5678", "+86 139 1234 5678", "１３８１２３４５６７８"]:
+        assert kinds(text) == ["phone"], text
+        masked = mask_pii(text)
+        assert len(masked) == len(text)
+        assert not re.search(r"[0-9０-９]{4}", masked.replace("+86", "")), masked
+
+
+def test_landlines_and_service_numbers_are_phones():
+    assert kinds("联系电话0731-84567890") == ["phone"]
+    assert kinds("热线400-800-1234") == ["phone"]
+
+
+def test_identity_numbers_with_checksum_reported():
+    valid = "11010519491231002X"
+    assert id_card_checksum_ok(valid)
+    (finding,) = detect_pii(f"身份证号{valid}，")
+    assert finding.kind == "id_card" and finding.valid is True
+    (typo,) = detect_pii("身份证430102198001011234")
+    assert typo.kind == "id_card" and typo.valid is False  # still personal, still masked
+    assert "430102" not in mask_pii("身份证430102198001011234")
+
+
+def test_addresses_keep_the_place_and_mask_the_door():
+    masked = mask_pii("我住在劳动东路123号3栋2单元301室")
+    assert masked.startswith("我住在劳动东路") and "123" not in masked and "301" not in masked
+    assert mask_pii("江山帝景A14栋的住户") == "江山帝景****的住户"
+
+
+def test_names_introduced_as_such_are_masked():
+    assert mask_pii("我叫祝落根，男，五十岁") == "我叫***，男，五十岁"
+    assert mask_pii("联系人：王五，电话") == "联系人：**，电话"
+
+
+def test_ordinary_numbers_are_left_alone():
+    text = "地铁3号线在2019年10月通车，第5号文件，票价2元，共120户"
+    assert detect_pii(text) == []
+    assert mask_pii(text) == text
+
+
+def test_email_local_part_is_masked():
+    assert mask_pii("邮箱abc.d@qq.com") == "邮箱*****@qq.com"
+
+
+def test_detection_spans_are_offsets_into_the_original_text():
+    text = "王先生电话13812345678"
+    (finding,) = detect_pii(text)
+    assert text[finding.start : finding.end] == "13812345678"
+    assert finding.as_dict() == {"kind": "phone", "start": 5, "end": 16}
+
+
+def test_empty_and_none_are_harmless():
+    assert detect_pii("") == [] and detect_pii(None) == []
+    assert mask_pii(None) == "" and mask_pii("") == ""
+
+
+mobile = st.builds(
+    lambda second, rest: f"1{second}{rest}",
+    st.sampled_from("3456789"),
+    st.text(alphabet="0123456789", min_size=9, max_size=9),
+)
+separator = st.sampled_from(["", " ", "-"])
+free_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(free_text, mobile, separator, free_text)
+def test_masking_never_leaks_a_phone_number(before, number, sep, after):
+    written = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
+    text = f"{before}电话{written}，{after}"
+    masked = mask_pii(text)
+    assert len(masked) == len(text)
+    assert number not in re.sub(r"[^0-9]", "", masked)
+    assert written not in masked
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_detection_never_raises_and_spans_never_overlap(text):
+    findings = detect_pii(text)
+    for a, b in zip(findings, findings[1:]):
+        assert a.end <= b.start
+    assert len(mask_pii(text)) == len(text)
