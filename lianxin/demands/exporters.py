@@ -41,6 +41,7 @@ def _fmt(moment) -> str:
 
 def demand_rows(qs, user) -> Iterator[list[Any]]:
     from lianxin.core.masking import mask_address
+    from lianxin.demands.intel_hooks import mask_pii
 
     for d in qs.select_related("category", "area", "lead_unit")[:MAX_ROWS].iterator(chunk_size=2000):
         contact = demand_contact(user, d)
@@ -50,8 +51,8 @@ def demand_rows(qs, user) -> Iterator[list[Any]]:
             _fmt(d.created_at),
             d.get_type_display(),
             d.get_urgency_display(),
-            d.title,
-            d.content,
+            d.title if full else mask_pii(d.title),
+            d.content if full else mask_pii(d.content),
             d.category.name if d.category else "",
             d.area.name if d.area else "",
             d.address if full else mask_address(d.address),

@@ -47,6 +47,17 @@ def detect_pii(text: str) -> list[dict[str, Any]]:
     return _call("detect_pii", text, default=[]) or []
 
 
+def mask_pii(text: str) -> str:
+    """`text` with personal data in free text (phones, ID numbers, named addresses) masked; without
+    intel, the text with every digit run of 7+ digits masked (never the raw phone or ID number)."""
+    masked = _call("mask_pii", text or "", default=None)
+    if masked is None:
+        import re
+
+        return re.sub(r"\d{7,}", lambda m: "*" * len(m.group(0)), text or "")
+    return masked
+
+
 def similar_demand_ids(demand, limit: int = 5) -> list[int] | None:
     """Ids of demands similar to `demand`, best first; None when intel is unavailable."""
     return _call("similar_demand_ids", demand, limit=limit, default=None)

@@ -304,11 +304,14 @@ PUBLIC_ACTIONS = {
 
 
 def track_payload(demand: Demand) -> dict[str, Any]:
-    """What anyone holding the ticket number and query code may see: personal data masked."""
+    """What anyone holding the ticket number and query code may see: personal data masked, also
+    personal data written into the title or the reply (intel_hooks.mask_pii)."""
+    from lianxin.demands.intel_hooks import mask_pii
+
     events = [e for e in demand.events.all() if e.action in PUBLIC_ACTIONS]
     return {
         "ticket_no": demand.ticket_no,
-        "title": demand.title,
+        "title": mask_pii(demand.title),
         "type": demand.type,
         "status": demand.status,
         "status_label": demand.status_display,
@@ -321,7 +324,7 @@ def track_payload(demand: Demand) -> dict[str, Any]:
         "lead_unit": demand.lead_unit.name if demand.lead_unit_id and demand.lead_unit else None,
         "created_at": demand.created_at,
         "due_at": demand.due_at,
-        "reply_text": demand.reply_text,
+        "reply_text": mask_pii(demand.reply_text),
         "outcome": demand.outcome,
         "replied_at": demand.replied_at,
         "satisfaction": demand.satisfaction,

@@ -86,7 +86,9 @@ def similar_index_of(messages: Sequence[Message], **options: float | None) -> Si
     return index
 
 
-def similar_evaluate(index: SimilarIndex, queries: Sequence[SimilarQuery], *, limit: int = 5) -> PrecisionRecall:
+def similar_evaluate(
+    index: SimilarIndex, queries: Sequence[SimilarQuery], *, limit: int = 5
+) -> PrecisionRecall:
     """Run every query and count what came back against the truth."""
     result = PrecisionRecall()
     for query in queries:
@@ -97,7 +99,9 @@ def similar_evaluate(index: SimilarIndex, queries: Sequence[SimilarQuery], *, li
         result.correct += correct
         result.expected += expected
         result.found += min(correct, expected)
-        kind = result.by_kind.setdefault(query.kind, {"queries": 0, "returned": 0, "correct": 0, "expected": 0})
+        kind = result.by_kind.setdefault(
+            query.kind, {"queries": 0, "returned": 0, "correct": 0, "expected": 0}
+        )
         kind["queries"] += 1
         kind["returned"] += len(got)
         kind["correct"] += correct

@@ -10,6 +10,10 @@ Design (see docs/intel.md for the scores):
   measurable in cross-validation and halve the prediction speed.)
 - Model: one linear SVM per level, calibrated with Platt scaling on 3-fold cross-validated decisions
   (`CalibratedClassifierCV`), so that `probability` means what it says; the top three are suggestions.
+  Deeper levels (二级/三级分类, up to hundreds of labels) read the word features only, so that the model
+  file stays small; weights are kept as float32.
+- Texts are analysed once into integer term counts; cross-validation folds reuse them, fitting the
+  vocabulary and idf of each fold on its training rows only.
 - A label needs at least `MIN_EXAMPLES` examples to be learnt; rarer ones are left out and listed.
 
 Model files carry their metadata and a SHA-256 checksum of the pickled payload; `load` refuses a file
@@ -21,6 +25,7 @@ from an untrusted source must not be loaded.
 from __future__ import annotations
 
 import hashlib
+from array import array
 import io
 import json
 import platform
@@ -41,7 +46,6 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize as normalize_rows
@@ -58,6 +62,7 @@ CLASSIFY_CHARS = 1000
 WORD_CHARS = 600
 MIN_EXAMPLES = 3
 LEVELS = ("label", "label2", "label3")
+PREDICT_BATCH = 2000
 _DIGITS = re.compile(r"\d+")
 
 
@@ -81,55 +86,132 @@ def analyze(text: str) -> tuple[list[str], list[str]]:
     return tokens(text[:WORD_CHARS], drop_stopwords=False), char_ngrams(text, (1, 2))
 
 
-def _identity(doc: list[str]) -> list[str]:
-    return doc
-
-
-class Features:
-    """Word TF-IDF beside character n-gram TF-IDF, over texts already `analyze`d."""
+class Counts:
+    """Term counts of analysed texts as two sparse matrices (words, characters) over vocabularies that
+    grow while counting. Texts are analysed one at a time and only integer ids are kept, so that memory
+    stays small; cross-validation folds reuse one `Counts` instead of analysing again."""
 
     def __init__(self) -> None:
-        self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-        self.chars = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2, dtype=np.float32)
+        self.vocabularies: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._parts: tuple[list[array], list[array]] = ([array("i"), array("f")], [array("i"), array("f")])
+        self._indptr: tuple[list[int], list[int]] = ([0], [0])
 
-    def fit_transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
-        words = self.words.fit_transform([a[0] for a in analyzed])
-        chars = self.chars.fit_transform([a[1] for a in analyzed])
-        for vectorizer in (self.words, self.chars):
-            # the terms cut by min_df are kept only for inspection and would bloat the model file
-            if hasattr(vectorizer, "stop_words_"):
-                vectorizer.stop_words_ = set()
-        return sp.hstack([words, chars], format="csr")
-
-    def transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
-        words = _tfidf_transform(self.words, [a[0] for a in analyzed])
-        chars = _tfidf_transform(self.chars, [a[1] for a in analyzed])
-        return sp.hstack([words, chars], format="csr")
-
-
-def _tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[list[str]]) -> sp.csr_matrix:
-    """`vectorizer.transform(docs)` for a fitted sublinear, l2-normed vectorizer, about twice as fast:
-    terms are counted per document with `Counter` (C code) before the vocabulary is looked up."""
-    vocabulary = vectorizer.vocabulary_
-    indptr = [0]
-    indices: list[int] = []
-    values: list[int] = []
-    for doc in docs:
-        for term, count in Counter(doc).items():
-            column = vocabulary.get(term)
-            if column is not None:
+    def add(self, analysed: tuple[list[str], list[str]]) -> None:
+        for k, terms in enumerate(analysed):
+            vocabulary = self.vocabularies[k]
+            indices, data = self._parts[k]
+            for term, count in Counter(terms).items():
+                column = vocabulary.get(term)
+                if column is None:
+                    column = vocabulary[term] = len(vocabulary)
                 indices.append(column)
-                values.append(count)
-        indptr.append(len(indices))
-    matrix = sp.csr_matrix(
-        (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-        shape=(len(docs), len(vocabulary)),
-    )
+                data.append(count)
+            self._indptr[k].append(len(indices))
+
+    def matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        out = []
+        for k in range(2):
+            indices, data = self._parts[k]
+            n_rows = len(self._indptr[k]) - 1
+            out.append(
+                sp.csr_matrix(
+                    (
+                        np.frombuffer(data, dtype=np.float32).copy(),
+                        np.frombuffer(indices, dtype=np.int32).copy(),
+                        np.asarray(self._indptr[k], dtype=np.int64),
+                    ),
+                    shape=(n_rows, max(1, len(self.vocabularies[k]))),
+                )
+            )
+        return out[0], out[1]
+
+
+def count_texts(texts: Sequence[str], *, progress: bool = False) -> Counts:
+    counts = Counts()
+    for text in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr):
+        counts.add(analyze(text))
+    return counts
+
+
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear term frequency (1 + ln tf) times idf, rows scaled to unit length."""
+    matrix = counts.astype(np.float32, copy=True)
     matrix.sort_indices()
     np.log(matrix.data, out=matrix.data)
     matrix.data += 1.0
-    matrix = matrix @ sp.diags(vectorizer.idf_.astype(np.float32))
+    matrix = matrix @ sp.diags(idf.astype(np.float32))
     return normalize_rows(matrix.tocsr(), copy=False)
+
+
+class Features:
+    """Word TF-IDF beside character n-gram TF-IDF (smooth idf, sublinear tf, l2 rows, as scikit-learn's
+    TfidfVectorizer); a character n-gram needs two documents (`MIN_DF`)."""
+
+    MIN_DF = (1, 2)
+
+    def __init__(self) -> None:
+        self.vocabularies: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self.idf: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+        self._keep: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def fit(cls, counts: Counts, rows: np.ndarray | None = None) -> tuple[Features, sp.csr_matrix]:
+        """Learn the vocabularies and idf from the `rows` of `counts` (all when None); returns the
+        features and the training matrix of those rows."""
+        features = cls()
+        parts = []
+        vocabularies = []
+        idfs = []
+        keeps = []
+        for k, matrix in enumerate(counts.matrices()):
+            sub = matrix if rows is None else matrix[rows]
+            df = np.bincount(sub.indices, minlength=matrix.shape[1])
+            keep = np.flatnonzero(df >= cls.MIN_DF[k])
+            idf = np.log((1.0 + sub.shape[0]) / (1.0 + df[keep])) + 1.0
+            parts.append(_weigh(sub[:, keep], idf))
+            position = np.full(matrix.shape[1], -1, dtype=np.int64)
+            position[keep] = np.arange(keep.size)
+            terms = counts.vocabularies[k]
+            vocabularies.append({term: int(position[i]) for term, i in terms.items() if position[i] >= 0})
+            idfs.append(idf)
+            keeps.append(keep)
+        features.vocabularies = (vocabularies[0], vocabularies[1])
+        features.idf = (idfs[0], idfs[1])
+        features._keep = (keeps[0], keeps[1])
+        return features, sp.hstack(parts, format="csr")
+
+    def transform_counts(self, counts: Counts, rows: np.ndarray) -> sp.csr_matrix:
+        """The matrix of `rows` of the `counts` these features were fitted on (held-out rows of a fold)."""
+        parts = [
+            _weigh(matrix[rows][:, self._keep[k]], self.idf[k]) for k, matrix in enumerate(counts.matrices())
+        ]
+        return sp.hstack(parts, format="csr")
+
+    def transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
+        parts = []
+        for k in range(2):
+            vocabulary = self.vocabularies[k]
+            indptr = [0]
+            indices: list[int] = []
+            values: list[int] = []
+            for doc in analyzed:
+                for term, count in Counter(doc[k]).items():
+                    column = vocabulary.get(term)
+                    if column is not None:
+                        indices.append(column)
+                        values.append(count)
+                indptr.append(len(indices))
+            counts = sp.csr_matrix(
+                (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+                shape=(len(analyzed), max(1, len(vocabulary))),
+            )
+            parts.append(_weigh(counts, self.idf[k] if len(vocabulary) else np.ones(1)))
+        return sp.hstack(parts, format="csr")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_keep"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # only for folds
+        return state
 
 
 def _new_estimator(random_state: int = 0) -> CalibratedClassifierCV:
@@ -209,25 +291,46 @@ class Evaluation:
 class DemandClassifier:
     """A trained classifier. Build with `classifier_train`, or `DemandClassifier.load(path)`."""
 
-    def __init__(self, features: Features, models: dict[str, CalibratedClassifierCV], info: ModelInfo) -> None:
+    def __init__(
+        self, features: Features, models: dict[str, CalibratedClassifierCV], info: ModelInfo
+    ) -> None:
         self.features = features
         self.models = models
         self.info = info
+
+    @property
+    def word_columns(self) -> int:
+        """The first columns of the feature matrix are the words (deeper levels read only those)."""
+        return max(1, len(self.features.vocabularies[0]))
 
     @property
     def labels(self) -> list[str]:
         return list(self.info.labels)
 
     def predict(self, texts: Sequence[str], *, top: int = 3, progress: bool = False) -> list[Prediction]:
-        """Predict every text (empty or odd texts too: they get low probabilities and a note)."""
+        """Predict every text (empty or odd texts too: they get low probabilities and a note).
+        Texts are taken in batches of `PREDICT_BATCH`, so that memory does not grow with the input."""
         texts = list(texts)
-        analyzed = [analyze(t) for t in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr)]
+        results: list[Prediction] = []
+        bar = tqdm(total=len(texts), desc="predict", disable=not progress, file=sys.stderr)
+        for start in range(0, len(texts), PREDICT_BATCH):
+            batch = texts[start : start + PREDICT_BATCH]
+            results.extend(self._predict_batch(batch, top))
+            bar.update(len(batch))
+        bar.close()
+        return results
+
+    def _predict_batch(self, texts: list[str], top: int) -> list[Prediction]:
+        analyzed = [analyze(t) for t in texts]
         matrix = self.features.transform(analyzed)
-        probas = {level: model.predict_proba(matrix) for level, model in self.models.items()}
+        words = matrix[:, : self.word_columns]
+        probas = {
+            level: model.predict_proba(matrix if level == "label" else words) for level, model in self.models.items()
+        }
+        classes = self.models["label"].classes_
         results: list[Prediction] = []
         for i, text in enumerate(texts):
             first = probas["label"][i]
-            classes = self.models["label"].classes_
             order = np.argsort(-first)[:top]
             suggestions = [Suggestion(str(classes[j]), round(float(first[j]), 4)) for j in order]
             deeper: dict[str, Suggestion] = {}
@@ -260,7 +363,9 @@ class DemandClassifier:
         start = time.perf_counter()
         predicted = [p.label for p in self.predict(texts, progress=progress)]
         seconds = time.perf_counter() - start
-        return _score(list(labels), predicted, n_train=self.info.n_train, train_seconds=0.0, predict_seconds=seconds)
+        return _score(
+            list(labels), predicted, n_train=self.info.n_train, train_seconds=0.0, predict_seconds=seconds
+        )
 
     # --- files ---
 
@@ -306,7 +411,9 @@ class DemandClassifier:
                 f"{path.name}: the model could not be loaded ({type(exc).__name__}){hint}", code="bad_model"
             ) from exc
         if not isinstance(features, Features) or "label" not in models:
-            raise IntelError(f"{path.name}: the model file does not hold a demand classifier", code="bad_model")
+            raise IntelError(
+                f"{path.name}: the model file does not hold a demand classifier", code="bad_model"
+            )
         return cls(features, models, info)
 
 
@@ -356,13 +463,20 @@ def _learnable(labels: Sequence[str]) -> tuple[list[str], list[str]]:
     return kept, left_out
 
 
-def _fit_level(matrix: sp.csr_matrix, labels: Sequence[str], keep: list[str], random_state: int) -> CalibratedClassifierCV:
+def _fit_level(
+    matrix: sp.csr_matrix, labels: Sequence[str], keep: list[str], random_state: int
+) -> CalibratedClassifierCV:
     kept = set(keep)
     rows = np.array([i for i, label in enumerate(labels) if label in kept])
     model = _new_estimator(random_state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(matrix[rows], np.array([labels[i] for i in rows]))
+    for calibrated in model.calibrated_classifiers_:
+        # float32 weights halve the model file and change no prediction that matters
+        estimator = calibrated.estimator
+        estimator.coef_ = estimator.coef_.astype(np.float32)
+        estimator.intercept_ = estimator.intercept_.astype(np.float32)
     return model
 
 
@@ -392,15 +506,16 @@ def classifier_train(
             code="not_enough_data",
         )
     start = time.perf_counter()
-    analyzed = [analyze(t) for t in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr)]
+    counts = count_texts(texts, progress=progress)
     analyse_per_message = (time.perf_counter() - start) / max(1, len(texts))
     cv: dict[str, Any] | None = None
     if cv_folds >= 2:
-        counts = Counter(labels)
-        rows = [i for i, label in enumerate(labels) if label and counts[label] >= max(cv_folds, MIN_EXAMPLES)]
+        per_label = Counter(labels)
+        rows = [i for i, label in enumerate(labels) if label and per_label[label] >= max(cv_folds, MIN_EXAMPLES)]
         if len({labels[i] for i in rows}) >= 2:
-            evaluation = _cross_validate_analyzed(
-                [analyzed[i] for i in rows],
+            evaluation = _cross_validate_counts(
+                counts,
+                np.asarray(rows),
                 [labels[i] for i in rows],
                 folds=cv_folds,
                 analyse_per_message=analyse_per_message,
@@ -413,8 +528,9 @@ def classifier_train(
                 "accuracy": round(evaluation.accuracy, 4),
                 "per_class_f1": {label: v["f1"] for label, v in evaluation.per_class.items()},
             }
-    features = Features()
-    matrix = features.fit_transform(analyzed)
+    features, matrix = Features.fit(counts)
+    del counts
+    word_columns = max(1, len(features.vocabularies[0]))
     models = {"label": _fit_level(matrix, labels, keep, random_state)}
     levels = {"label": keep}
     dropped = {"label": left_out} if left_out else {}
@@ -425,7 +541,8 @@ def classifier_train(
         level_keep, level_out = _learnable(values)
         if len(level_keep) < 2:
             continue
-        models[level] = _fit_level(matrix, values, level_keep, random_state)
+        # deeper levels have up to hundreds of labels: words alone keep their weights small
+        models[level] = _fit_level(matrix[:, :word_columns], values, level_keep, random_state)
         levels[level] = level_keep
         if level_out:
             dropped[level] = level_out
@@ -520,10 +637,11 @@ def classifier_cross_validate(
             code="not_enough_data",
         )
     start = time.perf_counter()
-    analyzed = [analyze(t) for t, _ in tqdm(pairs, desc="analyse", disable=not progress, file=sys.stderr)]
+    counts = count_texts([t for t, _ in pairs], progress=progress)
     analyse_per_message = (time.perf_counter() - start) / len(pairs)
-    return _cross_validate_analyzed(
-        analyzed,
+    return _cross_validate_counts(
+        counts,
+        np.arange(len(pairs)),
         [label for _, label in pairs],
         folds=folds,
         analyse_per_message=analyse_per_message,
@@ -532,8 +650,9 @@ def classifier_cross_validate(
     )
 
 
-def _cross_validate_analyzed(
-    analyzed: Sequence[tuple[list[str], list[str]]],
+def _cross_validate_counts(
+    counts: Counts,
+    rows: np.ndarray,
     labels: Sequence[str],
     *,
     folds: int,
@@ -553,13 +672,12 @@ def _cross_validate_analyzed(
     splits = list(splitter.split(np.zeros(len(y)), y.astype(str)))
     for train_idx, test_idx in tqdm(splits, desc="folds", disable=not progress, file=sys.stderr):
         start = time.perf_counter()
-        features = Features()
-        matrix = features.fit_transform([analyzed[i] for i in train_idx])
+        features, matrix = Features.fit(counts, rows[train_idx])
         model = _fit_level(matrix, [str(v) for v in y[train_idx]], keep, random_state)
         train_seconds.append(time.perf_counter() - start + analyse_per_message * len(train_idx))
         train_sizes.append(len(train_idx))
         start = time.perf_counter()
-        fold_pred = model.predict(features.transform([analyzed[i] for i in test_idx]))
+        fold_pred = model.predict(features.transform_counts(counts, rows[test_idx]))
         predict_seconds += time.perf_counter() - start + analyse_per_message * len(test_idx)
         predicted[test_idx] = fold_pred
         truth = [str(v) for v in y[test_idx]]
@@ -580,6 +698,8 @@ def _cross_validate_analyzed(
         "folds": folds,
         "fold_macro_f1": [round(f, 4) for f in fold_f1],
         "macro_f1_std": round(float(np.std(fold_f1)), 4),
-        "macro_f1_pooled": round(float(f1_score(truth_all, predicted_all, average="macro", zero_division=0)), 4),
+        "macro_f1_pooled": round(
+            float(f1_score(truth_all, predicted_all, average="macro", zero_division=0)), 4
+        ),
     }
     return result

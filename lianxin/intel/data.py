@@ -70,7 +70,9 @@ _DATE_RE = re.compile(
     r"(?:\s*[T\s]?\s*(?P<H>\d{1,2})\s*[:：时点]\s*(?P<M>\d{1,2})?\s*(?:[:：分]\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?)?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
-_COMPACT_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?")
+_COMPACT_RE = re.compile(
+    r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T\s]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?"
+)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _CHINA = timezone(timedelta(hours=8))
 
@@ -212,7 +214,9 @@ def _rows(path: Path) -> Iterator[Sequence[object]]:
     if suffix in {".csv", ".tsv", ".txt"}:
         return _read_csv(path)
     if suffix == ".xls":
-        raise IntelError(f"{path.name}: old .xls workbooks are not read; save it as .xlsx or .csv", code="bad_file")
+        raise IntelError(
+            f"{path.name}: old .xls workbooks are not read; save it as .xlsx or .csv", code="bad_file"
+        )
     raise IntelError(f"{path.name}: expected a .xlsx or .csv file", code="bad_file")
 
 

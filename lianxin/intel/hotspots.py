@@ -44,9 +44,42 @@ from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_na
 CONTENT_CHARS = 300
 MAX_DENSE = 3000  # largest group compared pair by pair when splitting
 GROUP_WORDS = (
-    "学生", "家长", "业主", "居民", "村民", "教师", "老师", "职工", "员工", "农民工", "工人", "退休人员", "退休职工",
-    "老人", "患者", "商户", "考生", "乘客", "司机", "租户", "残疾人", "退伍军人", "退役军人", "军人", "医生", "护士",
-    "购房者", "消费者", "投资人", "出借人", "环卫工人", "代课教师", "特岗教师", "志愿者", "外卖员", "快递员",
+    "学生",
+    "家长",
+    "业主",
+    "居民",
+    "村民",
+    "教师",
+    "老师",
+    "职工",
+    "员工",
+    "农民工",
+    "工人",
+    "退休人员",
+    "退休职工",
+    "老人",
+    "患者",
+    "商户",
+    "考生",
+    "乘客",
+    "司机",
+    "租户",
+    "残疾人",
+    "退伍军人",
+    "退役军人",
+    "军人",
+    "医生",
+    "护士",
+    "购房者",
+    "消费者",
+    "投资人",
+    "出借人",
+    "环卫工人",
+    "代课教师",
+    "特岗教师",
+    "志愿者",
+    "外卖员",
+    "快递员",
 )
 
 
@@ -137,7 +170,9 @@ def _prepare(messages: Sequence[HotMessage], progress: bool) -> _Prepared:
         bare_title = AREA_CODE_RE.sub("。", bare_title)
         noise = {*names, *cores}
         words = [
-            w for w in tokens(bare_title) * 2 + tokens(content) if not (len(w) >= 2 and any(w in n for n in noise))
+            w
+            for w in tokens(bare_title) * 2 + tokens(content)
+            if not (len(w) >= 2 and any(w in n for n in noise))
         ]
         prepared.problems.append(words + _bigrams(bare_title))
         prepared.names.append(names)
@@ -162,14 +197,20 @@ class _Places:
             for core in cores:
                 mine.add(core)
                 mine.update(
-                    core[a:b] for a in range(len(core)) for b in range(a + 2, len(core) + 1) if core[a:b] in known
+                    core[a:b]
+                    for a in range(len(core))
+                    for b in range(a + 2, len(core) + 1)
+                    if core[a:b] in known
                 )
             for key in mine:
                 rows.append(i)
                 cols.append(keys.setdefault(key, len(keys)))
         n = len(prepared.cores)
         self.matrix = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
+            (
+                np.ones(len(rows), dtype=np.float32),
+                (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
+            ),
             shape=(n, max(1, len(keys))),
         )
         self.transposed = self.matrix.T.tocsr()
@@ -308,8 +349,15 @@ def _vectors(problems: list[list[str]], max_df: float) -> sp.csr_matrix:
 
 
 def _link(
-    problems: _Problems, places: _Places, *, threshold: float, place_bonus: float, link_text: float,
-    neighbours: int, chunk: int, progress: bool,
+    problems: _Problems,
+    places: _Places,
+    *,
+    threshold: float,
+    place_bonus: float,
+    link_text: float,
+    neighbours: int,
+    chunk: int,
+    progress: bool,
 ) -> _UnionFind:
     n = problems.matrix.shape[0]
     groups = _UnionFind(n)
@@ -332,7 +380,12 @@ def _link(
 
 
 def _split(
-    members: list[int], problems: _Problems, places: _Places, *, threshold: float, place_bonus: float,
+    members: list[int],
+    problems: _Problems,
+    places: _Places,
+    *,
+    threshold: float,
+    place_bonus: float,
     link_text: float,
 ) -> list[list[int]]:
     """Cut a linked group into issues by average linkage, so that a chain of weak links (each message
@@ -344,7 +397,9 @@ def _split(
         order = sorted(members, key=lambda i: (int(places.district[i]), i))
         half = len(order) // 2
         options = {"threshold": threshold, "place_bonus": place_bonus, "link_text": link_text}
-        return _split(order[:half], problems, places, **options) + _split(order[half:], problems, places, **options)
+        return _split(order[:half], problems, places, **options) + _split(
+            order[half:], problems, places, **options
+        )
     from scipy.cluster.hierarchy import fcluster, linkage
 
     rows = np.asarray(members)
@@ -452,7 +507,8 @@ def hotspots_find(
     time are kept unless a window is given). `now` (default: the latest message time) anchors recency.
     """
     chosen = [
-        m for m in messages
+        m
+        for m in messages
         if (start is None or (m.time is not None and m.time >= start))
         and (end is None or (m.time is not None and m.time <= end))
     ]

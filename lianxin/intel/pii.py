@@ -27,7 +27,15 @@ _WIDTH = str.maketrans(
     {chr(0xFF10 + i): str(i) for i in range(10)}
     | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
     | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)}
-    | {"\uff0b": "+", "\uff0d": "-", "\uff08": "(", "\uff09": ")", "\u3000": " ", "\uff20": "@", "\uff0e": "."}
+    | {
+        "\uff0b": "+",
+        "\uff0d": "-",
+        "\uff08": "(",
+        "\uff09": ")",
+        "\u3000": " ",
+        "\uff20": "@",
+        "\uff0e": ".",
+    }
 )
 
 _NOT_DIGIT_BEFORE = r"(?<![0-9])"
@@ -35,10 +43,18 @@ _NOT_DIGIT_AFTER = r"(?![0-9])"
 _SEP = r"[ \-]?"
 
 _MOBILE = re.compile(
-    _NOT_DIGIT_BEFORE + r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9]" + _SEP + r"[0-9]{4}" + _SEP + r"[0-9]{4}" + _NOT_DIGIT_AFTER
+    _NOT_DIGIT_BEFORE
+    + r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9]"
+    + _SEP
+    + r"[0-9]{4}"
+    + _SEP
+    + r"[0-9]{4}"
+    + _NOT_DIGIT_AFTER
 )
 _LANDLINE = re.compile(
-    _NOT_DIGIT_BEFORE + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[2-9][0-9]{2,3}[ \-]?[0-9]{4}" + _NOT_DIGIT_AFTER
+    _NOT_DIGIT_BEFORE
+    + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[2-9][0-9]{2,3}[ \-]?[0-9]{4}"
+    + _NOT_DIGIT_AFTER
 )
 _SERVICE = re.compile(_NOT_DIGIT_BEFORE + r"(?:400|800)[ \-]?[0-9]{3}[ \-]?[0-9]{4}" + _NOT_DIGIT_AFTER)
 _ID18 = re.compile(
@@ -47,19 +63,31 @@ _ID18 = re.compile(
     + r"(?![0-9A-Za-z])"
 )
 _ID15 = re.compile(
-    _NOT_DIGIT_BEFORE + r"[1-9][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}" + _NOT_DIGIT_AFTER
+    _NOT_DIGIT_BEFORE
+    + r"[1-9][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}"
+    + _NOT_DIGIT_AFTER
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _NUM = r"[0-9A-Za-z一二三四五六七八九十零〇]{1,5}(?:-[0-9]{1,4})?"
 _NAME_CHAR = r"(?:(?![的在是了我你他她住到从向和与及于对把被给请问家])[\u4e00-\u9fffA-Za-z0-9])"
-_DOOR_PART = r"(?:" + _NUM + r"(?:号楼|栋|幢|座|单元|楼|层)|[0-9]{3,4}(?:室|房|号房|户)|[0-9]{1,4}号(?!线|文|令|院|公告))"
+_DOOR_PART = (
+    r"(?:"
+    + _NUM
+    + r"(?:号楼|栋|幢|座|单元|楼|层)|[0-9]{3,4}(?:室|房|号房|户)|[0-9]{1,4}号(?!线|文|令|院|公告))"
+)
 _ADDRESS = re.compile(
-    r"(?P<name>" + _NAME_CHAR + r"{2,12}?(?:路|街|巷|大道|弄|里|村|组|小区|花园|家园|公寓|大厦|苑|园|城|府|广场|新村|社区))"
+    r"(?P<name>"
+    + _NAME_CHAR
+    + r"{2,12}?(?:路|街|巷|大道|弄|里|村|组|小区|花园|家园|公寓|大厦|苑|园|城|府|广场|新村|社区))"
     r"(?P<door>" + _DOOR_PART + r"(?:" + _DOOR_PART + r"|[-—][0-9]{1,4}|[0-9]{3,4}(?![0-9]))*)"
 )
 # a door without a named place before it: 14栋2单元301室, G2栋320
 _DOOR = re.compile(
-    r"(?<![0-9A-Za-z])(?P<door>" + _NUM + r"(?:栋|幢|号楼)(?:" + _DOOR_PART + r"|[-—][0-9]{1,4}|[0-9]{3,4}(?![0-9]))*"
+    r"(?<![0-9A-Za-z])(?P<door>"
+    + _NUM
+    + r"(?:栋|幢|号楼)(?:"
+    + _DOOR_PART
+    + r"|[-—][0-9]{1,4}|[0-9]{3,4}(?![0-9]))*"
     r"|[0-9一二三四五六七八九十]{1,2}单元[0-9]{3,4}(?:室|房|号)?|[0-9]{3,4}室)"
 )
 _NAME = re.compile(

@@ -49,11 +49,17 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(根据|依据|按照|依照)[^。,，;；]{0,25}(《|法|条例|规定|办法|文件|通知|意见|政策|标准|精神)|《[^》]{2,60}》|"
         r"第[一二三四五六七八九十百\d]+条|(法律|法规|条例|规章)规定"
     ),
-    "contact": re.compile(r"(联系|咨询|服务|举报|监督|投诉)(电话|热线)|电话[:：]?\s?\d|致电|拨打|\d{3,4}-\d{7,8}|12345"),
+    "contact": re.compile(
+        r"(联系|咨询|服务|举报|监督|投诉)(电话|热线)|电话[:：]?\s?\d|致电|拨打|\d{3,4}-\d{7,8}|12345"
+    ),
 }
-_DIRECT_ANSWER = re.compile(r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有")
+_DIRECT_ANSWER = re.compile(
+    r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有"
+)
 _CONSULTATION = re.compile(r"咨询|请问|能否|是否|可否|怎么|如何|什么时候|何时|吗[?？]?|多少")
-_FORWARD = re.compile(r"(已|现)?(转|转交|转至|转办|交办|转给|发函)[^。,，]{0,20}(办理|核处|调查|处理|核实|处置|部门|单位)?|收悉|已收到|留言已阅")
+_FORWARD = re.compile(
+    r"(已|现)?(转|转交|转至|转办|交办|转给|发函)[^。,，]{0,20}(办理|核处|调查|处理|核实|处置|部门|单位)?|收悉|已收到|留言已阅"
+)
 _EVASIVE = re.compile(
     r"请(您)?(直接|自行|详细)?(咨询|联系|向|到|登陆|登录|拨打)|建议(您)?(通过|走|向|到|咨询|联系|与)|司法途径|法律途径|"
     r"(充分)?论证研究|研究论证|认真研究|根据实际情况|逐步(解决|完善)|适时|条件成熟|不属于(我|本)(单位|局|部门)|另行"
@@ -153,8 +159,14 @@ def reply_score(
     days: int | None = None
     timeliness: float | None = None
     if asked_at is not None and replied_at is not None:
-        start = asked_at if isinstance(asked_at, datetime) else datetime.combine(asked_at, datetime.min.time())
-        end = replied_at if isinstance(replied_at, datetime) else datetime.combine(replied_at, datetime.min.time())
+        start = (
+            asked_at if isinstance(asked_at, datetime) else datetime.combine(asked_at, datetime.min.time())
+        )
+        end = (
+            replied_at
+            if isinstance(replied_at, datetime)
+            else datetime.combine(replied_at, datetime.min.time())
+        )
         days = max(0, int((working_days or weekdays_between)(start, end)))
         timeliness = 1.0 if days <= limit_days else max(0.0, 1.0 - (days - limit_days) / (2.0 * limit_days))
     flags: list[str] = []
@@ -174,7 +186,9 @@ def reply_score(
     )
     relevance = _relevance(_demand_terms(title, content), body)
     substance = _substance(body)
-    forward_only = bool(_FORWARD.search(answer)) and len(substance) < 40 and not (found["facts"] or found["measures"])
+    forward_only = (
+        bool(_FORWARD.search(answer)) and len(substance) < 40 and not (found["facts"] or found["measures"])
+    )
     if forward_only:
         flags.append("forward_only")
     elif len(substance) < 20:
@@ -185,7 +199,9 @@ def reply_score(
         flags.append("late")
     if relevance < 0.15:
         flags.append("no_relevance")
-    score = 100.0 * (0.35 * relevance + 0.40 * completeness + 0.25 * (0.5 if timeliness is None else timeliness))
+    score = 100.0 * (
+        0.35 * relevance + 0.40 * completeness + 0.25 * (0.5 if timeliness is None else timeliness)
+    )
     if "forward_only" in flags or "template_only" in flags:
         score *= 0.3
     elif "evasive" in flags:

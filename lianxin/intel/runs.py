@@ -13,7 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lianxin.intel.classifier import DemandClassifier, classifier_cross_validate, classifier_evaluate, classifier_train
+from lianxin.intel.classifier import (
+    DemandClassifier,
+    classifier_cross_validate,
+    classifier_evaluate,
+    classifier_train,
+)
 from lianxin.intel.data import Message, read_messages
 from lianxin.intel.errors import IntelError
 from lianxin.intel.hotspots import HotMessage, hotspots_find
@@ -27,7 +32,9 @@ def _texts_labels(messages: list[Message]) -> tuple[list[str], list[str]]:
     return [m.text for m in rows], [m.label for m in rows]
 
 
-def classify_train_run(data: str | Path, out: str | Path, *, cv_folds: int = 5, progress: bool = False) -> dict[str, Any]:
+def classify_train_run(
+    data: str | Path, out: str | Path, *, cv_folds: int = 5, progress: bool = False
+) -> dict[str, Any]:
     """Train on `data`, write the model to `out`; returns the model's metadata."""
     messages = [m for m in read_messages(data, need=("text", "label")) if m.label]
     if not messages:
@@ -52,7 +59,9 @@ def classify_evaluate_run(train: str | Path, test: str | Path, *, progress: bool
     """Train on one file, score on the other: the JSON of contract.md."""
     train_texts, train_labels = _texts_labels(read_messages(train, need=("text", "label")))
     test_texts, test_labels = _texts_labels(read_messages(test, need=("text", "label")))
-    return classifier_evaluate(train_texts, train_labels, test_texts, test_labels, progress=progress).as_dict()
+    return classifier_evaluate(
+        train_texts, train_labels, test_texts, test_labels, progress=progress
+    ).as_dict()
 
 
 def classify_cv_run(data: str | Path, *, folds: int = 5, progress: bool = False) -> dict[str, Any]:
@@ -61,7 +70,9 @@ def classify_cv_run(data: str | Path, *, folds: int = 5, progress: bool = False)
     return classifier_cross_validate(texts, labels, folds=folds, progress=progress).as_dict()
 
 
-def classify_predict_run(model: str | Path, data: str | Path, *, progress: bool = False) -> list[dict[str, Any]]:
+def classify_predict_run(
+    model: str | Path, data: str | Path, *, progress: bool = False
+) -> list[dict[str, Any]]:
     """Predict every message of `data` with a saved model: id, category, probability, top three."""
     classifier = DemandClassifier.load(model)
     messages = read_messages(data, need=("text",))
@@ -72,8 +83,11 @@ def classify_predict_run(model: str | Path, data: str | Path, *, progress: bool 
             "label": p.label,
             "probability": p.probability,
             "top": [{"label": s.label, "probability": s.probability} for s in p.top],
-            **({"deeper": {k: {"label": v.label, "probability": v.probability} for k, v in p.deeper.items()}}
-               if p.deeper else {}),
+            **(
+                {"deeper": {k: {"label": v.label, "probability": v.probability} for k, v in p.deeper.items()}}
+                if p.deeper
+                else {}
+            ),
         }
         for m, p in zip(messages, predictions)
     ]

@@ -2,15 +2,17 @@
 citizen's "already reported" hint.
 
 How it decides (see docs/intel.md for the check set and its precision/recall):
-- Each demand becomes a bag of words (jieba + domain dictionary, stopwords dropped, first
-  `INDEX_CHARS` characters) plus its place keys (named places such as 魅力之城小区 and area codes
-  such as A5区, counted twice), weighted by TF-IDF with the document frequencies of the index itself.
-- `text_score` is the cosine similarity of the two bags (0…1).
-- Place: two demands with different known areas, or with coordinates more than `radius_m` apart, are
-  not the same place — unless their texts are near-identical (text_score ≥ `near_identical`) and do not
-  name different places, which happens when one person files a demand twice with another area picked. A shared named
-  place adds `place_bonus`; the same area or being within the radius adds `area_bonus`.
-- Time: only demands within `window_days` of each other are compared (None: no limit).
+- *What*: each demand becomes a bag of words (jieba + domain dictionary, stopwords dropped, first
+  `INDEX_CHARS` characters) without its place names and area codes, weighted by TF-IDF with the
+  document frequencies of the index itself; `text_score` is the cosine of two bags (0…1).
+- *Where*: its named places (魅力之城小区, 劳动东路…; one name's core inside the other's counts as the
+  same place) and its area (given by the caller, else the most specific area code in the text), and
+  coordinates when known. Two demands that both name places but share none, that lie in different
+  areas, or whose coordinates are more than `radius_m` apart are not about the same place — unless the
+  texts are near-identical (text_score ≥ `near_identical`) and share a named place: one person filing
+  twice with another area picked. A shared named place adds `place_bonus` (not a generic one that many
+  demands of the index name, such as 物业公司); the same area or being within the radius adds `area_bonus`.
+- *When*: only demands within `window_days` of each other are compared (None: no limit).
 - A candidate is similar when text_score + bonuses ≥ `threshold`; the best `limit` are returned.
 
 The index is incremental (`add`, `remove`) and answers a query over 100,000 open demands in a few
@@ -31,13 +33,15 @@ from datetime import datetime
 import numpy as np
 import scipy.sparse as sp
 
-from lianxin.intel.text import area_codes, normalize, place_names, primary_area, tokens
+from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_names, primary_area, tokens
 
 INDEX_CHARS = 1000
 N_FEATURES = 1 << 20
 SEAL_EVERY = 2048
 MAX_BLOCKS = 12
 COMMON_DF = 0.2  # words in more than this share of the index say nothing about sameness
+GENERIC_PLACE_SHARE = 0.005  # a place named by more demands than this share (and …
+GENERIC_PLACE_MIN = 20  # … more than this many) is generic (物业公司, 公交公司): no place bonus
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,35 @@ def _hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & (N_FEATURES - 1)
 
 
+def _core(name: str) -> str:
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def places_agree(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
+    """Named places two demands share: the same name, or one name's core inside the other's
+    (万科魅力之城小区 ~ 魅力之城小区)."""
+    shared = []
+    for x in a:
+        for y in b:
+            cx, cy = _core(x), _core(y)
+            if x == y or (min(len(cx), len(cy)) >= 2 and (cx in cy or cy in cx)):
+                shared.append(x if len(x) <= len(y) else y)
+    return tuple(sorted(set(shared)))
+
+
 def demand_terms(text: str) -> tuple[dict[int, float], tuple[str, ...]]:
-    """Hashed term weights (sublinear tf) of a text, and its named places."""
+    """Hashed word weights (sublinear tf) of what a text says is wrong, and the places it names.
+
+    Place names and area codes are taken out of the words: where is judged apart from what."""
     body = normalize(text)[:INDEX_CHARS]
     places = tuple(place_names(body))
-    counts = Counter(tokens(body))
-    for key in (*places, *area_codes(body)):
-        counts["@" + key] += 2
+    noise = {*places, *(_core(p) for p in places)}
+    counts = Counter(
+        w for w in tokens(AREA_CODE_RE.sub("。", body)) if not (len(w) >= 2 and any(w in n for n in noise))
+    )
     weights: dict[int, float] = {}
     for term, count in counts.items():
         column = _hash(term)
@@ -108,7 +134,7 @@ class SimilarIndex:
         window_days: float | None = 90.0,
         radius_m: float = 1000.0,
         near_identical: float = 0.9,
-        place_bonus: float = 0.1,
+        place_bonus: float = 0.2,
         area_bonus: float = 0.05,
     ) -> None:
         self.threshold = threshold
@@ -120,6 +146,7 @@ class SimilarIndex:
         self._lock = threading.RLock()
         self._df = np.zeros(N_FEATURES, dtype=np.int32)
         self._slot_of: dict[Hashable, int] = {}
+        self._place_df: Counter[str] = Counter()  # demands naming each place: common ones are generic
         self._ids: list[Hashable] = []
         self._areas: list[str] = []
         self._places: list[tuple[str, ...]] = []
@@ -164,8 +191,11 @@ class SimilarIndex:
                 self._df[columns] += 1
                 self._slot_of[demand.id] = slot
                 self._ids.append(demand.id)
-                self._areas.append(normalize(demand.area) or primary_area(normalize(demand.text)[:INDEX_CHARS]))
+                self._areas.append(
+                    normalize(demand.area) or primary_area(normalize(demand.text)[:INDEX_CHARS])
+                )
                 self._places.append(places)
+                self._place_df.update(set(places))
                 self._terms.append(columns.astype(np.int32))
                 self._alive[slot] = True
                 self._times[slot] = demand.time.timestamp() if demand.time else math.nan
@@ -203,6 +233,7 @@ class SimilarIndex:
         if slot is None:
             return False
         self._alive[slot] = False
+        self._place_df.subtract(set(self._places[slot]))
         columns = self._terms[slot]
         if columns is not None:
             self._df[columns] -= 1
@@ -321,8 +352,11 @@ class SimilarIndex:
             candidates, text_scores = candidates[keep], np.minimum(text_scores[keep], 1.0)
             distances = None
             if lat is not None and lng is not None and candidates.size:
-                distances = _haversine_m(float(lat), float(lng), self._lats[candidates], self._lngs[candidates])
-            place_set = set(places)
+                distances = _haversine_m(
+                    float(lat), float(lng), self._lats[candidates], self._lngs[candidates]
+                )
+            generic = max(GENERIC_PLACE_MIN, GENERIC_PLACE_SHARE * len(self._slot_of))
+            specific = [p for p in places if self._place_df[p] <= generic]
             results: list[SimilarMatch] = []
             for k in np.argsort(-text_scores)[: max(limit * 20, 50)]:
                 slot = int(candidates[k])
@@ -332,10 +366,12 @@ class SimilarIndex:
                 text_score = float(text_scores[k])
                 other_area = self._areas[slot]
                 distance = None if distances is None or math.isnan(distances[k]) else float(distances[k])
-                shared = tuple(sorted(place_set.intersection(self._places[slot])))
-                # a near-identical text filed under another area is the same place only when the
-                # texts name a place in common (copied complaints about another school are not)
-                excused = text_score >= self.near_identical and (bool(shared) or not (place_set and self._places[slot]))
+                other_places = [p for p in self._places[slot] if self._place_df[p] <= generic]
+                shared = places_agree(specific, other_places)
+                if specific and other_places and not shared:
+                    continue  # both name (specific) places, and not the same ones
+                # a near-identical text filed under another area is the same demand filed twice
+                excused = text_score >= self.near_identical and bool(shared)
                 if body_area and other_area and body_area != other_area and not excused:
                     continue
                 if distance is not None and distance > self.radius_m and not excused:
@@ -343,9 +379,15 @@ class SimilarIndex:
                 same_area = bool(body_area and body_area == other_area) or (
                     distance is not None and distance <= self.radius_m
                 )
-                score = text_score + (self.place_bonus if shared else 0.0) + (self.area_bonus if same_area else 0.0)
+                score = (
+                    text_score
+                    + (self.place_bonus if shared else 0.0)
+                    + (self.area_bonus if same_area else 0.0)
+                )
                 if score < self.threshold:
                     continue
-                results.append(SimilarMatch(demand_id, min(1.0, score), text_score, same_area, shared, distance))
+                results.append(
+                    SimilarMatch(demand_id, min(1.0, score), text_score, same_area, shared, distance)
+                )
             results.sort(key=lambda m: -m.score)
             return results[:limit]

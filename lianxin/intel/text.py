@@ -38,9 +38,7 @@ _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 def _drop_controls(text: str) -> str:
     if text.isprintable():
         return text
-    return "".join(
-        ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES
-    )
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP_CATEGORIES)
 
 
 def _collapse_whitespace(text: str) -> str:
@@ -111,26 +109,172 @@ AREA_CODE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{0,2}[市区县州]")
 # Suffixes that end a named place; longest first so that 幼儿园 wins over 园.
 PLACE_SUFFIXES: tuple[str, ...] = tuple(
     sorted(
-        """小区 花园 家园 公寓 大厦 广场 新城 新村 山庄 庄园 苑 园 城 社区 街道 村 镇 乡 路 街 大道 巷 大桥
-        学院 大学 中学 小学 幼儿园 学校 医院 卫生院 诊所 公园 市场 车站 高铁站 地铁站 商场 超市 工业园 产业园
-        园区 隧道 水库 工地 厂 公司 集团 酒店 宾馆 景区 码头 机场 停车场 加油站 垃圾站 搅拌站 农贸市场 汽车站
-        火车站 派出所 号线 湖 河 山""".split(),
+        [
+            "小区",
+            "花园",
+            "家园",
+            "公寓",
+            "大厦",
+            "广场",
+            "新城",
+            "新村",
+            "山庄",
+            "庄园",
+            "苑",
+            "园",
+            "城",
+            "社区",
+            "街道",
+            "村",
+            "镇",
+            "乡",
+            "路",
+            "街",
+            "大道",
+            "巷",
+            "大桥",
+            "学院",
+            "大学",
+            "中学",
+            "小学",
+            "幼儿园",
+            "学校",
+            "医院",
+            "卫生院",
+            "诊所",
+            "公园",
+            "市场",
+            "车站",
+            "高铁站",
+            "地铁站",
+            "商场",
+            "超市",
+            "工业园",
+            "产业园",
+            "园区",
+            "隧道",
+            "水库",
+            "工地",
+            "厂",
+            "公司",
+            "集团",
+            "酒店",
+            "宾馆",
+            "景区",
+            "码头",
+            "机场",
+            "停车场",
+            "加油站",
+            "垃圾站",
+            "搅拌站",
+            "农贸市场",
+            "汽车站",
+            "火车站",
+            "派出所",
+            "号线",
+            "湖",
+            "河",
+            "山",
+        ],
         key=len,
         reverse=True,
     )
 )
 # Characters that rarely sit inside a place name: a backwards walk from a suffix stops there.
-_NAME_STOP = set("的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省有个等至设仅只最少么什")
+_NAME_STOP = set(
+    "的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省有个等至设仅只最少么什"
+)
 _GENERIC_NAMES = {
-    "城市道路", "公共道路", "城区道路", "市政道路", "走投无路", "必经之路", "过马路", "绿水青山", "父老乡",
-    "社会主义新农村", "小城镇", "大马路", "水泥路", "泥巴路", "断头路", "快速路", "交叉路", "十字路",
+    "城市道路",
+    "公共道路",
+    "城区道路",
+    "市政道路",
+    "走投无路",
+    "必经之路",
+    "过马路",
+    "绿水青山",
+    "父老乡",
+    "社会主义新农村",
+    "小城镇",
+    "大马路",
+    "水泥路",
+    "泥巴路",
+    "断头路",
+    "快速路",
+    "交叉路",
+    "十字路",
 }
 # Words that often stand just before a place suffix without being part of the name (导致小区…).
 _LEADING_NOISE = tuple(
     sorted(
-        """导致 严重影响 影响 整个 一个 两个 几个 各个 多个 目前 由于 因为 作为 造成 进入 进出 附近 周边 当地
-        全体 部分 一名 一所 两所 一条 一家 两家 距离 占用 侵占 投诉 而且 并且 但是 所以 居民 住宅 安置 居住 生活
-        新建 高档 增加 减少 公共 未经 所在 位于 来自 回到 为了 为 于 且 距 条 各 整 全 个 家 名 所 离 近 区""".split(),
+        [
+            "导致",
+            "严重影响",
+            "影响",
+            "整个",
+            "一个",
+            "两个",
+            "几个",
+            "各个",
+            "多个",
+            "目前",
+            "由于",
+            "因为",
+            "作为",
+            "造成",
+            "进入",
+            "进出",
+            "附近",
+            "周边",
+            "当地",
+            "全体",
+            "部分",
+            "一名",
+            "一所",
+            "两所",
+            "一条",
+            "一家",
+            "两家",
+            "距离",
+            "占用",
+            "侵占",
+            "投诉",
+            "而且",
+            "并且",
+            "但是",
+            "所以",
+            "居民",
+            "住宅",
+            "安置",
+            "居住",
+            "生活",
+            "新建",
+            "高档",
+            "增加",
+            "减少",
+            "公共",
+            "未经",
+            "所在",
+            "位于",
+            "来自",
+            "回到",
+            "为了",
+            "为",
+            "于",
+            "且",
+            "距",
+            "条",
+            "各",
+            "整",
+            "全",
+            "个",
+            "家",
+            "名",
+            "所",
+            "离",
+            "近",
+            "区",
+        ],
         key=len,
         reverse=True,
     )
@@ -148,9 +292,7 @@ _NOT_AFTER = {
     "园": "区林",
 }
 _SUFFIX_RE = re.compile(
-    "|".join(
-        re.escape(s) + (f"(?![{_NOT_AFTER[s]}])" if s in _NOT_AFTER else "") for s in PLACE_SUFFIXES
-    )
+    "|".join(re.escape(s) + (f"(?![{_NOT_AFTER[s]}])" if s in _NOT_AFTER else "") for s in PLACE_SUFFIXES)
 )
 
 

@@ -30,8 +30,12 @@ def _messages() -> list[HotMessage]:
     for k, (title, content) in enumerate(smoke + cracks + other):
         rows.append(
             HotMessage(
-                id=str(100 + k), title=title, content=content, user=f"U{k}",
-                time=DAY + timedelta(days=k), likes=k % 3,
+                id=str(100 + k),
+                title=title,
+                content=content,
+                user=f"U{k}",
+                time=DAY + timedelta(days=k),
+                likes=k % 3,
             )
         )
     return rows
@@ -76,15 +80,16 @@ def test_heat_grows_with_people_support_concentration_and_recency():
 
 def test_empty_garbage_and_timeless_input_do_not_crash():
     assert hotspots_find([]) == []
-    odd = [HotMessage(id=str(i), title=t, content=t) for i, t in enumerate(["", "!!!", "hello", "😀" * 10, "诉" * 60_000])]
+    odd = [
+        HotMessage(id=str(i), title=t, content=t)
+        for i, t in enumerate(["", "!!!", "hello", "😀" * 10, "诉" * 60_000])
+    ]
     assert isinstance(hotspots_find(odd), list)
 
 
 def test_the_two_worked_examples_of_the_problem_statement_are_one_issue_each_in_the_top_ten():
     messages = read_messages(need_shared("附件3.xlsx"), need=("id", "text"))
-    hot = [
-        HotMessage(m.id, m.title, m.content, m.user, m.time, m.likes, m.dislikes) for m in messages
-    ]
+    hot = [HotMessage(m.id, m.title, m.content, m.user, m.time, m.likes, m.dislikes) for m in messages]
     issues = hotspots_find(hot, top=10)
     for first, last in ((360100, 360109), (360110, 360114)):
         example = {str(i) for i in range(first, last + 1)}

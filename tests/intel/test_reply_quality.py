@@ -67,8 +67,11 @@ def _rank_quality_of(labels_file: str):
         rows = list(csv.DictReader(fh))
     scores = [
         reply_score(
-            messages[r["id"]].content, messages[r["id"]].reply, title=messages[r["id"]].title,
-            asked_at=messages[r["id"]].time, replied_at=messages[r["id"]].reply_time,
+            messages[r["id"]].content,
+            messages[r["id"]].reply,
+            title=messages[r["id"]].title,
+            asked_at=messages[r["id"]].time,
+            replied_at=messages[r["id"]].reply_time,
         ).score
         for r in rows
     ]

@@ -83,12 +83,17 @@ def test_odd_queries_and_an_empty_index_are_harmless(index, text):
 
 def test_the_index_keeps_working_across_sealed_blocks_and_removals():
     index = SimilarIndex(window_days=None)
-    demands = [OpenDemand(i, f"第{i}号问题：{['油烟', '噪音', '停水', '路灯'][i % 4]}问题在K{i % 7}县出现") for i in range(5000)]
+    demands = [
+        OpenDemand(i, f"第{i}号问题：{['油烟', '噪音', '停水', '路灯'][i % 4]}问题在K{i % 7}县出现")
+        for i in range(5000)
+    ]
     index.add_many(demands)
     for i in range(0, 5000, 2):
         index.remove(i)
     assert len(index) == 2500
-    target = OpenDemand("new", "A5区魅力之城小区楼下烧烤店油烟扰民，每天营业到凌晨，油烟噪音让人无法休息", "A5区")
+    target = OpenDemand(
+        "new", "A5区魅力之城小区楼下烧烤店油烟扰民，每天营业到凌晨，油烟噪音让人无法休息", "A5区"
+    )
     index.add(target)
     assert [m.id for m in index.query(target.text, area="A5区")][:1] == ["new"]
 

@@ -1,0 +1,364 @@
+"""Intel benchmarks on the public messages of ../shared/data/tipdm2020c (skipped when absent).
+
+- classifier: 5-fold cross-validated macro-F1 (and per class) on messages_labeled_dev.csv, beside a
+  plain TF-IDF + linear-SVM baseline; training time and peak memory on 10,000 messages; prediction
+  speed on one core; model file size
+- similar demands: precision/recall on the check set (附件3 + tests/intel/data/similar_checks.csv);
+  latency of one check against 100,000 open demands; incremental add
+- hot issues: time on 附件3 and the ranks of the two worked examples; time and peak memory on 100,000
+  messages (附件3 perturbed: places swapped, sentences shuffled and dropped, characters dropped)
+- reply quality: how the score ranks the hand-labelled replies (Spearman, AUC good vs poor)
+- urgency and personal data: share of 附件3 flagged critical; masking speed
+
+Heavy figures run in a child process so that its peak memory is its own. `--quick` scales the
+synthetic sets down tenfold (for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench.common import ROOT, SHARED_DATA, emit, percentile
+
+TIPDM = SHARED_DATA / "tipdm2020c"
+CHECKS = ROOT / "tests" / "intel" / "data"
+QUICK = False
+
+
+def _scale(n: int) -> int:
+    return max(1000, n // 10) if QUICK else n
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process since it started (VmHWM: not inherited from the parent,
+    unlike ru_maxrss, which on Linux keeps the parent's size across fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _child(name: str, *args: str) -> dict:
+    """Run `--child name` in a fresh interpreter and return the JSON it prints last."""
+    command = [sys.executable, "-m", "bench.bench_intel", "--child", name, *args]
+    if QUICK:
+        command.append("--quick")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {name} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- synthetic data ---------------------------------------------------------------------------------
+
+
+def _perturb(text: str, rng: random.Random) -> str:
+    parts = [p for p in re.split(r"(?<=[。!?！？，,；;])", text) if p]
+    rng.shuffle(parts)
+    kept = parts[: max(1, int(len(parts) * rng.uniform(0.6, 1.0)))]
+    return "".join(ch for ch in "".join(kept) if rng.random() > 0.03)
+
+
+def synthetic_labelled(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    from lianxin.intel.data import read_messages
+
+    messages = read_messages(TIPDM / "messages_labeled_dev.csv", need=("text", "label"))
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for k in range(n):
+        m = messages[k % len(messages)]
+        texts.append(m.text if k < len(messages) else _perturb(m.text, rng))
+        labels.append(m.label)
+    return texts, labels
+
+
+def synthetic_hot(n: int, seed: int = 0):
+    """`n` messages from 附件3: the real ones, then copies moved to other places and times and reworded."""
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.hotspots import HotMessage
+    from lianxin.intel.text import AREA_CODE_RE, place_names
+
+    real = read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))
+    rng = random.Random(seed)
+    names = sorted({p for m in real for p in place_names(m.title + m.content[:300])})
+    codes = [f"{c}{d}{kind}" for c in "ABCDEFGHJK" for d in range(1, 10) for kind in "区县"]
+    out = []
+    for k in range(n):
+        m = real[k % len(real)]
+        if k < len(real):
+            out.append(HotMessage(m.id, m.title, m.content, m.user, m.time, m.likes, m.dislikes))
+            continue
+        title, content = m.title, m.content
+        if rng.random() < 0.8:
+            for place in set(place_names(title + content[:300])):
+                other = rng.choice(names)
+                title, content = title.replace(place, other), content.replace(place, other)
+            code = rng.choice(codes)
+            title, content = AREA_CODE_RE.sub(code, title), AREA_CODE_RE.sub(code, content)
+        when = m.time + timedelta(days=rng.uniform(-200, 200)) if m.time else None
+        out.append(
+            HotMessage(
+                f"{m.id}-{k}", title, _perturb(content, rng), f"S{rng.randrange(10**6)}", when,
+                rng.choice([0, 0, 0, 1, 2, 5]), 0,
+            )
+        )
+    return out
+
+
+# --- children (fresh processes) ---------------------------------------------------------------------
+
+
+def child_train(n: int) -> dict:
+    from lianxin.intel.classifier import classifier_train
+
+    texts, labels = synthetic_labelled(n)
+    before = _peak_rss_mb()
+    start = time.perf_counter()
+    model = classifier_train(texts, labels)
+    seconds = time.perf_counter() - start
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / "lianxin-bench-model.bin"
+    model.save(path)
+    return {
+        "seconds": seconds,
+        "peak_mb": _peak_rss_mb(),
+        "baseline_mb": before,
+        "model_mb": path.stat().st_size / 1e6,
+        "model": str(path),
+    }
+
+
+def child_predict(model_path: str) -> dict:
+    from lianxin.intel.classifier import DemandClassifier
+    from lianxin.intel.data import read_messages
+
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    model = DemandClassifier.load(model_path)
+    texts = [m.text for m in read_messages(TIPDM / "messages_labeled_dev.csv", need=("text", "label"))]
+    model.predict(texts[:50])  # warm up (segmenter dictionary)
+    start = time.perf_counter()
+    model.predict(texts)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    DemandClassifier.load(model_path)
+    return {"per_second": len(texts) / seconds, "n": len(texts), "load_seconds": time.perf_counter() - start}
+
+
+def child_hot(n: int) -> dict:
+    from lianxin.intel.hotspots import hotspots_find
+
+    messages = synthetic_hot(n)
+    before = _peak_rss_mb()
+    start = time.perf_counter()
+    issues = hotspots_find(messages, top=10)
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_mb": _peak_rss_mb(),
+        "baseline_mb": before,
+        "issues": len(issues),
+    }
+
+
+def child_similar(n: int) -> dict:
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.similar import OpenDemand, SimilarIndex
+
+    real = read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))
+    rng = random.Random(1)
+    index = SimilarIndex(window_days=None)
+    start = time.perf_counter()
+    batch: list[OpenDemand] = []
+    for k in range(n):
+        m = real[k % len(real)]
+        batch.append(OpenDemand(k, _perturb(m.text, rng)))
+        if len(batch) == 5000:
+            index.add_many(batch)
+            batch = []
+    index.add_many(batch)
+    build = time.perf_counter() - start
+    index.query(real[0].text)  # first query settles the norms
+    latencies = []
+    for m in rng.sample(real, 300):
+        t0 = time.perf_counter()
+        index.query(m.text, limit=5)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    adds = []
+    for k in range(200):
+        t0 = time.perf_counter()
+        index.add(OpenDemand(f"new-{k}", real[k].text))
+        index.query(real[k].text, limit=5)
+        adds.append((time.perf_counter() - t0) * 1000)
+    return {
+        "build_seconds": build,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "add_then_query_p95_ms": percentile(adds, 95),
+        "peak_mb": _peak_rss_mb(),
+        "n": n,
+    }
+
+
+# --- benchmarks -------------------------------------------------------------------------------------
+
+
+def bench_classifier() -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    from lianxin.intel.classifier import classifier_cross_validate
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.text import normalize, tokens
+
+    messages = read_messages(TIPDM / "messages_labeled_dev.csv", need=("text", "label"))
+    texts, labels = [m.text for m in messages], [m.label for m in messages]
+    n = len(texts)
+    result = classifier_cross_validate(texts, labels, folds=5)
+    emit("classify.cv5.macro_f1", result.macro_f1, "F1", n, folds=result.extra["fold_macro_f1"])
+    emit("classify.cv5.accuracy", result.accuracy, "ratio", n)
+    for label, row in result.per_class.items():
+        emit(f"classify.cv5.f1.{label}", row["f1"], "F1", row["support"])
+
+    # the plain baseline of the issue: word TF-IDF (jieba) + LinearSVC, same folds
+    docs = [" ".join(tokens(normalize(t), drop_stopwords=False)) for t in texts]
+    y = np.asarray(labels)
+    scores = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(docs, y):
+        vectorizer = TfidfVectorizer(token_pattern=r"\S+")
+        model = LinearSVC().fit(vectorizer.fit_transform([docs[i] for i in train]), y[train])
+        predicted = model.predict(vectorizer.transform([docs[i] for i in test]))
+        scores.append(f1_score(y[test], predicted, average="macro"))
+    emit("classify.cv5.baseline_tfidf_svm.macro_f1", float(np.mean(scores)), "F1", n)
+
+    n_train = _scale(10_000)
+    trained = _child("train", str(n_train))
+    emit("classify.train.seconds", trained["seconds"], "s", n_train)
+    emit("classify.train.peak_memory", trained["peak_mb"], "MB", n_train, before_training_mb=trained["baseline_mb"])
+    emit("classify.model.size", trained["model_mb"], "MB", n_train)
+    predicted = _child("predict", trained["model"])
+    emit("classify.predict.one_core", predicted["per_second"], "messages/s", predicted["n"])
+    emit("classify.model.load", predicted["load_seconds"], "s", n_train)
+
+
+def bench_similar() -> None:
+    from lianxin.intel.checks import similar_evaluate, similar_index_of, similar_queries
+    from lianxin.intel.data import read_messages
+
+    messages = read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))
+    queries = similar_queries(messages, CHECKS / "similar_checks.csv")
+    result = similar_evaluate(similar_index_of(messages), queries)
+    emit("similar.check.precision_strict", result.precision, "ratio", len(queries), returned=result.returned)
+    emit("similar.check.recall", result.recall, "ratio", len(queries), expected=result.expected)
+    for kind, row in result.by_kind.items():
+        if row["returned"]:
+            emit(f"similar.check.{kind}.precision", row["correct"] / row["returned"], "ratio", row["queries"])
+        if row["expected"]:
+            emit(f"similar.check.{kind}.recall", row["correct"] / row["expected"], "ratio", row["queries"])
+        if kind == "different":
+            emit("similar.check.different.returned", row["returned"], "demands", row["queries"])
+    n = _scale(100_000)
+    timing = _child("similar", str(n))
+    emit("similar.query.p50", timing["p50_ms"], "ms", n)
+    emit("similar.query.p95", timing["p95_ms"], "ms", n)
+    emit("similar.add_then_query.p95", timing["add_then_query_p95_ms"], "ms", n)
+    emit("similar.build.seconds", timing["build_seconds"], "s", n)
+    emit("similar.peak_memory", timing["peak_mb"], "MB", n)
+
+
+def bench_hotspots() -> None:
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.hotspots import HotMessage, hotspots_find
+
+    messages = read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))
+    hot = [HotMessage(m.id, m.title, m.content, m.user, m.time, m.likes, m.dislikes) for m in messages]
+    start = time.perf_counter()
+    issues = hotspots_find(hot, top=len(hot))
+    emit("hotspots.attachment3.seconds", time.perf_counter() - start, "s", len(hot))
+    for name, first, last in (("example1", 360100, 360109), ("example2", 360110, 360114)):
+        ids = {str(i) for i in range(first, last + 1)}
+        holders = [i for i in issues if ids & set(i.message_ids)]
+        together = len(holders) == 1 and ids <= set(holders[0].message_ids)
+        emit(f"hotspots.attachment3.{name}.rank", holders[0].rank, "rank", len(hot), one_issue=together)
+    n = _scale(100_000)
+    big = _child("hot", str(n))
+    emit("hotspots.synthetic.seconds", big["seconds"], "s", n)
+    emit("hotspots.synthetic.peak_memory", big["peak_mb"], "MB", n, before_mb=big["baseline_mb"])
+
+
+def bench_reply_quality() -> None:
+    from lianxin.intel.checks import rank_quality
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.reply_quality import reply_score
+
+    messages = {m.id: m for m in read_messages(TIPDM / "附件4.xlsx", need=("id", "text", "reply"))}
+
+    def score(m):
+        return reply_score(m.content, m.reply, title=m.title, asked_at=m.time, replied_at=m.reply_time).score
+
+    for name, file in (("labelled", "reply_labels.csv"), ("holdout", "reply_labels_holdout.csv")):
+        with (CHECKS / file).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        quality = rank_quality([score(messages[r["id"]]) for r in rows], [int(r["label"]) for r in rows])
+        emit(f"reply_quality.{name}.spearman", quality.spearman, "rho", quality.n)
+        emit(f"reply_quality.{name}.auc_good_vs_poor", quality.auc_good_vs_poor, "AUC", quality.n)
+    start = time.perf_counter()
+    for m in messages.values():
+        score(m)
+    emit("reply_quality.speed", len(messages) / (time.perf_counter() - start), "replies/s", len(messages))
+
+
+def bench_urgency_pii() -> None:
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.pii import mask_pii
+    from lianxin.intel.urgency import detect_urgency
+
+    messages = read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))
+    levels = [detect_urgency(m.text).level for m in messages]
+    emit("urgency.attachment3.critical_share", levels.count("critical") / len(levels), "ratio", len(levels))
+    emit("urgency.attachment3.urgent_share", levels.count("urgent") / len(levels), "ratio", len(levels))
+    start = time.perf_counter()
+    for m in messages:
+        mask_pii(m.text)
+    emit("pii.mask.speed", len(messages) / (time.perf_counter() - start), "messages/s", len(messages))
+
+
+def main(argv: list[str] | None = None) -> None:
+    global QUICK
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="synthetic sets a tenth of their size")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    QUICK = args.quick
+    if args.child:
+        name, *rest = args.child
+        children = {"train": child_train, "predict": child_predict, "hot": child_hot, "similar": child_similar}
+        value = rest[0] if name == "predict" else int(rest[0])
+        print(json.dumps(children[name](value)))  # type: ignore[operator]
+        return
+    if not TIPDM.exists():
+        print(f"intel benchmarks skipped: {TIPDM} is absent (they need the ../shared data folder)")
+        return
+    bench_classifier()
+    bench_similar()
+    bench_hotspots()
+    bench_reply_quality()
+    bench_urgency_pii()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Hot-issue mining over the demands of a recent window, stored as `HotIssue` rows.
+
+Each demand is one message: its requester (account, else phone blind index) is the "user" the heat
+index counts once; merged demands count too (a repeated voice is a voice). An issue's area is the
+deepest area that holds most of its evidence; its point on the map is the mean of the evidence's
+coordinates (the demand's own, else its area's).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lianxin.analysis.models import HotIssue, HotIssueRun, RunState
+from lianxin.intel.hotspots import HotMessage, hotspots_find
+
+logger = logging.getLogger("lianxin.analysis")
+
+WINDOW_DAYS = 90
+TOP = 20
+MAX_MESSAGES = 100_000
+
+
+def _naive(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def hotspots_refresh(
+    *, days: int = WINDOW_DAYS, top: int = TOP, actor: Any = None, now: datetime | None = None
+) -> HotIssueRun:
+    """Mine the demands of the last `days` days and store the `top` hottest issues as a new run."""
+    from lianxin.demands.choices import Status
+    from lianxin.demands.models import Demand
+
+    end = now or timezone.now()
+    start = end - timedelta(days=days)
+    run = HotIssueRun.objects.create(
+        window_start=start,
+        window_end=end,
+        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    began = time.perf_counter()
+    try:
+        rows = list(
+            Demand.objects.filter(created_at__gte=start, created_at__lte=end)
+            .exclude(status=Status.REJECTED)
+            .order_by("-created_at")
+            .values_list(
+                "id",
+                "title",
+                "content",
+                "requester_id",
+                "contact_phone_hash",
+                "created_at",
+                "area_id",
+                "area__path",
+                "lat",
+                "lng",
+                "area__lat",
+                "area__lng",
+            )[:MAX_MESSAGES]
+        )
+        messages = [
+            HotMessage(
+                id=str(pk),
+                title=title,
+                content=content,
+                user=f"u{requester}" if requester else (f"p{phone}" if phone else ""),
+                time=_naive(created),
+            )
+            for pk, title, content, requester, phone, created, *_ in rows
+        ]
+        issues = hotspots_find(messages, top=top, now=_naive(end)) if messages else []
+        by_id = {row[0]: row for row in rows}
+        with transaction.atomic():
+            for issue in issues:
+                evidence = [by_id[int(i)] for i in issue.message_ids if int(i) in by_id]
+                area_id, lat, lng = _place(evidence)
+                stored = HotIssue.objects.create(
+                    run=run,
+                    rank=issue.rank,
+                    heat=round(issue.heat, 3),
+                    place_or_group=issue.place_or_group[:200],
+                    summary=issue.summary[:300],
+                    start=timezone.make_aware(issue.start) if issue.start else None,
+                    end=timezone.make_aware(issue.end) if issue.end else None,
+                    area_id=area_id,
+                    lat=lat,
+                    lng=lng,
+                    n_messages=issue.n_messages,
+                    n_users=issue.n_users,
+                    components={k: round(v, 4) for k, v in issue.components.items()},
+                )
+                stored.demands.set([row[0] for row in evidence])
+            run.state, run.n_messages = RunState.DONE, len(messages)
+            run.message = f"{len(messages)} 条诉求，{len(issues)} 个热点"
+            run.finished_at, run.seconds = timezone.now(), round(time.perf_counter() - began, 3)
+            run.save()
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded; the last good one stays shown
+        logger.exception("hot-issue run %s failed", run.pk)
+        HotIssueRun.objects.filter(pk=run.pk).update(
+            state=RunState.FAILED, message=f"{type(exc).__name__}: {exc}"[:1000], finished_at=timezone.now()
+        )
+        run.refresh_from_db()
+    return run
+
+
+def _place(evidence: list[tuple]) -> tuple[int | None, float | None, float | None]:
+    """The deepest area shared by most of the evidence, and the mean point of the evidence."""
+    paths: Counter[str] = Counter()
+    for row in evidence:
+        area_id, path = row[6], row[7]
+        if not area_id or not path:
+            continue
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            paths[prefix] += 1
+    area_id = None
+    if paths:
+        majority = max(1, (len(evidence) + 1) // 2)
+        best = max((p for p, n in paths.items() if n >= majority), key=lambda p: p.count("/"), default=None)
+        if best:
+            from lianxin.org.models import Area
+
+            area_id = Area.objects.filter(path=best).values_list("id", flat=True).first()
+    points = []
+    for row in evidence:
+        lat, lng = (row[8], row[9]) if row[8] is not None and row[9] is not None else (row[10], row[11])
+        if lat is not None and lng is not None:
+            points.append((lat, lng))
+    if not points:
+        return area_id, None, None
+    return area_id, sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)

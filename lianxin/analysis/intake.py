@@ -1,0 +1,114 @@
+"""What intel does when a demand is submitted or changes: nothing here may block intake.
+
+- `demand_saved` (post_save of Demand) writes one `SimilarChange` row inside a savepoint (a failure
+  is logged and swallowed), and after commit queues the intake check of a new demand and the
+  reply-quality score of a fresh reply. Only ids cross into the tasks.
+- `intake_check` proposes an urgency from the text and stores it with the category suggestions and
+  the kinds of personal data found. Urgency is *flagged for the operator*, not set on the demand: the
+  demand's deadlines and measures change only when a person confirms (at 受理). A `critical` proposal
+  on a demand not already marked 特急 escalates at once: supervisors (and operators) are notified.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from lianxin.analysis.models import DemandIntel, SimilarChange
+
+logger = logging.getLogger("lianxin.analysis")
+
+
+def demand_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not instance.pk:
+        return
+    try:
+        with transaction.atomic():
+            SimilarChange.objects.create(demand_id=instance.pk)
+    except Exception:  # noqa: BLE001 - the change log must never break a demand's save
+        logger.exception("similar change log failed for demand %s", instance.pk)
+    demand_id = instance.pk
+    try:
+        if created:
+            from lianxin.analysis.tasks import demand_intake_task
+
+            transaction.on_commit(lambda: _queue(demand_intake_task, demand_id), robust=True)
+        elif instance.status == "replied" and instance.reply_text:
+            from lianxin.analysis.tasks import reply_assess_task
+
+            transaction.on_commit(lambda: _queue(reply_assess_task, demand_id), robust=True)
+    except Exception:  # noqa: BLE001
+        logger.exception("queueing intel for demand %s failed", demand_id)
+
+
+def _queue(task: Any, demand_id: int) -> None:
+    try:
+        task(demand_id)
+    except Exception:  # noqa: BLE001 - a queue outage or a failing check never reaches the citizen
+        logger.exception("intel task %s for demand %s failed", getattr(task, "name", task), demand_id)
+
+
+def intake_check(*, demand_id: int) -> DemandIntel | None:
+    """Urgency proposal, personal data and category suggestions of a new demand; escalates 特急."""
+    from lianxin.analysis.classifier import active_version_id, suggest
+    from lianxin.demands.models import Demand
+    from lianxin.intel.pii import detect_pii
+    from lianxin.intel.urgency import detect_urgency
+
+    demand = (
+        Demand.objects.filter(pk=demand_id).only("id", "title", "content", "urgency", "ticket_no").first()
+    )
+    if demand is None:
+        return None
+    text = f"{demand.title}\n{demand.content}"
+    urgency = detect_urgency(text)
+    try:
+        suggestions = suggest(text)
+    except Exception:  # noqa: BLE001 - a broken model leaves the suggestions empty
+        logger.exception("category suggestion failed for demand %s", demand_id)
+        suggestions = []
+    kinds = sorted({f.kind for f in detect_pii(text)})
+    with transaction.atomic():
+        intel, _ = DemandIntel.objects.update_or_create(
+            demand=demand,
+            defaults={
+                "urgency": urgency.level,
+                "urgency_reason": urgency.reason[:300],
+                "pii_kinds": kinds,
+                "suggestions": suggestions,
+                "model_version_id": active_version_id() if suggestions else None,
+            },
+        )
+        if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
+            _escalate(demand, intel, urgency.reason)
+    return intel
+
+
+def _escalate(demand: Any, intel: DemandIntel, reason: str) -> None:
+    from lianxin.accounts.models import User
+    from lianxin.core.notify import notify
+
+    recipients = [u for u in User.objects.filter(is_active=True) if u.has_role("supervisor", "operator")]
+    notify(
+        recipients,
+        title=f"疑似特急诉求 {demand.ticket_no}：{demand.title}"[:200],
+        body=f"智能研判为特急（{reason}），请立即核实处置。",
+        link=reverse("demands:detail", args=[demand.pk]),
+        kind="escalation",
+    )
+    intel.escalated_at = timezone.now()
+    intel.save(update_fields=["escalated_at"])
+
+
+def category_confirmed(*, demand: Any, category: Any) -> None:
+    """Record what the operator confirmed against what intel suggested (learning from corrections)."""
+    intel, _ = DemandIntel.objects.get_or_create(demand=demand)
+    top = (intel.suggestions or [{}])[0] if intel.suggestions else {}
+    root = category.root if category is not None else None
+    intel.confirmed_category = category
+    intel.corrected = bool(top) and root is not None and top.get("category") != root.name
+    intel.save(update_fields=["confirmed_category", "corrected"])

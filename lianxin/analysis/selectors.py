@@ -1,0 +1,145 @@
+"""Reads of the intel adapter: hot issues (also for the evaluation module), reply-quality summaries,
+the classifier's status, and public-safe views of similar demands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+
+from lianxin.analysis.classifier import ClassifierStatus, classifier_status
+from lianxin.analysis.models import DemandIntel, HotIssue, HotIssueRun, ReplyAssessment, RunState
+from lianxin.intel.pii import mask_pii
+
+__all__ = [
+    "ClassifierStatus",
+    "classifier_status",
+    "demand_intel_get",
+    "hot_issue_list",
+    "hot_issues_for_area",
+    "hotspot_run_latest",
+    "public_similar",
+    "reply_quality_by_unit",
+    "reply_quality_list",
+]
+
+
+def hotspot_run_latest() -> HotIssueRun | None:
+    return HotIssueRun.objects.filter(state=RunState.DONE).order_by("-finished_at", "-id").first()
+
+
+def hot_issue_list(*, run: HotIssueRun | None = None, area: Any = None) -> QuerySet[HotIssue]:
+    """Issues of the latest successful run (or `run`), hottest first, evidence prefetched."""
+    from lianxin.demands.models import Demand
+
+    run = run or hotspot_run_latest()
+    if run is None:
+        return HotIssue.objects.none()
+    qs = HotIssue.objects.filter(run=run).select_related("area")
+    if area is not None:
+        qs = qs.filter(area.subtree_q("demands__area")).distinct()
+    evidence = (
+        Demand.objects.only(
+            "id", "ticket_no", "title", "status", "closure", "created_at", "lat", "lng", "area_id"
+        )
+        .select_related("area")
+        .order_by("-created_at")
+    )
+    return qs.prefetch_related(Prefetch("demands", queryset=evidence)).order_by("rank")
+
+
+@dataclass(frozen=True)
+class HotIssueItem:
+    summary: str
+    heat: float
+    place_or_group: str
+    n_messages: int
+    start: datetime | None
+    end: datetime | None
+
+
+def hot_issues_for_area(*, area: Any, start: datetime, end: datetime, limit: int = 5) -> list[HotIssueItem]:
+    """Hot issues with evidence in `area`'s subtree (None: everywhere) active in [start, end), hottest
+    first: items with `.summary` (personal data masked) and `.heat`. For the cadre report and dashboard.
+
+    Issues come from the latest run that covers the period's end, else the latest run."""
+    run = (
+        HotIssueRun.objects.filter(state=RunState.DONE, window_start__lt=end, window_end__gte=start)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if run is None:
+        return []
+    qs = (
+        HotIssue.objects.filter(run=run)
+        .filter(Q(end__isnull=True) | Q(end__gte=start))
+        .filter(Q(start__isnull=True) | Q(start__lt=end))
+    )
+    if area is not None:
+        ids = HotIssue.objects.filter(run=run).filter(area.subtree_q("demands__area")).values("id")
+        qs = qs.filter(id__in=ids)
+    return [
+        HotIssueItem(
+            summary=mask_pii(i.summary),
+            heat=round(i.heat, 1),
+            place_or_group=i.place_or_group,
+            n_messages=i.n_messages,
+            start=i.start,
+            end=i.end,
+        )
+        for i in qs.order_by("-heat", "rank")[:limit]
+    ]
+
+
+def public_similar(ids: list[int]) -> list[dict[str, Any]]:
+    """What a citizen may see of other people's demands: a masked title, when, and the public status."""
+    from lianxin.demands.models import Demand
+
+    rows = {
+        d.pk: d
+        for d in Demand.objects.filter(pk__in=ids).only("id", "title", "status", "closure", "created_at")
+    }
+    return [
+        {"title": mask_pii(rows[i].title), "created_at": rows[i].created_at, "status": rows[i].status_display}
+        for i in ids
+        if i in rows
+    ]
+
+
+def demand_intel_get(*, demand: Any) -> DemandIntel | None:
+    return DemandIntel.objects.filter(demand_id=demand.pk).first()
+
+
+def reply_quality_by_unit(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Per lead unit: replies scored in [start, end), mean score, flagged count; worst mean first."""
+    rows = (
+        ReplyAssessment.objects.filter(replied_at__gte=start, replied_at__lt=end)
+        .values("unit_id", "unit__name")
+        .annotate(n=Count("id"), mean=Avg("score"), flagged=Count("id", filter=Q(flagged=True)))
+        .order_by("mean")
+    )
+    return [
+        {
+            "unit_id": r["unit_id"],
+            "unit": r["unit__name"] or "—",
+            "n": r["n"],
+            "mean": round(r["mean"] or 0.0, 1),
+            "flagged": r["flagged"],
+        }
+        for r in rows
+    ]
+
+
+def reply_quality_list(
+    *, start: datetime, end: datetime, unit_id: int | None = None, flagged_only: bool = False
+) -> QuerySet[ReplyAssessment]:
+    qs = ReplyAssessment.objects.filter(replied_at__gte=start, replied_at__lt=end).select_related(
+        "demand", "unit"
+    )
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if flagged_only:
+        qs = qs.filter(flagged=True)
+    return qs.order_by("score", "-replied_at")

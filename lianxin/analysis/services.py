@@ -1,0 +1,153 @@
+"""The intel adapter's writes and the functions `lianxin.demands.intel_hooks` calls.
+
+Hook functions (`suggest_category`, `detect_urgency`, `detect_pii`, `mask_pii`, `similar_demand_ids`)
+take plain values or a demand and return plain data; `intel_hooks` catches anything they raise, so
+intake never fails because of intel. The rest are services: model versions (upload, activate,
+rollback, retrain), the operator's accept-with-category, hot-issue refresh, reply scoring.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from django.db import transaction
+
+from lianxin.analysis import classifier, hotspots, intake, replies, similar
+from lianxin.analysis.models import ClassifierVersion, HotIssueRun, ReplyAssessment
+from lianxin.core.errors import ValidationFailed
+from lianxin.intel import pii as intel_pii
+from lianxin.intel import urgency as intel_urgency
+
+__all__ = [
+    "classifier_version_activate",
+    "classifier_version_rollback",
+    "classifier_version_upload",
+    "classifier_retrain_start",
+    "demand_accept_confirmed",
+    "detect_pii",
+    "detect_urgency",
+    "hotspots_refresh",
+    "mask_pii",
+    "reply_assess",
+    "similar_demand_ids",
+    "similar_for_text",
+    "suggest_category",
+]
+
+# --- hooks called by lianxin.demands.intel_hooks -----------------------------------------------------------
+
+
+def suggest_category(text: str) -> list[dict[str, Any]]:
+    """Top three first-level categories with calibrated probabilities, best first:
+    [{"category": name, "score": p, "id": org.Category id | None}]; [] without a usable model."""
+    return classifier.suggest(text, top=3)
+
+
+def detect_urgency(text: str) -> str:
+    """ "normal" | "urgent" | "critical" as the words of the text signal (see lianxin.intel.urgency)."""
+    return intel_urgency.detect_urgency(text).level
+
+
+def detect_pii(text: str) -> list[dict[str, Any]]:
+    """Personal data in free text: [{"kind", "start", "end"}]."""
+    return [f.as_dict() for f in intel_pii.detect_pii(text)]
+
+
+def mask_pii(text: str) -> str:
+    """The text with phones, identity numbers, e-mails, door numbers and introduced names masked."""
+    return intel_pii.mask_pii(text)
+
+
+def similar_demand_ids(demand: Any, limit: int = 5) -> list[int]:
+    """Open demands about the same problem and place as `demand` (itself excluded), best first."""
+    matches = similar.similar_query(
+        text=f"{demand.title}\n{demand.content}",
+        area_path=demand.area.path if demand.area_id and demand.area else "",
+        lat=demand.lat,
+        lng=demand.lng,
+        when=demand.created_at,
+        exclude=demand.pk,
+        limit=limit,
+    )
+    return [int(cast(int, m.id)) for m in matches]
+
+
+def similar_for_text(
+    *, title: str, content: str, area: Any = None, limit: int = 5, when: datetime | None = None
+) -> list[int]:
+    """Open demands like a text being written (the citizen's "already reported" hint)."""
+    text = f"{title or ''}\n{content or ''}".strip()
+    if len(text) < 4:
+        return []
+    lat = getattr(area, "lat", None)
+    lng = getattr(area, "lng", None)
+    matches = similar.similar_query(
+        text=text, area_path=getattr(area, "path", "") or "", lat=lat, lng=lng, when=when, limit=limit
+    )
+    return [int(cast(int, m.id)) for m in matches]
+
+
+# --- model versions ------------------------------------------------------------------------------------------
+
+
+def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None) -> ClassifierVersion:
+    return classifier.classifier_version_upload(data=data, name=name, actor=actor)
+
+
+def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None) -> ClassifierVersion:
+    return classifier.classifier_version_activate(version=version, actor=actor)
+
+
+def classifier_version_rollback(*, actor: Any = None) -> ClassifierVersion:
+    return classifier.classifier_version_rollback(actor=actor)
+
+
+def classifier_retrain_start(*, actor: Any = None) -> ClassifierVersion:
+    return classifier.retrain_start(actor=actor)
+
+
+# --- operator intake --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def demand_accept_confirmed(
+    *,
+    demand: Any,
+    actor: Any,
+    category: Any = None,
+    urgency: str | None = None,
+    type: str | None = None,
+    note: str = "",
+) -> Any:
+    """受理 with the category the operator confirmed (from intel's suggestions or corrected), recorded
+    against the suggestion so that retraining learns from corrections. Raises what demand_accept raises;
+    ValidationFailed for a category that is not active."""
+    from lianxin.demands.services import demand_accept
+    from lianxin.org.models import Category
+
+    if category is not None and not isinstance(category, Category):
+        category = (
+            Category.objects.filter(pk=category, is_active=True).first() if str(category).isdigit() else None
+        )
+        if category is None:
+            raise ValidationFailed("分类不存在", fields={"category": ["分类不存在"]})
+    accepted = demand_accept(
+        demand=demand, actor=actor, note=note, type=type, urgency=urgency, category=category
+    )
+    if accepted.category_id:
+        intake.category_confirmed(demand=accepted, category=accepted.category)
+    return accepted
+
+
+# --- hot issues and replies ---------------------------------------------------------------------------------
+
+
+def hotspots_refresh(
+    *, actor: Any = None, days: int = hotspots.WINDOW_DAYS, now: datetime | None = None
+) -> HotIssueRun:
+    return hotspots.hotspots_refresh(actor=actor, days=days, now=now)
+
+
+def reply_assess(*, demand: Any) -> ReplyAssessment | None:
+    return replies.reply_assess(demand=demand)

@@ -1,0 +1,70 @@
+"""Huey tasks of the intel adapter: they take ids, load, and call one service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from huey.contrib.djhuey import db_task
+
+from lianxin.core.tasks import crontab, periodic
+
+
+@db_task()
+def demand_intake_task(demand_id: int) -> None:
+    from lianxin.analysis.intake import intake_check
+
+    intake_check(demand_id=demand_id)
+
+
+@db_task()
+def reply_assess_task(demand_id: int) -> None:
+    from lianxin.analysis.services import reply_assess
+    from lianxin.demands.models import Demand
+
+    demand = Demand.objects.select_related("category").filter(pk=demand_id).first()
+    if demand is not None:
+        reply_assess(demand=demand)
+
+
+@db_task()
+def classifier_retrain_task(version_id: int) -> None:
+    from lianxin.analysis.classifier import retrain_run
+
+    retrain_run(version_id=version_id)
+
+
+@db_task()
+def hotspots_refresh_task(user_id: int | None = None) -> None:
+    from lianxin.accounts.models import User
+    from lianxin.analysis.services import hotspots_refresh
+
+    hotspots_refresh(actor=User.objects.filter(pk=user_id).first() if user_id else None)
+
+
+@periodic(crontab(minute="15", hour="*/3"))
+def hotspots_periodic_task() -> None:
+    from lianxin.analysis.services import hotspots_refresh
+
+    hotspots_refresh()
+
+
+@periodic(crontab(minute="40", hour="*"))
+def intel_upkeep_task() -> None:
+    """Prune the similar-index change log; score replies that were missed (worker down at the time)."""
+    from lianxin.analysis.models import ReplyAssessment
+    from lianxin.analysis.services import reply_assess
+    from lianxin.analysis.similar import changes_prune
+    from lianxin.demands.models import Demand
+
+    changes_prune()
+    since = timezone.now() - timedelta(days=30)
+    scored = ReplyAssessment.objects.values("demand_id")
+    missing = (
+        Demand.objects.filter(replied_at__gte=since)
+        .exclude(reply_text="")
+        .exclude(pk__in=scored)
+        .select_related("category")[:500]
+    )
+    for demand in missing:
+        reply_assess(demand=demand)

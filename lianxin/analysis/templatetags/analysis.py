@@ -1,0 +1,89 @@
+"""Template tags that put intel beside the demands app's pages without the demands views knowing.
+
+`{% intel_intake demand suggestions %}` — for the operator accepting: the top-3 categories with
+probabilities, the lead unit the routing rules would propose for each, the urgency proposal; one click
+accepts with that category (`analysis:accept`). `{% reply_quality_card demand %}` — the reply's score
+and flags before the follow-up call. `{% intel_status %}` — for admins: why there are no suggestions.
+Each tag swallows its own failures: a page never breaks because of intel.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django import template
+
+register = template.Library()
+logger = logging.getLogger("lianxin.analysis")
+
+
+@register.inclusion_tag("analysis/_intake.html", takes_context=True)
+def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "demand": demand,
+        "rows": [],
+        "urgency": "",
+        "intel": None,
+        "request": context.get("request"),
+    }
+    try:
+        from lianxin.analysis.selectors import demand_intel_get
+        from lianxin.demands.routing import routing_propose
+        from lianxin.org.models import Category
+
+        suggestions = suggestions or {}
+        cats = suggestions.get("categories") or []
+        ids = [c.get("id") for c in cats if c.get("id")]
+        found = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+        for c in cats:
+            category = found.get(c.get("id"))
+            proposal = routing_propose(category=category, area=demand.area) if category else None
+            out["rows"].append(
+                {
+                    "name": c.get("category"),
+                    "pct": round(100 * float(c.get("score") or 0)),
+                    "category": category,
+                    "unit": proposal.unit if proposal else None,
+                }
+            )
+        out["urgency"] = suggestions.get("urgency", "")
+        out["categories"] = list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
+        out["intel"] = demand_intel_get(demand=demand)
+        user = getattr(context.get("request"), "user", None)
+        if user is not None and user.has_role("admin"):
+            from lianxin.analysis.selectors import classifier_status
+
+            status = classifier_status()
+            out["status"] = None if status.ok else status
+    except Exception:  # noqa: BLE001
+        logger.exception("intel intake block failed for demand %s", getattr(demand, "pk", None))
+    return out
+
+
+@register.inclusion_tag("analysis/_reply_quality.html")
+def reply_quality_card(demand: Any) -> dict[str, Any]:
+    if not getattr(demand, "reply_text", ""):
+        return {"a": None}
+    try:
+        from lianxin.analysis.replies import flag_labels
+        from lianxin.analysis.services import reply_assess
+
+        assessment = reply_assess(demand=demand)
+    except Exception:  # noqa: BLE001
+        logger.exception("reply quality failed for demand %s", getattr(demand, "pk", None))
+        return {"a": None}
+    return {"a": assessment, "flags": flag_labels(assessment.flags) if assessment else []}
+
+
+@register.inclusion_tag("analysis/_status.html", takes_context=True)
+def intel_status(context: dict[str, Any]) -> dict[str, Any]:
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated or not user.has_role("admin"):
+        return {"status": None}
+    try:
+        from lianxin.analysis.selectors import classifier_status
+
+        return {"status": classifier_status()}
+    except Exception as exc:  # noqa: BLE001
+        return {"status": {"ok": False, "message": f"智能分析状态不可用：{type(exc).__name__}"}}

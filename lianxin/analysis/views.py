@@ -1,0 +1,194 @@
+"""Pages of the intel adapter: hot issues (map + evidence), reply quality per unit, the citizen form's
+"already reported" fragment and the operator's accept-with-confirmed-category. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lianxin.accounts.permissions import role_required
+from lianxin.analysis import selectors, services
+from lianxin.analysis.replies import flag_labels
+from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.intel.pii import mask_pii
+
+OVERSEERS = ("operator", "supervisor", "admin")
+
+
+@role_required("operator", "cadre", "supervisor", "admin")
+def hotspots(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    area = None if user.has_role(*OVERSEERS) else getattr(user, "area_scope", None)
+    run = selectors.hotspot_run_latest()
+    issues = list(selectors.hot_issue_list(run=run, area=area)) if run else []
+    points: list[dict[str, Any]] = []
+    rows = []
+    for issue in issues:
+        evidence = []
+        for d in issue.demands.all():
+            title = mask_pii(d.title)
+            evidence.append(
+                {
+                    "id": d.pk,
+                    "ticket_no": d.ticket_no,
+                    "title": title,
+                    "status": d.status_display,
+                    "created_at": d.created_at,
+                }
+            )
+            lat, lng = (
+                (d.lat, d.lng)
+                if d.lat is not None and d.lng is not None
+                else ((d.area.lat, d.area.lng) if d.area_id and d.area else (None, None))
+            )
+            if lat is not None and lng is not None:
+                points.append({"lat": lat, "lng": lng, "title": title, "rank": issue.rank})
+        rows.append({"issue": issue, "summary": mask_pii(issue.summary), "evidence": evidence})
+    issue_points = [
+        {
+            "lat": i.lat,
+            "lng": i.lng,
+            "rank": i.rank,
+            "summary": mask_pii(i.summary),
+            "heat": round(i.heat, 1),
+            "n": i.n_messages,
+        }
+        for i in issues
+        if i.lat is not None and i.lng is not None
+    ]
+    last_run = selectors.hotspot_run_latest() if run else None
+    return render(
+        request,
+        "analysis/hotspots.html",
+        {
+            "rows": rows,
+            "run": last_run,
+            "failed_run": _latest_failed(run),
+            "map_data": {"issues": issue_points, "points": points},
+            "tiles": settings.LIANXIN_MAP_TILES,
+            "can_refresh": user.has_role(*OVERSEERS),
+            "staff_links": user.has_role(*OVERSEERS, "cadre"),
+        },
+    )
+
+
+def _latest_failed(run):
+    from lianxin.analysis.models import HotIssueRun, RunState
+
+    failed = HotIssueRun.objects.filter(state=RunState.FAILED).order_by("-id").first()
+    if failed and (run is None or failed.pk > run.pk):
+        return failed
+    return None
+
+
+@role_required("operator", "supervisor", "admin")
+@require_POST
+def hotspots_refresh(request: HttpRequest) -> HttpResponse:
+    from lianxin.analysis.tasks import hotspots_refresh_task
+
+    user_id = request.user.pk
+    transaction.on_commit(lambda: hotspots_refresh_task(user_id))
+    messages.success(request, _("已开始重新分析热点问题，稍后刷新本页查看结果。"))
+    return redirect("analysis:hotspots")
+
+
+@require_GET
+def similar_fragment(request: HttpRequest) -> HttpResponse:
+    """ "Already reported": open demands like the one being written — masked titles, nothing personal."""
+    from lianxin.org.models import Area
+
+    title = (request.GET.get("title") or "")[:200]
+    content = (request.GET.get("content") or "")[:2000]
+    area_id = request.GET.get("area") or ""
+    area = Area.objects.filter(pk=area_id).first() if area_id.isdigit() else None
+    try:
+        ids = services.similar_for_text(title=title, content=content, area=area, limit=5)
+        items = selectors.public_similar(ids)
+    except Exception:  # noqa: BLE001 - a hint only: the form works without it
+        items = []
+    return render(request, "analysis/_already_reported.html", {"items": items})
+
+
+@role_required("operator")
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    from lianxin.demands import selectors as demand_selectors
+    from lianxin.demands.views import _detail_context
+
+    try:
+        demand = demand_selectors.demand_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    post = request.POST
+    if post.get("version", "").isdigit():
+        demand.version = int(post["version"])
+    error = None
+    try:
+        demand = services.demand_accept_confirmed(
+            demand=demand,
+            actor=request.user,
+            category=post.get("category") or None,
+            urgency=post.get("urgency") or None,
+            type=post.get("type") or None,
+            note=post.get("note", ""),
+        )
+    except ApplicationError as exc:
+        error = exc.message
+    demand = demand_selectors.demand_get(user=request.user, pk=pk)
+    if request.headers.get("HX-Request"):
+        ctx = _detail_context(request, demand)
+        ctx["error"] = error
+        ctx["done"] = None if error else _("受理")
+        return render(request, "demands/_panel.html", ctx)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("已受理。"))
+    return redirect("demands:detail", pk=pk)
+
+
+def _period(request: HttpRequest) -> tuple[date, date]:
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start") or (today - timedelta(days=90)).isoformat())
+        end = date.fromisoformat(request.GET.get("end") or (today + timedelta(days=1)).isoformat())
+    except ValueError:
+        start, end = today - timedelta(days=90), today + timedelta(days=1)
+    return start, end
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@role_required("operator", "supervisor", "admin")
+def reply_quality(request: HttpRequest) -> HttpResponse:
+    start, end = _period(request)
+    rows = selectors.reply_quality_by_unit(start=_aware(start), end=_aware(end))
+    return render(request, "analysis/reply_quality.html", {"rows": rows, "start": start, "end": end})
+
+
+@role_required("operator", "supervisor", "admin")
+def reply_quality_unit(request: HttpRequest) -> HttpResponse:
+    start, end = _period(request)
+    unit = request.GET.get("unit", "")
+    unit_id = int(unit) if unit.isdigit() else None
+    flagged = request.GET.get("flagged") == "1"
+    qs = selectors.reply_quality_list(
+        start=_aware(start), end=_aware(end), unit_id=unit_id, flagged_only=flagged
+    )
+    items = [{"a": a, "flags": flag_labels(a.flags)} for a in qs[:200]]
+    return render(
+        request,
+        "analysis/reply_quality_unit.html",
+        {"items": items, "start": start, "end": end, "unit_id": unit_id, "flagged": flagged},
+    )
