@@ -297,6 +297,7 @@ LIANXIN_DEMO_LOADERS = [
     "lianxin.demands.demo.load",
     "lianxin.portal.demo.load",
     "lianxin.contact.demo.load",
+    "lianxin.analysis.demo.load",
 ]
 # Map tiles for Leaflet; empty means no tile layer (areas and points still show).
 LIANXIN_MAP_TILES = os.environ.get("LIANXIN_MAP_TILES", "")
