@@ -37,3 +37,16 @@ def test_demo_refuses_production_mode(settings):
     settings.PRODUCTION = True
     with pytest.raises(DemoRefused, match="production"):
         demo_load()
+
+
+def test_demo_mines_hot_issues_and_trains_a_first_classifier(django_capture_on_commit_callbacks):
+    from lianxin.analysis.models import ClassifierVersion, HotIssue
+    from lianxin.demands.models import Demand
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_load()
+
+    assert Demand.objects.count() >= 300
+    assert HotIssue.objects.exists()
+    # Tests run Huey immediately, so the queued training has already happened.
+    assert ClassifierVersion.objects.filter(is_active=True, n_train__gt=0).exists()
