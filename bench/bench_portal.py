@@ -265,6 +265,20 @@ def stored_views(article_id: int) -> None:
 
 # --- server and load -----------------------------------------------------------------------------
 
+QUIET_LOAD = float(os.environ.get("LIANXIN_BENCH_QUIET_LOAD", "1.5"))
+
+
+def wait_quiet(max_seconds: int = 300) -> float:
+    """Wait (bounded) until the 1-minute load average is below QUIET_LOAD — other work on a shared 2-core
+    machine halves the figures; returns the load average measured at the start."""
+    deadline = time.time() + max_seconds
+    while os.getloadavg()[0] >= QUIET_LOAD and time.time() < deadline:
+        time.sleep(5)
+    load = os.getloadavg()[0]
+    if load >= QUIET_LOAD:
+        print(f"# machine not quiet after {max_seconds} s (load {load:.2f}); measuring anyway", flush=True)
+    return load
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -381,14 +395,16 @@ def load_python(host: str, port: int, path: str, seconds: int, threads: int) -> 
 
 
 def exact_counter_check(host: str, port: int, path: str, readers: int, threads: int = 8) -> dict[str, int]:
-    """`readers` distinct readers read once and reload once each, concurrently; only the first read counts."""
+    """`readers` distinct readers read once and reload once each, concurrently; only the first read counts.
+    Reader tokens carry the run's time, so a rerun within the dedupe window brings new readers."""
     per = readers // threads
+    run = int(time.time()) % 10**6
 
     def worker(t: int) -> None:
         conn = http.client.HTTPConnection(host, port, timeout=10)
         for i in range(per):
             for _ in range(2):  # read, then reload
-                conn.request("GET", path, headers={"Cookie": f"lxr=exact{t}r{i}pad", "User-Agent": UA})
+                conn.request("GET", path, headers={"Cookie": f"lxr=ex{run}t{t}r{i}", "User-Agent": UA})
                 conn.getresponse().read()
 
     ts = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
@@ -437,7 +453,7 @@ def main() -> None:
         stored_before = json.loads(
             _run(env, "-m", "bench.bench_portal", "stored", str(target["id"])).splitlines()[-1]
         )
-        load_before = os.getloadavg()[0]
+        load_before = wait_quiet()
         if shutil.which("wrk"):
             result = load_wrk(base + target["url"], DURATION, connections)
             tool = "wrk"
@@ -466,16 +482,21 @@ def main() -> None:
         before = json.loads(
             _run(env, "-m", "bench.bench_portal", "stored", str(target["id"])).splitlines()[-1]
         )
+        # The data is reused between runs: compare what this run adds to the second article's count.
+        before2 = json.loads(
+            _run(env, "-m", "bench.bench_portal", "stored", str(target["id2"])).splitlines()[-1]
+        )
         check = exact_counter_check(host, port, target["url2"], readers=4000)
         after = json.loads(
             _run(env, "-m", "bench.bench_portal", "stored", str(target["id2"])).splitlines()[-1]
         )
+        counted = after["stored"] - before2["stored"]
         emit(
             "portal_view_counter_exact",
-            1.0 if after["stored"] == check["expected"] else 0.0,
+            1.0 if counted == check["expected"] else 0.0,
             "bool",
             check["requests"],
-            counted=after["stored"],
+            counted=counted,
             expected=check["expected"],
             reloads_ignored=check["requests"] - check["expected"],
             throughput_run_counted=before["stored"] - stored_before["stored"],
@@ -493,6 +514,7 @@ def main() -> None:
             backend=backend,
             note="in-process, one thread, cached page + counted read; capacity = 2 cores / CPU per request",
         )
+        load_before_search = wait_quiet()
         latencies, hits = search_latency(host, port, queries)
         emit(
             "portal_search_p95_ms",
@@ -505,6 +527,8 @@ def main() -> None:
             queries_with_hits=hits,
             backend=backend,
             via="HTTP /portal/search/ (full page render)",
+            loadavg_1m_before=round(load_before_search, 2),
+            loadavg_1m_after=round(os.getloadavg()[0], 2),
         )
     finally:
         server.terminate()

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.permissions import role_required, staff_required
@@ -29,16 +30,16 @@ from lianxin.org.models import Area, Category, Unit
 
 PAGE_SIZE = 20
 QUEUE_LABELS = {
-    "to_accept": "待受理",
-    "to_dispatch": "待派单",
-    "returned": "退单待审",
-    "extension": "延期待批",
-    "overdue": "已超期",
-    "followup": "待回访",
-    "to_sign": "待签收",
-    "in_progress": "办理中",
-    "warning": "黄牌预警",
-    "supervised": "督办件",
+    "to_accept": gettext_lazy("待受理"),
+    "to_dispatch": gettext_lazy("待派单"),
+    "returned": gettext_lazy("退单待审"),
+    "extension": gettext_lazy("延期待批"),
+    "overdue": gettext_lazy("已超期"),
+    "followup": gettext_lazy("待回访"),
+    "to_sign": gettext_lazy("待签收"),
+    "in_progress": gettext_lazy("办理中"),
+    "warning": gettext_lazy("黄牌预警"),
+    "supervised": gettext_lazy("督办件"),
 }
 
 

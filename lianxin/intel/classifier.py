@@ -25,7 +25,6 @@ from an untrusted source must not be loaded.
 from __future__ import annotations
 
 import hashlib
-from array import array
 import io
 import json
 import platform
@@ -48,12 +47,12 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import normalize as normalize_rows
 from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 from lianxin.intel.errors import IntelError
 from lianxin.intel.text import AREA_CODE_RE, char_ngrams, normalize, tokens
+from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 MODEL_FORMAT = "lianxin-demand-classifier"
 FORMAT_VERSION = 1
@@ -87,43 +86,22 @@ def analyze(text: str) -> tuple[list[str], list[str]]:
 
 
 class Counts:
-    """Term counts of analysed texts as two sparse matrices (words, characters) over vocabularies that
-    grow while counting. Texts are analysed one at a time and only integer ids are kept, so that memory
-    stays small; cross-validation folds reuse one `Counts` instead of analysing again."""
+    """Term counts of analysed texts: words and character n-grams (see `vectors.TermCounts`).
+    Cross-validation folds reuse one `Counts` instead of analysing the texts again."""
 
     def __init__(self) -> None:
-        self.vocabularies: tuple[dict[str, int], dict[str, int]] = ({}, {})
-        self._parts: tuple[list[array], list[array]] = ([array("i"), array("f")], [array("i"), array("f")])
-        self._indptr: tuple[list[int], list[int]] = ([0], [0])
+        self.parts = (TermCounts(), TermCounts())
+
+    @property
+    def vocabularies(self) -> tuple[dict[str, int], dict[str, int]]:
+        return self.parts[0].vocabulary, self.parts[1].vocabulary
 
     def add(self, analysed: tuple[list[str], list[str]]) -> None:
-        for k, terms in enumerate(analysed):
-            vocabulary = self.vocabularies[k]
-            indices, data = self._parts[k]
-            for term, count in Counter(terms).items():
-                column = vocabulary.get(term)
-                if column is None:
-                    column = vocabulary[term] = len(vocabulary)
-                indices.append(column)
-                data.append(count)
-            self._indptr[k].append(len(indices))
+        self.parts[0].add(analysed[0])
+        self.parts[1].add(analysed[1])
 
     def matrices(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        out = []
-        for k in range(2):
-            indices, data = self._parts[k]
-            n_rows = len(self._indptr[k]) - 1
-            out.append(
-                sp.csr_matrix(
-                    (
-                        np.frombuffer(data, dtype=np.float32).copy(),
-                        np.frombuffer(indices, dtype=np.int32).copy(),
-                        np.asarray(self._indptr[k], dtype=np.int64),
-                    ),
-                    shape=(n_rows, max(1, len(self.vocabularies[k]))),
-                )
-            )
-        return out[0], out[1]
+        return self.parts[0].matrix(), self.parts[1].matrix()
 
 
 def count_texts(texts: Sequence[str], *, progress: bool = False) -> Counts:
@@ -131,16 +109,6 @@ def count_texts(texts: Sequence[str], *, progress: bool = False) -> Counts:
     for text in tqdm(texts, desc="analyse", disable=not progress, file=sys.stderr):
         counts.add(analyze(text))
     return counts
-
-
-def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear term frequency (1 + ln tf) times idf, rows scaled to unit length."""
-    matrix = counts.astype(np.float32, copy=True)
-    matrix.sort_indices()
-    np.log(matrix.data, out=matrix.data)
-    matrix.data += 1.0
-    matrix = matrix @ sp.diags(idf.astype(np.float32))
-    return normalize_rows(matrix.tocsr(), copy=False)
 
 
 class Features:
@@ -167,8 +135,8 @@ class Features:
             sub = matrix if rows is None else matrix[rows]
             df = np.bincount(sub.indices, minlength=matrix.shape[1])
             keep = np.flatnonzero(df >= cls.MIN_DF[k])
-            idf = np.log((1.0 + sub.shape[0]) / (1.0 + df[keep])) + 1.0
-            parts.append(_weigh(sub[:, keep], idf))
+            idf = smooth_idf(df[keep], sub.shape[0])
+            parts.append(tfidf(sub[:, keep], idf))
             position = np.full(matrix.shape[1], -1, dtype=np.int64)
             position[keep] = np.arange(keep.size)
             terms = counts.vocabularies[k]
@@ -183,7 +151,7 @@ class Features:
     def transform_counts(self, counts: Counts, rows: np.ndarray) -> sp.csr_matrix:
         """The matrix of `rows` of the `counts` these features were fitted on (held-out rows of a fold)."""
         parts = [
-            _weigh(matrix[rows][:, self._keep[k]], self.idf[k]) for k, matrix in enumerate(counts.matrices())
+            tfidf(matrix[rows][:, self._keep[k]], self.idf[k]) for k, matrix in enumerate(counts.matrices())
         ]
         return sp.hstack(parts, format="csr")
 
@@ -205,7 +173,7 @@ class Features:
                 (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
                 shape=(len(analyzed), max(1, len(vocabulary))),
             )
-            parts.append(_weigh(counts, self.idf[k] if len(vocabulary) else np.ones(1)))
+            parts.append(tfidf(counts, self.idf[k] if len(vocabulary) else np.ones(1)))
         return sp.hstack(parts, format="csr")
 
     def __getstate__(self) -> dict[str, Any]:

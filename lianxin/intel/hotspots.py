@@ -35,11 +35,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize as normalize_rows
 from tqdm import tqdm
 
 from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_names, primary_area, tokens
+from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 CONTENT_CHARS = 300
 MAX_DENSE = 3000  # largest group compared pair by pair when splitting
@@ -142,7 +141,7 @@ def _core(name: str) -> str:
 
 @dataclass
 class _Prepared:
-    problems: list[list[str]]  # problem tokens: words and title bigrams, place names taken out
+    problems: TermCounts  # problem terms: words and title bigrams, place names taken out
     names: list[list[str]]  # named places as written
     cores: list[frozenset[str]]  # named places without suffix
     areas: list[str]
@@ -155,7 +154,7 @@ def _bigrams(text: str) -> list[str]:
 
 
 def _prepare(messages: Sequence[HotMessage], progress: bool) -> _Prepared:
-    prepared = _Prepared([], [], [], [], [])
+    prepared = _Prepared(TermCounts(), [], [], [], [])
     for message in tqdm(messages, desc="segment", disable=not progress, file=sys.stderr):
         title = normalize(message.title)
         content = normalize(message.content)[:CONTENT_CHARS]
@@ -174,7 +173,7 @@ def _prepare(messages: Sequence[HotMessage], progress: bool) -> _Prepared:
             for w in tokens(bare_title) * 2 + tokens(content)
             if not (len(w) >= 2 and any(w in n for n in noise))
         ]
-        prepared.problems.append(words + _bigrams(bare_title))
+        prepared.problems.add(words + _bigrams(bare_title))
         prepared.names.append(names)
         prepared.cores.append(cores)
         prepared.areas.append(area)
@@ -328,24 +327,16 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _identity(doc: list[str]) -> list[str]:
-    return doc
-
-
-def _vectors(problems: list[list[str]], max_df: float) -> sp.csr_matrix:
-    n = len(problems)
-    vectorizer = TfidfVectorizer(
-        analyzer=_identity,
-        sublinear_tf=True,
-        max_df=max_df if n >= 50 else 1.0,
-        min_df=2 if n >= 50 else 1,
-        dtype=np.float32,
-    )
-    try:
-        matrix = vectorizer.fit_transform(problems)
-    except ValueError:  # nothing but stopwords everywhere
+def _vectors(problems: TermCounts, max_df: float) -> sp.csr_matrix:
+    """TF-IDF rows of the problem terms; with 50 messages or more, terms of one message or of more
+    than `max_df` of them are dropped (they link nothing, or everything)."""
+    counts = problems.matrix()
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero((df >= 2) & (df <= max_df * n)) if n >= 50 else np.flatnonzero(df >= 1)
+    if keep.size == 0:  # nothing but stopwords everywhere
         return sp.csr_matrix((n, 1), dtype=np.float32)
-    return normalize_rows(matrix).tocsr()
+    return tfidf(counts[:, keep], smooth_idf(df[keep], n))
 
 
 def _link(

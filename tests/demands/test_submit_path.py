@@ -1,0 +1,58 @@
+"""The submission hot path: what it no longer asks the database, and that its shortcuts stay correct."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from lianxin.demands import services
+from lianxin.demands.deadlines import active_policies
+from lianxin.demands.models import DeadlinePolicy
+from lianxin.demands.serializers import DemandSubmittedSerializer, submitted_payload
+
+
+def _submit(**extra):
+    return services.demand_submit(actor=None, title="路灯", content="不亮", type="complaint", **extra)[0]
+
+
+def test_warm_submission_reads_neither_policies_nor_keys(world):
+    _submit()  # warms the per-process policy copy
+    with CaptureQueriesContext(connection) as ctx:
+        r = APIClient().post(
+            "/api/v1/demands/", {"title": "t", "content": "c"}, format="json", HTTP_IDEMPOTENCY_KEY="q-1"
+        )
+    assert r.status_code == 201
+    sql = [q["sql"].lower() for q in ctx.captured_queries]
+    assert not [s for s in sql if s.startswith("select") and "demands_" in s], sql
+
+
+def test_policy_change_is_seen_at_once_and_a_rollback_leaves_no_trace(world):
+    assert _submit().reply_due_at is None  # reply deadlines start at dispatch; check limits instead
+    default = services._limits(_submit()).reply_working_days
+    policy = DeadlinePolicy.objects.create(type="complaint", reply_working_days=default + 7)
+    assert services._limits(_submit()).reply_working_days == default + 7
+    policy.delete()
+    assert services._limits(_submit()).reply_working_days == default
+    with pytest.raises(RuntimeError), transaction.atomic():
+        DeadlinePolicy.objects.create(type="complaint", reply_working_days=default + 9)
+        assert services._limits(_submit()).reply_working_days == default + 9
+        raise RuntimeError("roll back")
+    assert services._limits(_submit()).reply_working_days == default
+    assert all(p.reply_working_days != default + 9 for p in active_policies())
+
+
+def test_submitted_payload_is_the_serializer_shape(world):
+    demand = _submit(idempotency_key="shape-1")
+    assert submitted_payload(demand) == DemandSubmittedSerializer(demand).data
+
+
+def test_retry_with_a_key_returns_the_first_demand_and_leaves_no_second_row(world):
+    from lianxin.demands.models import Demand, IdempotencyRecord
+
+    first, created = services.demand_submit(actor=None, title="t", content="c", idempotency_key="k-9")
+    again, created_again = services.demand_submit(actor=None, title="t", content="c", idempotency_key="k-9")
+    assert created and not created_again and again.pk == first.pk
+    assert Demand.objects.filter(title="t").count() == 1
+    assert IdempotencyRecord.objects.filter(key="anon:k-9").count() == 1
