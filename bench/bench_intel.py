@@ -112,8 +112,13 @@ def synthetic_hot(n: int, seed: int = 0):
         when = m.time + timedelta(days=rng.uniform(-200, 200)) if m.time else None
         out.append(
             HotMessage(
-                f"{m.id}-{k}", title, _perturb(content, rng), f"S{rng.randrange(10**6)}", when,
-                rng.choice([0, 0, 0, 1, 2, 5]), 0,
+                f"{m.id}-{k}",
+                title,
+                _perturb(content, rng),
+                f"S{rng.randrange(10**6)}",
+                when,
+                rng.choice([0, 0, 0, 1, 2, 5]),
+                0,
             )
         )
     return out
@@ -149,12 +154,17 @@ def child_predict(model_path: str) -> dict:
     model = DemandClassifier.load(model_path)
     texts = [m.text for m in read_messages(TIPDM / "messages_labeled_dev.csv", need=("text", "label"))]
     model.predict(texts[:50])  # warm up (segmenter dictionary)
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     model.predict(texts)
-    seconds = time.perf_counter() - start
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     start = time.perf_counter()
     DemandClassifier.load(model_path)
-    return {"per_second": len(texts) / seconds, "n": len(texts), "load_seconds": time.perf_counter() - start}
+    return {
+        "per_second_cpu": len(texts) / cpu,
+        "per_second_wall": len(texts) / wall,
+        "n": len(texts),
+        "load_seconds": time.perf_counter() - start,
+    }
 
 
 def child_hot(n: int) -> dict:
@@ -232,7 +242,7 @@ def bench_classifier() -> None:
     emit("classify.cv5.macro_f1", result.macro_f1, "F1", n, folds=result.extra["fold_macro_f1"])
     emit("classify.cv5.accuracy", result.accuracy, "ratio", n)
     for label, row in result.per_class.items():
-        emit(f"classify.cv5.f1.{label}", row["f1"], "F1", row["support"])
+        emit(f"classify.cv5.f1.{label}", row["f1"], "F1", int(row["support"]))
 
     # the plain baseline of the issue: word TF-IDF (jieba) + LinearSVC, same folds
     docs = [" ".join(tokens(normalize(t), drop_stopwords=False)) for t in texts]
@@ -248,10 +258,23 @@ def bench_classifier() -> None:
     n_train = _scale(10_000)
     trained = _child("train", str(n_train))
     emit("classify.train.seconds", trained["seconds"], "s", n_train)
-    emit("classify.train.peak_memory", trained["peak_mb"], "MB", n_train, before_training_mb=trained["baseline_mb"])
+    emit(
+        "classify.train.peak_memory",
+        trained["peak_mb"],
+        "MB",
+        n_train,
+        before_training_mb=trained["baseline_mb"],
+    )
     emit("classify.model.size", trained["model_mb"], "MB", n_train)
     predicted = _child("predict", trained["model"])
-    emit("classify.predict.one_core", predicted["per_second"], "messages/s", predicted["n"])
+    # CPU time of the one core it is pinned to: other load on a shared machine does not count
+    emit(
+        "classify.predict.one_core",
+        predicted["per_second_cpu"],
+        "messages/s",
+        predicted["n"],
+        wall_clock_per_second=round(predicted["per_second_wall"], 1),
+    )
     emit("classify.model.load", predicted["load_seconds"], "s", n_train)
 
 
@@ -346,7 +369,12 @@ def main(argv: list[str] | None = None) -> None:
     QUICK = args.quick
     if args.child:
         name, *rest = args.child
-        children = {"train": child_train, "predict": child_predict, "hot": child_hot, "similar": child_similar}
+        children = {
+            "train": child_train,
+            "predict": child_predict,
+            "hot": child_hot,
+            "similar": child_similar,
+        }
         value = rest[0] if name == "predict" else int(rest[0])
         print(json.dumps(children[name](value)))  # type: ignore[operator]
         return

@@ -514,6 +514,14 @@ def main() -> None:
             backend=backend,
             note="in-process, one thread, cached page + counted read; capacity = 2 cores / CPU per request",
         )
+        # Each worker loads jieba's dictionary (~1 s) on its first search: warm every worker first, so the
+        # figure is the steady state (a fresh deployment pays that once per worker).
+        for q in queries[: WORKERS * 3]:
+            c = http.client.HTTPConnection(host, port, timeout=30)
+            c.request(
+                "GET", "/portal/search/?" + urllib.parse.urlencode({"q": q}), headers={"User-Agent": UA}
+            )
+            c.getresponse().read()
         load_before_search = wait_quiet()
         latencies, hits = search_latency(host, port, queries)
         emit(

@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -159,18 +160,23 @@ class Features:
         parts = []
         for k in range(2):
             vocabulary = self.vocabularies[k]
-            indptr = [0]
-            indices: list[int] = []
+            lookup = vocabulary.get
+            columns: list[int] = []
             values: list[int] = []
-            for doc in analyzed:
-                for term, count in Counter(doc[k]).items():
-                    column = vocabulary.get(term)
-                    if column is not None:
-                        indices.append(column)
-                        values.append(count)
-                indptr.append(len(indices))
+            rows: list[int] = []
+            for row, doc in enumerate(analyzed):
+                counted = Counter(doc[k])
+                found = list(map(lookup, counted, repeat(-1, len(counted))))  # C loops, no per-term Python
+                columns.extend(found)
+                values.extend(counted.values())
+                rows.extend(repeat(row, len(found)))
+            col = np.asarray(columns, dtype=np.int64)
+            known = col >= 0
             counts = sp.csr_matrix(
-                (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+                (
+                    np.asarray(values, dtype=np.float32)[known],
+                    (np.asarray(rows, dtype=np.int64)[known], col[known]),
+                ),
                 shape=(len(analyzed), max(1, len(vocabulary))),
             )
             parts.append(tfidf(counts, self.idf[k] if len(vocabulary) else np.ones(1)))
@@ -293,7 +299,8 @@ class DemandClassifier:
         matrix = self.features.transform(analyzed)
         words = matrix[:, : self.word_columns]
         probas = {
-            level: model.predict_proba(matrix if level == "label" else words) for level, model in self.models.items()
+            level: model.predict_proba(matrix if level == "label" else words)
+            for level, model in self.models.items()
         }
         classes = self.models["label"].classes_
         results: list[Prediction] = []
@@ -479,7 +486,9 @@ def classifier_train(
     cv: dict[str, Any] | None = None
     if cv_folds >= 2:
         per_label = Counter(labels)
-        rows = [i for i, label in enumerate(labels) if label and per_label[label] >= max(cv_folds, MIN_EXAMPLES)]
+        rows = [
+            i for i, label in enumerate(labels) if label and per_label[label] >= max(cv_folds, MIN_EXAMPLES)
+        ]
         if len({labels[i] for i in rows}) >= 2:
             evaluation = _cross_validate_counts(
                 counts,
@@ -595,8 +604,8 @@ def classifier_cross_validate(
     (text analysis included). Labels with fewer than `folds` messages are left out.
     """
     pairs = [(t, normalize(label)) for t, label in zip(texts, labels) if normalize(label)]
-    counts = Counter(label for _, label in pairs)
-    pairs = [(t, label) for t, label in pairs if counts[label] >= max(folds, MIN_EXAMPLES)]
+    per_label = Counter(label for _, label in pairs)
+    pairs = [(t, label) for t, label in pairs if per_label[label] >= max(folds, MIN_EXAMPLES)]
     if folds < 2:
         raise IntelError("cross-validation needs at least 2 folds", code="bad_argument")
     if len({label for _, label in pairs}) < 2:

@@ -3,16 +3,20 @@ group of people — and rank them by a heat index.
 
 Grouping (see docs/intel.md):
 - A message's *problem* is the TF-IDF vector of its words (title counted twice, the first
-  `CONTENT_CHARS` characters of the details once), without its place names, stopwords or words that
-  are in more than `max_df` of the messages. Its *places* are its named places (魅力之城小区,
-  经济学院…) and its most specific area code (A5区).
-- Two messages are linked when their problems are alike and their places agree: cosine ≥ `link_place`
-  when they name a common place (one name containing the other counts: 万科魅力之城 ~ 魅力之城),
-  cosine ≥ `link_text` when either names no place at all (an issue of a group of people rather than a
-  place), and never when both name places and none is common or their districts differ.
-- Issues are the connected groups of links; an issue needs `min_messages` messages.
-Each message is compared only with its `neighbours` most similar ones (sparse products in chunks),
-so memory stays bounded and 100,000 messages take minutes, not hours.
+  `CONTENT_CHARS` characters of the details once) and of the character pairs of its title, without
+  place names, area codes or stopwords; terms of a single message or of more than `max_df` of them
+  are dropped. Its *places* are its named places (魅力之城小区, 经济学院…; one name inside another agrees:
+  万科魅力之城 ~ 魅力之城) and its district (区/县 code). A name met in three or more districts is
+  generic (物业公司, 人民医院) and is no place.
+- Similarity of two messages = cosine of problems + `place_bonus` when their places agree. Messages
+  that both name places with none in common, or lie in different districts, are never alike; when
+  either names no place, the cosine alone must reach `link_text` (an issue of a group of people).
+- Link: each message is joined to its `neighbours` most similar ones with similarity ≥ `link` and a
+  cosine ≥ `link_cosine` (a shared place alone links nothing). Candidates come from rare words and
+  shared places only, in chunks of `chunk` messages, so memory stays bounded.
+- Split: each linked group is cut by average linkage at `split`, so that chains of weak links fall
+  apart; a group larger than `MAX_DENSE` is first cut into the groups of its stronger links.
+- An issue needs `min_messages` messages.
 
 Heat index, for an issue with n messages from u distinct users (a message without a user counts as its
 own user), L likes and D dislikes, in a window ending at `now`:
@@ -41,7 +45,8 @@ from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_na
 from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 CONTENT_CHARS = 300
-MAX_DENSE = 3000  # largest group compared pair by pair when splitting
+MAX_DENSE = 2000  # largest group compared pair by pair when splitting
+GENERIC_DISTRICTS = 3  # a place name met in this many districts is not a place
 GROUP_WORDS = (
     "学生",
     "家长",
@@ -184,14 +189,14 @@ def _prepare(messages: Sequence[HotMessage], progress: bool) -> _Prepared:
 class _Places:
     """Place agreement as sparse products: two messages agree on place when a named place of one is
     (part of) a named place of the other; they conflict when both name places and none agrees, or
-    when both name districts (区/县) and these differ."""
+    when both name districts (区/县) and these differ. A name met in `GENERIC_DISTRICTS` or more
+    districts is generic (物业公司, 人民医院, 公交) and says nothing about where."""
 
     def __init__(self, prepared: _Prepared) -> None:
         known = {core for cores in prepared.cores for core in cores}
-        keys: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, cores in enumerate(prepared.cores):
+        keys_of: list[set[str]] = []
+        spread: dict[str, set[str]] = defaultdict(set)
+        for cores, area in zip(prepared.cores, prepared.areas):
             mine = set()
             for core in cores:
                 mine.add(core)
@@ -201,7 +206,17 @@ class _Places:
                     for b in range(a + 2, len(core) + 1)
                     if core[a:b] in known
                 )
-            for key in mine:
+            keys_of.append(mine)
+            if area and area[-1] in "区县":
+                for key in mine:
+                    if len(spread[key]) < GENERIC_DISTRICTS:
+                        spread[key].add(area)
+        generic = {key for key, areas in spread.items() if len(areas) >= GENERIC_DISTRICTS}
+        keys: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, mine in enumerate(keys_of):
+            for key in mine - generic:
                 rows.append(i)
                 cols.append(keys.setdefault(key, len(keys)))
         n = len(prepared.cores)
@@ -213,7 +228,7 @@ class _Places:
             shape=(n, max(1, len(keys))),
         )
         self.transposed = self.matrix.T.tocsr()
-        self.has_place = np.asarray([bool(c) for c in prepared.cores])
+        self.has_place = np.diff(self.matrix.indptr) > 0
         districts: dict[str, int] = {}
         self.district = np.asarray(
             [districts.setdefault(a, len(districts)) if a and a[-1] in "区县" else -1 for a in prepared.areas]
@@ -266,6 +281,7 @@ def _similarity(
     place_bonus: float,
     link_text: float,
     candidates: int = 60,
+    min_cosine: float = 0.0,
 ) -> sp.csr_matrix:
     """Similarity of messages `rows` to messages `cols` (all when None): cosine of problems, plus
     `place_bonus` when places agree; 0 where places conflict, and where either names no place and the
@@ -299,6 +315,8 @@ def _similarity(
     conflict = (both_named & ~agreed) | ((d_i >= 0) & (d_j >= 0) & (d_i != d_j))
     weak_text = ~both_named & (value < link_text)
     keep = ~(conflict | weak_text) & (row_ids != other_ids)
+    if min_cosine > 0:
+        keep &= np.where(agreed, value - place_bonus, value) >= min_cosine
     return sp.csr_matrix((value[keep], (i[keep], j[keep])), shape=(len(rows), len(col_ids)))
 
 
@@ -349,12 +367,15 @@ def _link(
     neighbours: int,
     chunk: int,
     progress: bool,
+    min_cosine: float = 0.0,
 ) -> _UnionFind:
     n = problems.matrix.shape[0]
     groups = _UnionFind(n)
     for start in tqdm(range(0, n, chunk), desc="link", disable=not progress, file=sys.stderr):
         rows = np.arange(start, min(n, start + chunk))
-        block = _similarity(rows, None, problems, places, place_bonus=place_bonus, link_text=link_text)
+        block = _similarity(
+            rows, None, problems, places, place_bonus=place_bonus, link_text=link_text, min_cosine=min_cosine
+        )
         block.data[block.data < threshold] = 0
         block.eliminate_zeros()
         for offset in range(block.shape[0]):
@@ -378,19 +399,30 @@ def _split(
     threshold: float,
     place_bonus: float,
     link_text: float,
+    linked_at: float = 0.0,
 ) -> list[list[int]]:
     """Cut a linked group into issues by average linkage, so that a chain of weak links (each message
-    like the next, the last like nothing of the first) falls apart."""
+    like the next, the last like nothing of the first) falls apart. A group too big to compare all its
+    pairs (`MAX_DENSE`) is first cut into the groups its stronger links make (+0.05 at a time)."""
     if len(members) <= 2:
         return [members]
+    options = {"threshold": threshold, "place_bonus": place_bonus, "link_text": link_text}
     if len(members) > MAX_DENSE:
-        # too many to compare all pairs: split by district first, then in halves, and retry
-        order = sorted(members, key=lambda i: (int(places.district[i]), i))
-        half = len(order) // 2
-        options = {"threshold": threshold, "place_bonus": place_bonus, "link_text": link_text}
-        return _split(order[:half], problems, places, **options) + _split(
-            order[half:], problems, places, **options
+        stricter = max(linked_at, threshold) + 0.05
+        if stricter >= 1.0:  # nothing left to tighten: cut in halves, keeping districts together
+            order = sorted(members, key=lambda i: (int(places.district[i]), i))
+            half = len(order) // 2
+            return _split(order[:half], problems, places, linked_at=stricter, **options) + _split(
+                order[half:], problems, places, linked_at=stricter, **options
+            )
+        pieces = _components(
+            members, problems, places, stricter, place_bonus=place_bonus, link_text=link_text
         )
+        return [
+            part
+            for piece in pieces
+            for part in _split(piece, problems, places, linked_at=stricter, **options)
+        ]
     from scipy.cluster.hierarchy import fcluster, linkage
 
     rows = np.asarray(members)
@@ -403,6 +435,30 @@ def _split(
     parts: dict[int, list[int]] = defaultdict(list)
     for member, label in zip(members, labels):
         parts[int(label)].append(member)
+    return list(parts.values())
+
+
+def _components(
+    members: list[int],
+    problems: _Problems,
+    places: _Places,
+    at: float,
+    *,
+    place_bonus: float,
+    link_text: float,
+) -> list[list[int]]:
+    """The groups that links of similarity ≥ `at` make among `members`."""
+    ids = np.asarray(members)
+    groups = _UnionFind(len(members))
+    for start in range(0, len(members), 500):
+        rows = ids[start : start + 500]
+        block = _similarity(rows, ids, problems, places, place_bonus=place_bonus, link_text=link_text).tocoo()
+        strong = block.data >= at
+        for i, j in zip((block.row[strong] + start).tolist(), block.col[strong].tolist()):
+            groups.union(i, j)
+    parts: dict[int, list[int]] = defaultdict(list)
+    for k, member in enumerate(members):
+        parts[groups.find(k)].append(member)
     return list(parts.values())
 
 
@@ -485,13 +541,14 @@ def hotspots_find(
     now: datetime | None = None,
     min_messages: int = 2,
     link: float = 0.3,
+    link_cosine: float = 0.1,
     split: float = 0.3,
     place_bonus: float = 0.25,
     link_text: float = 0.5,
     max_df: float = 0.2,
     rare_df: float = 0.02,
     neighbours: int = 30,
-    chunk: int = 1000,
+    chunk: int = 250,
     progress: bool = False,
 ) -> list[HotIssue]:
     """The `top` hottest issues among `messages` whose time lies in [start, end] (messages without a
@@ -531,7 +588,7 @@ def hotspots_find(
         times = [m.time for m in group if m.time is not None]
         likes = sum(m.likes for m in group)
         dislikes = sum(m.dislikes for m in group)
-        heat, components = heat_index(
+        heat, parts = heat_index(
             n_messages=len(group), n_users=len(users), likes=likes, dislikes=dislikes, times=times, now=now
         )
         ordered = sorted(group, key=lambda m: (m.time or datetime.min, m.id))
@@ -548,7 +605,7 @@ def hotspots_find(
                 n_users=len(users),
                 likes=likes,
                 dislikes=dislikes,
-                components=components,
+                components=parts,
             )
         )
     issues.sort(key=lambda issue: (-issue.heat, -issue.n_messages, issue.message_ids[0]))

@@ -21,7 +21,7 @@ template-only replies and 0.6 for evasive ones.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -106,8 +106,8 @@ class ReplyScore:
         }
 
 
-def _demand_terms(title: str, content: str) -> Counter[str]:
-    weights: Counter[str] = Counter()
+def _demand_terms(title: str, content: str) -> dict[str, float]:
+    weights: defaultdict[str, float] = defaultdict(float)
     body = f"{title}。{content}"
     for name in place_names(body[:600]):
         weights[name] = 2.0
@@ -124,7 +124,7 @@ def _demand_terms(title: str, content: str) -> Counter[str]:
     return weights
 
 
-def _relevance(terms: Counter[str], reply: str) -> float:
+def _relevance(terms: dict[str, float], reply: str) -> float:
     if not terms:
         return 0.5
     total = sum(terms.values())

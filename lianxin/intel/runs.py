@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,8 @@ def classify_train_run(
     messages = [m for m in read_messages(data, need=("text", "label")) if m.label]
     if not messages:
         raise IntelError("no message has a category (一级分类 / label)", code="not_enough_data")
-    deeper = {
-        level: [getattr(m, level) for m in messages]
+    deeper: dict[str, Sequence[str]] = {
+        level: [str(getattr(m, level)) for m in messages]
         for level in ("label2", "label3")
         if any(getattr(m, level) for m in messages)
     }

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,6 +81,7 @@ def _hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & (N_FEATURES - 1)
 
 
+@lru_cache(maxsize=65536)
 def _core(name: str) -> str:
     for suffix in PLACE_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
@@ -296,13 +298,13 @@ class SimilarIndex:
             self._pending_block = (self._pending[0][0], self._build(self._pending))
         return list(self._blocks) + ([self._pending_block] if self._pending_block else [])
 
-    def _refresh_norms(self, idf: np.ndarray) -> None:
+    def _refresh_norms(self) -> None:
         """Norms are computed with the idf of their day; recompute all when the index grew or shrank
         by a fifth since, so that old and new demands are scored alike."""
         n = len(self._slot_of)
         if self._norms_at and 0.8 * self._norms_at <= n <= 1.2 * self._norms_at:
             return
-        idf2 = idf**2
+        idf2 = self._idf() ** 2
         for first, block in self._blocks_now():
             squared = block.multiply(block).tocsr() @ idf2
             self._norms[first : first + block.shape[0]] = np.sqrt(np.maximum(squared, 1e-12))
@@ -327,11 +329,10 @@ class SimilarIndex:
         with self._lock:
             if not self._slot_of:
                 return []
-            idf = self._idf()
-            self._refresh_norms(idf)
+            self._refresh_norms()
             columns = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
             q_tf = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
-            q_idf = idf[columns]
+            q_idf = np.log((len(self._slot_of) + 1.0) / (self._df[columns] + 1.0)) + 1.0
             q_norm = math.sqrt(float(np.sum((q_tf * q_idf) ** 2))) or 1.0
             usable = self._df[columns] <= max(50, COMMON_DF * len(self._slot_of))
             columns, q_weight = columns[usable], (q_tf * q_idf**2)[usable]

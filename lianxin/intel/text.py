@@ -436,5 +436,10 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> list[str]:
     text = text.replace(" ", "")
     grams: list[str] = []
     for n in sizes:
-        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+        if n == 1:
+            grams.extend(text)
+        elif n == 2:
+            grams.extend(map(str.__add__, text, text[1:]))
+        else:
+            grams.extend([text[i : i + n] for i in range(len(text) - n + 1)])
     return grams

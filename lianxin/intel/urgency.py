@@ -147,14 +147,28 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     "vulnerable": ("孤寡老人", "独居老人", "留守儿童", "孕妇", "重病", "癌症", "瘫痪在床", "失能"),
     "outage": ("停水", "停电", "断水", "断电", "停气", "没有暖气"),
 }
-# Phrases that contain a signal but are not one.
-_FALSE_FRIENDS = ("静坐式", "堵路口", "火灾隐患", "消防", "防火", "抢救室", "急救中心", "急救站")
+# Phrases that contain a signal but are not one (idioms, metaphors, other words around it).
+_FALSE_FRIENDS = (
+    "静坐式",
+    "堵路口",
+    "拥堵路",
+    "火灾隐患",
+    "消防",
+    "防火",
+    "抢救室",
+    "急救中心",
+    "急救站",
+    "强奸民意",
+    "一哭二闹三上吊",
+    "暴征暴拆",
+    "绑架民意",
+)
 _NEGATION = re.compile(
     r"(没有|没|无|不会|不会有|并未|未|不存在|不至于|不涉及|排除|谈不上)[^,，。;；!！?？]{0,3}$"
 )
 # A danger that is feared, not happening: it is a hazard (urgent), not an emergency (critical).
 _HYPOTHETICAL = re.compile(
-    r"(一旦|万一|如果|若是|假如|倘若|极易|容易|可能|防止|预防|避免|以免|担心|害怕|恐怕|隐患|风险|会不会)[^。;；!！?？]{0,8}$"
+    r"(一旦|万一|如果|若是|假如|倘若|极易|容易|可能|防止|预防|避免|以免|担心|害怕|恐怕|隐患|风险|会不会|不要|引起|引发|酿成|甚至|势必)[^。;；!！?？]{0,8}$"
 )
 
 _PATTERN = re.compile(

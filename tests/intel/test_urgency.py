@@ -49,3 +49,14 @@ def test_signals_point_into_the_normalised_text():
     result = detect_urgency("他说要跳楼")
     (signal,) = result.signals
     assert "他说要跳楼"[signal.start : signal.end] == "跳楼"
+
+
+@pytest.mark.parametrize(
+    "text", ["社区强奸民意加建烟道", "这条拥堵路线每天堵车", "非得一哭二闹三上吊才有人管吗"]
+)
+def test_idioms_and_words_around_a_signal_are_not_emergencies(text):
+    assert detect_urgency(text).level != "critical"
+
+
+def test_a_warned_mass_incident_is_urgent_not_critical():
+    assert detect_urgency("春节将近，请领导重视，不要酿成群体性事件").level == "urgent"

@@ -18,7 +18,12 @@ class Command(IntelCommand):
         train = actions.add_parser("train", help="train on labelled messages and write a model file")
         train.add_argument("--data", required=True, help="labelled messages (.xlsx or .csv)")
         train.add_argument("--out", required=True, help="model file to write")
-        train.add_argument("--cv-folds", type=int, default=5, help="folds of the cross-validation stored with the model (0: none)")
+        train.add_argument(
+            "--cv-folds",
+            type=int,
+            default=5,
+            help="folds of the cross-validation stored with the model (0: none)",
+        )
         train.add_argument("--json", action="store_true", help="print the model's metadata as JSON")
         evaluate = actions.add_parser("evaluate", help="train on one file and score on another")
         evaluate.add_argument("--train", required=True)
@@ -28,7 +33,9 @@ class Command(IntelCommand):
         cv.add_argument("--data", required=True)
         cv.add_argument("--folds", type=int, default=5)
         cv.add_argument("--json", action="store_true")
-        predict = actions.add_parser("predict", help="categories of the messages of a file with a saved model")
+        predict = actions.add_parser(
+            "predict", help="categories of the messages of a file with a saved model"
+        )
         predict.add_argument("--model", required=True)
         predict.add_argument("--data", required=True)
         predict.add_argument("--json", action="store_true")
@@ -55,7 +62,9 @@ class Command(IntelCommand):
                 )
             return
         if action == "predict":
-            rows = self.run_intel(lambda: runs.classify_predict_run(options["model"], options["data"], progress=progress))
+            rows = self.run_intel(
+                lambda: runs.classify_predict_run(options["model"], options["data"], progress=progress)
+            )
             if options["json"]:
                 self.print_json(rows)
             else:
@@ -63,9 +72,13 @@ class Command(IntelCommand):
                     self.stdout.write(f"{row['id']}\t{row['label']}\t{row['probability']:.2f}")
             return
         if action == "evaluate":
-            result = self.run_intel(lambda: runs.classify_evaluate_run(options["train"], options["test"], progress=progress))
+            result = self.run_intel(
+                lambda: runs.classify_evaluate_run(options["train"], options["test"], progress=progress)
+            )
         else:
-            result = self.run_intel(lambda: runs.classify_cv_run(options["data"], folds=options["folds"], progress=progress))
+            result = self.run_intel(
+                lambda: runs.classify_cv_run(options["data"], folds=options["folds"], progress=progress)
+            )
         if options["json"]:
             self.print_json(result)
             return

@@ -14,8 +14,12 @@ class Command(IntelCommand):
     help = "Score each reply (答复意见) of a file for relevance, completeness and timeliness, with flags."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--data", required=True, help="messages with 答复意见 (and 答复时间 for timeliness)")
-        parser.add_argument("--limit-days", type=int, default=15, help="working days a reply is on time within")
+        parser.add_argument(
+            "--data", required=True, help="messages with 答复意见 (and 答复时间 for timeliness)"
+        )
+        parser.add_argument(
+            "--limit-days", type=int, default=15, help="working days a reply is on time within"
+        )
         parser.add_argument("--json", action="store_true")
         self.add_progress_argument(parser)
 
