@@ -45,6 +45,7 @@ def _env() -> dict[str, str]:
         LIANXIN_LOG_LEVEL="WARNING",
         LIANXIN_NOTIFY_SENDERS="",
         LIANXIN_SECURE_COOKIES="0",  # plain http on loopback: cookies must not be Secure-only
+        LIANXIN_NUM_PROXIES="1",  # the bench plays the reverse proxy that sets X-Forwarded-For
     )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env["LIANXIN_CACHE_PREFIX"] = "lianxin-bench"

@@ -147,6 +147,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background work ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if TESTING and REDIS_URL and _xdist_worker.startswith("gw"):
+    # Parallel test workers each get their own Redis database: a test's cache.clear() (FLUSHDB) must
+    # not empty the counters another worker's test is reading.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)
+    _db = 1 + int(_xdist_worker[2:]) % 15
+    REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
 if TESTING and not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
@@ -154,7 +163,10 @@ elif REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("LIANXIN_CACHE_PREFIX", "lianxin"),
+            # Tests get a prefix per process, so parallel workers sharing one Redis never clear each other.
+            "KEY_PREFIX": os.environ.get(
+                "LIANXIN_CACHE_PREFIX", f"lianxin-test-{os.getpid()}" if TESTING else "lianxin"
+            ),
         }
     }
 else:
@@ -261,6 +273,9 @@ REST_FRAMEWORK = {
         "login": os.environ.get("LIANXIN_RATE_LOGIN", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many reverse proxies set X-Forwarded-For in front of the web nodes. 0 (the default) trusts only
+    # the socket address, so a client cannot dodge the rate limits by sending its own header.
+    "NUM_PROXIES": int(os.environ.get("LIANXIN_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lianxin API",
