@@ -17,7 +17,8 @@ How it decides (see docs/intel.md for the check set and its precision/recall):
 
 The index is incremental (`add`, `remove`) and answers a query over 100,000 open demands in a few
 milliseconds: documents live in column-compressed blocks so that only the columns of the query's words
-are read; new documents wait in a small buffer that is sealed into a block every `SEAL_EVERY` adds.
+are read; new documents wait in a small buffer that is sealed into a block every `SEAL_EVERY` adds;
+beyond `MAX_BLOCKS` blocks, the two adjacent blocks with the fewest rows are merged.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_na
 
 INDEX_CHARS = 1000
 N_FEATURES = 1 << 20
-SEAL_EVERY = 2048
-MAX_BLOCKS = 12
+SEAL_EVERY = 256
+MAX_BLOCKS = 16
 COMMON_DF = 0.2  # words in more than this share of the index say nothing about sameness
 GENERIC_PLACE_SHARE = 0.005  # a place named by more demands than this share (and …
 GENERIC_PLACE_MIN = 20  # … more than this many) is generic (物业公司, 公交公司): no place bonus
@@ -251,9 +252,13 @@ class SimilarIndex:
         self._blocks.append((first, self._build(self._pending)))
         self._pending = []
         self._pending_block = None
-        if len(self._blocks) > MAX_BLOCKS:
-            merged = sp.vstack([block for _, block in self._blocks], format="csc")
-            self._blocks = [(self._blocks[0][0], merged)]
+        while len(self._blocks) > MAX_BLOCKS:
+            # merge the adjacent pair with the fewest rows: small new blocks merge often and cheaply,
+            # the big old ones rarely (blocks stay in slot order)
+            sizes = [block.shape[0] for _, block in self._blocks]
+            k = min(range(len(sizes) - 1), key=lambda i: sizes[i] + sizes[i + 1])
+            (first, left), (_, right) = self._blocks[k], self._blocks[k + 1]
+            self._blocks[k : k + 2] = [(first, sp.vstack([left, right], format="csc"))]
 
     @staticmethod
     def _build(rows: list[tuple[int, dict[int, float]]]) -> sp.csc_matrix:
