@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 from lianxin.core.errors import ApplicationError
+from lianxin.core.requests import client_ip
+
+__all__ = ["client_ip", "login_check_allowed", "login_record_failure", "login_record_success"]
 
 
 class TooManyAttempts(ApplicationError):
     status = 429
     default_code = "throttled"
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _keys(username: str, ip: str) -> list[str]:

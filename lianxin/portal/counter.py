@@ -145,9 +145,9 @@ def is_bot(user_agent: str) -> bool:
 
 
 def client_fingerprint(request) -> str:
-    ip = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or request.META.get(
-        "REMOTE_ADDR", ""
-    )
+    from lianxin.core.requests import client_ip
+
+    ip = client_ip(request)
     raw = f"{ip}|{request.META.get('HTTP_USER_AGENT', '')}|{request.META.get('HTTP_ACCEPT_LANGUAGE', '')}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
