@@ -122,7 +122,7 @@ def similar_fragment(request: HttpRequest) -> HttpResponse:
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     from lianxin.demands import selectors as demand_selectors
-    from lianxin.demands.views import _detail_context
+    from lianxin.demands.views import detail_context
 
     try:
         demand = demand_selectors.demand_get(user=request.user, pk=pk)
@@ -145,7 +145,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
         error = exc.message
     demand = demand_selectors.demand_get(user=request.user, pk=pk)
     if request.headers.get("HX-Request"):
-        ctx = _detail_context(request, demand)
+        ctx = detail_context(request, demand)
         ctx["error"] = error
         ctx["done"] = None if error else _("受理")
         return render(request, "demands/_panel.html", ctx)

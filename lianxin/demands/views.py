@@ -250,7 +250,9 @@ def export(request: HttpRequest) -> HttpResponse:
 # --- detail and actions ------------------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, demand) -> dict[str, Any]:
+def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
+    """Everything the detail page and its HTMX action panel need; the one place that builds it, also for
+    the analysis app's confirm-category accept, which re-renders the same panel."""
     user = request.user
     allowed = services.demand_allowed_actions(demand=demand, actor=user)
     from lianxin.demands.routing import routing_propose
@@ -294,7 +296,7 @@ def _policies_for(demand) -> list:
 @staff_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     demand = _get_or_404(request, pk)
-    return render(request, "demands/detail.html", _detail_context(request, demand))
+    return render(request, "demands/detail.html", detail_context(request, demand))
 
 
 def _get_or_404(request: HttpRequest, pk: int):
@@ -342,7 +344,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         return _after_hidden(request)
     demand = selectors.demand_get(user=request.user, pk=pk)
     if request.headers.get("HX-Request"):
-        ctx = _detail_context(request, demand)
+        ctx = detail_context(request, demand)
         ctx["error"] = error
         ctx["done"] = None if error else str(Action(action).label) if action in Action.values else None
         return render(request, "demands/_panel.html", ctx)
