@@ -72,3 +72,18 @@ def test_production_collectstatic_post_processes_every_asset(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+@pytest.mark.parametrize(("warm", "loaded"), [("1", "True True"), ("0", "False False")])
+def test_wsgi_loads_the_segmenters_before_the_first_request_unless_told_not_to(tmp_path, warm, loaded):
+    code = (
+        "import lianxin.wsgi, jieba, lianxin.intel.text as t; "
+        "print(t._tokenizer is not None, jieba.dt.initialized)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_") and k not in {"DEBUG"}}
+    env.update({"LIANXIN_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT), "LIANXIN_WARM_UP": warm})
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == loaded.split()
