@@ -40,6 +40,7 @@ class Demand(models.Model):
         on_delete=models.PROTECT,
         related_name="demands",
         verbose_name=_("分类"),
+        db_index=False,  # led by a composite index in Meta.indexes
     )
     area = models.ForeignKey(
         "org.Area",
@@ -48,6 +49,7 @@ class Demand(models.Model):
         on_delete=models.PROTECT,
         related_name="demands",
         verbose_name=_("区域"),
+        db_index=False,  # led by a composite index in Meta.indexes
     )
     address = models.CharField(_("地址"), max_length=300, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
@@ -60,13 +62,13 @@ class Demand(models.Model):
         on_delete=models.SET_NULL,
         related_name="demands",
         verbose_name=_("诉求人账号"),
+        db_index=False,  # led by a composite index in Meta.indexes
     )
     contact_name = EncryptedTextField(_("联系人"), blank=True, default="")
     contact_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
-    contact_phone_hash = models.CharField(
-        max_length=64, blank=True, default="", db_index=True, editable=False
-    )
-    external_id = models.CharField(_("外部编号"), max_length=64, blank=True, default="", db_index=True)
+    # Indexed in Meta.indexes (equality lookups only: no PostgreSQL LIKE index beside them).
+    contact_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    external_id = models.CharField(_("外部编号"), max_length=64, blank=True, default="")
 
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     closure = models.CharField(_("办结结果"), max_length=20, choices=Closure.choices, blank=True, default="")
@@ -77,6 +79,7 @@ class Demand(models.Model):
         on_delete=models.PROTECT,
         related_name="lead_demands",
         verbose_name=_("主办单位"),
+        db_index=False,  # led by a composite index in Meta.indexes
     )
     assisting_units = models.ManyToManyField(
         "org.Unit", blank=True, related_name="assisting_demands", verbose_name=_("协办单位")
@@ -142,6 +145,8 @@ class Demand(models.Model):
             models.Index(fields=["dispatched_at"], name="demand_dispatched_at"),
             models.Index(fields=["replied_at"], name="demand_replied_at"),
             models.Index(fields=["rated_at"], name="demand_rated_at"),
+            models.Index(fields=["contact_phone_hash"], name="demand_phone_hash"),
+            models.Index(fields=["external_id"], name="demand_external_id"),
             # The deadline sweep: only rows still short of a red card are indexed.
             models.Index(fields=["due_at"], name="demand_due_open", condition=Q(warning_level__lt=2)),
             models.Index(fields=["warn_at"], name="demand_warn_open", condition=Q(warning_level=0)),
