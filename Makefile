@@ -43,6 +43,7 @@ schema-check: $(STAMP)
 	$(BIN)/lianxin spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 bench: $(STAMP)
+	@bench/deps.sh
 	$(BIN)/python -m bench
 
 fmt: $(STAMP)

@@ -82,6 +82,10 @@ def prepare() -> bool:
     subprocess.run(
         [LIANXIN, "migrate", "--noinput", "--skip-checks", "-v0"], env=_env(), cwd=ROOT, check=True
     )
+    # Production settings serve hashed static files: pages fail without the manifest.
+    subprocess.run(
+        [LIANXIN, "collectstatic", "--noinput", "--skip-checks", "-v0"], env=_env(), cwd=ROOT, check=True
+    )
     _django(
         """
 from lianxin.accounts.models import User
@@ -270,8 +274,8 @@ def bench_http(n: int) -> None:
         completed = int(re.search(r"(\d+) requests in", out).group(1))
         non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = _parse_ms(re.search(r"99%\s+(\S+)", out).group(1))
-        p50 = _parse_ms(re.search(r"50%\s+(\S+)", out).group(1))
+        p99 = _parse_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
+        p50 = _parse_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
         time.sleep(1)
         after = int(_psql(BENCH_URL, "SELECT count(*) FROM demands_demand WHERE title = '基准提交'"))
         stored = after - before
