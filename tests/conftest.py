@@ -24,6 +24,16 @@ def require_shared(*names: str) -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start each test in the default language: a request with an English cookie leaves English active
+    in the thread (LocaleMiddleware activates and never deactivates), which would leak into the next test."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def shared_data() -> Path:
     return require_shared()

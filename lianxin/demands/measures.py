@@ -41,23 +41,26 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lianxin.demands.choices import OPEN_STATUSES, Closure, Satisfaction, Status
 from lianxin.demands.models import Demand
 
+# Lazy: translated in the language active where a MeasureValue is built (the UI's, or Chinese
+# inside the cadre's report), and stored as a plain str so values stay JSON-serialisable.
 LABELS = {
-    "received": "受理量",
-    "response_rate": "及时签收率",
-    "ontime_rate": "按时办结率",
-    "resolution_rate": "问题解决率",
-    "satisfaction_rate": "群众满意率",
-    "satisfaction_score": "满意度得分",
-    "return_rate": "退单率",
-    "reopen_rate": "重办率",
-    "overdue": "超期数",
-    "closed_resolved": "办结·已解决",
-    "closed_not_resolved": "办结·未解决",
-    "avg_handling_hours": "平均办理时长(小时)",
+    "received": _("受理量"),
+    "response_rate": _("及时签收率"),
+    "ontime_rate": _("按时办结率"),
+    "resolution_rate": _("问题解决率"),
+    "satisfaction_rate": _("群众满意率"),
+    "satisfaction_score": _("满意度得分"),
+    "return_rate": _("退单率"),
+    "reopen_rate": _("重办率"),
+    "overdue": _("超期数"),
+    "closed_resolved": _("办结·已解决"),
+    "closed_not_resolved": _("办结·未解决"),
+    "avg_handling_hours": _("平均办理时长(小时)"),
 }
 # The three rates (三率) most centres publish.
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -68,6 +71,7 @@ class MeasureValue:
     """One measure: numerator ÷ denominator, and the demands behind both (traceable).
 
     `value` is the figure to show: the rate for rates, the count for counts, the mean for averages.
+    `label` is in the language that was active when the value was computed.
     """
 
     code: str
@@ -223,7 +227,7 @@ def measures_compute(
             value = (row["avg_seconds"] / 3600.0) if row["avg_seconds"] is not None else None
         out[code] = MeasureValue(
             code=code,
-            label=LABELS[code],
+            label=str(LABELS[code]),
             numerator=n,
             denominator=d,
             value=value,
@@ -249,4 +253,4 @@ def measure_get(
     for name, obj in (("unit", unit), ("area", area), ("category", category)):
         if obj is not None:
             params[name] = str(getattr(obj, "pk", obj))
-    return MeasureValue(code, LABELS[code], 0, 0, None, kind, base, num_q, den_q, params)
+    return MeasureValue(code, str(LABELS[code]), 0, 0, None, kind, base, num_q, den_q, params)

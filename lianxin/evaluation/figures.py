@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lianxin.contact.periods import Period
 from lianxin.demands.choices import OPEN_STATUSES, Closure, DemandType, Urgency
@@ -100,7 +101,9 @@ class DemandFigures:
 
 
 def _row(code: str, n: int, d: int) -> RateRow:
-    return RateRow(code=code, label=LABELS[code], value=(n / d if d else None), numerator=n, denominator=d)
+    return RateRow(
+        code=code, label=str(LABELS[code]), value=(n / d if d else None), numerator=n, denominator=d
+    )
 
 
 def demand_figures(*, scope: Scope, period: Period, rates_only: bool = False) -> DemandFigures:
@@ -166,8 +169,8 @@ def _root_names() -> dict[str, str]:
 
 def _root_of(path: str | None, roots: dict[str, str]) -> str:
     if not path:
-        return "未分类"
-    return roots.get(path.split("/", 1)[0], "未分类")
+        return gettext("未分类")
+    return roots.get(path.split("/", 1)[0]) or gettext("未分类")
 
 
 def _by_root_category(qs: Any, limit: int) -> list[tuple[str, int]]:

@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import User, role_q
 from lianxin.contact.models import ContactPoint
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import ContactMeasures, contact_measures
+from lianxin.demands.measures import LABELS
 from lianxin.demands.models import Demand
 from lianxin.evaluation.figures import (
     EXTRA_RATES,
@@ -170,6 +172,11 @@ def card_trend(*, subject: Any, kind: str, period: Period, months: int = 6) -> l
     return out
 
 
+def card_trend_labels() -> dict[str, str]:
+    """Names of the series of `card_trend` (score, then each rate), in the active language."""
+    return {"score": _("综合得分"), **{c: str(LABELS[c]) for c in SHOWN_RATES}}
+
+
 def cadre_rank(*, cadre: User, period: Period) -> tuple[int | None, int]:
     """The cadre's place in the cadre league of the period and the number of cadres ranked."""
     rows = cadre_league(period=period)
@@ -211,7 +218,7 @@ def dashboard_data(*, scope: Scope, period: Period, months: int = 12) -> dict[st
     unit_names = dict(Unit.objects.filter(pk__in=[k for k in unit_counts if k]).values_list("pk", "name"))
     overdue = sorted(
         (
-            {"unit": unit_names.get(k, "未派单"), "unit_id": k, "n": v["overdue"][0]}
+            {"unit": unit_names.get(k) or _("未派单"), "unit_id": k, "n": v["overdue"][0]}
             for k, v in unit_counts.items()
         ),
         key=lambda x: -x["n"],

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.models import User, role_q
@@ -86,6 +87,7 @@ def cadre_card(request: HttpRequest, ident: str) -> HttpResponse:
             "rank": place,
             "rank_of": of,
             "trend": trend,
+            "trend_labels": selectors.card_trend_labels(),
             "subject": "cadre",
             "subject_id": cadre.pk,
             "prev": period.previous(),
@@ -111,6 +113,7 @@ def unit_card(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "period": period,
             "trend": trend,
+            "trend_labels": selectors.card_trend_labels(),
             "subject": "unit",
             "subject_id": unit.pk,
             "prev": period.previous(),
@@ -252,7 +255,7 @@ def report_detail(request: HttpRequest, username: str, period: str) -> HttpRespo
                         plans_text=request.POST.get("plans_text", ""),
                     )
                 services.report_finalise(cadre=cadre, period=month, actor=request.user)
-                messages.success(request, "报告已定稿归档。")
+                messages.success(request, _("报告已定稿归档。"))
             else:
                 services.report_draft_save(
                     cadre=cadre,
@@ -261,7 +264,7 @@ def report_detail(request: HttpRequest, username: str, period: str) -> HttpRespo
                     issues_text=request.POST.get("issues_text", ""),
                     plans_text=request.POST.get("plans_text", ""),
                 )
-                messages.success(request, "已保存。")
+                messages.success(request, _("已保存。"))
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("evaluation:report", username=cadre.username, period=str(month))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.permissions import role_required
@@ -67,7 +68,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "草稿已保存")
+            messages.success(request, _("草稿已保存"))
             return redirect("portal:editor_article", pk=article.pk)
     return render(request, "portal/editor/form.html", {"form": form, "article": None})
 
@@ -82,7 +83,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, "修改已保存")
+            messages.success(request, _("修改已保存"))
             return redirect("portal:editor_article", pk=article.pk)
     return render(request, "portal/editor/form.html", {"form": form, "article": article})
 
@@ -96,7 +97,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "article": article,
             "actions": [
-                (a, services.TRANSITIONS[a].label) for a in services.actions_for(article, request.user)
+                (a, _(services.TRANSITIONS[a].label)) for a in services.actions_for(article, request.user)
             ],
             "revisions": article.revisions.select_related("actor").order_by("-number"),
             "views": counter.views_total(article.pk),
@@ -140,7 +141,7 @@ def article_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "操作成功")
+        messages.success(request, _("操作成功"))
     return redirect("portal:editor_article", pk=article.pk)
 
 

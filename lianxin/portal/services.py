@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.org.models import Category as DemandCategory
@@ -305,22 +306,33 @@ class Transition:
     sources: frozenset[str]
     target: str
     revision: str
-    label: str
+    label: str  # Chinese, marked for translation; translated where shown (the editor's buttons)
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({ArticleState.DRAFT}), ArticleState.REVIEW, RevisionAction.SUBMIT, "送审"),
+    "submit": Transition(
+        frozenset({ArticleState.DRAFT}), ArticleState.REVIEW, RevisionAction.SUBMIT, gettext_noop("送审")
+    ),
     "approve": Transition(
-        frozenset({ArticleState.REVIEW}), ArticleState.PUBLISHED, RevisionAction.APPROVE, "审核发布"
+        frozenset({ArticleState.REVIEW}),
+        ArticleState.PUBLISHED,
+        RevisionAction.APPROVE,
+        gettext_noop("审核发布"),
     ),
     "reject": Transition(
-        frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, "退回修改"
+        frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, gettext_noop("退回修改")
     ),
     "withdraw": Transition(
-        frozenset({ArticleState.PUBLISHED}), ArticleState.WITHDRAWN, RevisionAction.WITHDRAW, "撤回"
+        frozenset({ArticleState.PUBLISHED}),
+        ArticleState.WITHDRAWN,
+        RevisionAction.WITHDRAW,
+        gettext_noop("撤回"),
     ),
     "redraft": Transition(
-        frozenset({ArticleState.WITHDRAWN}), ArticleState.DRAFT, RevisionAction.REDRAFT, "重新编辑"
+        frozenset({ArticleState.WITHDRAWN}),
+        ArticleState.DRAFT,
+        RevisionAction.REDRAFT,
+        gettext_noop("重新编辑"),
     ),
 }
 

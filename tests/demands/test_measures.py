@@ -69,3 +69,18 @@ def test_late_sign_lowers_response_rate(world):
     m = measures_compute(start=start, end=end)
     assert m["response_rate"].rate == 0.0
     assert m["overdue"].numerator == 1
+
+
+def test_labels_follow_the_active_language_and_serialise_as_json(world):
+    import json
+
+    from django.utils import translation
+
+    start, end = period()
+    with translation.override("zh-hans"):
+        assert measures_compute(start=start, end=end)["satisfaction_rate"].label == "群众满意率"
+    with translation.override("en"):
+        m = measures_compute(start=start, end=end)
+    assert m["satisfaction_rate"].label == "Satisfaction rate"
+    assert m["avg_handling_hours"].label == "Average handling time (hours)"
+    assert json.loads(json.dumps({c: v.label for c, v in m.items()}))["received"] == "Received"

@@ -141,3 +141,13 @@ def test_stats_page_numbers_link_to_lists(world):
         f"/demands/list/?start={today.replace(day=1)}&end=2099-01-01&measure=satisfaction_rate&part=numerator"
     )
     assert c.get(link).context["count"] == 1
+
+
+def test_stats_page_measure_labels_follow_the_chosen_language(world):
+    make_demand(world, Status.CLOSED)
+    c = login(world, "supervisor")
+    assert "群众满意率" in c.get("/demands/stats/").content.decode()
+    c.cookies["django_language"] = "en"
+    html = c.get("/demands/stats/").content.decode()
+    assert "Satisfaction rate" in html and "Average handling time (hours)" in html
+    assert "群众满意率" not in html and "平均办理时长" not in html

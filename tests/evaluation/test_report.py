@@ -265,3 +265,66 @@ def test_batch_generates_every_cadre_of_a_unit(client, data, django_capture_on_c
         ).status_code
         == 403
     )
+
+
+def test_report_stays_chinese_under_english(client, data, tmp_path, django_capture_on_commit_callbacks):
+    """The report is an official Chinese document: an English UI, command locale or batch changes nothing."""
+    import zipfile
+
+    import docx
+    from django.utils import translation
+    from pypdf import PdfReader
+
+    from lianxin.evaluation.models import ReportBatch
+
+    chinese = ["及时签收率", "按时办结率", "问题解决率", "群众满意率"]
+
+    def docx_text(blob: bytes) -> str:
+        document = docx.Document(io.BytesIO(blob))
+        return "\n".join(p.text for p in document.paragraphs) + "\n".join(
+            c.text for t in document.tables for row in t.rows for c in row.cells
+        )
+
+    # The web button, under an English UI.
+    client.force_login(data.cadre)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("evaluation:report", args=["cadre_t", "2026-03"])).content.decode()
+    assert 'lang="en"' in page and "Download PDF" in page
+    assert all(label in page for label in chinese) and "Response rate" not in page  # the document's preview
+    body = client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "docx"])).content
+    text = docx_text(body)
+    assert all(label in text for label in chinese) and "Response rate" not in text
+    # The command, with English active.
+    out = tmp_path / "report.pdf"
+    with translation.override("en"):
+        call_command(
+            "report",
+            "cadre",
+            "--username",
+            "cadre_t",
+            "--period",
+            "2026-03",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+        )
+        assert translation.get_language() == "en"  # restored after the report
+    pdf = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace("\n", "")
+    assert all(label in pdf for label in chinese) and "Response rate" not in pdf
+    # Finalising under English archives Chinese content (as JSON).
+    client.post(
+        reverse("evaluation:report", args=["cadre_t", "2026-03"]),
+        {"issues_text": "问题", "plans_text": "打算", "finalise": "1"},
+    )
+    report = Report.objects.get(cadre=data.cadre, period="2026-03")
+    assert report.is_final and [r["label"] for r in report.content["rates"]] == chinese
+    # A batch started by an English-speaking supervisor.
+    client.force_login(data.supervisor)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("evaluation:batch_start"), {"unit": data.unit.pk, "period": "2026-02", "format": "docx"}
+        )
+    with zipfile.ZipFile(io.BytesIO(ReportBatch.objects.get().archive.read())) as z:
+        (name,) = z.namelist()
+        assert "及时签收率" in docx_text(z.read(name))

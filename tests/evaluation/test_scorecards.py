@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -127,3 +128,30 @@ def test_dashboard_and_its_data(client, data, settings):
     client.force_login(data.other_cadre)  # a cadre's dashboard is their own area
     assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()["received"] == 0
     assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-13").status_code == 400
+
+
+def test_card_and_dashboard_speak_english_after_switching_language(client, data):
+    import json
+
+    client.force_login(data.supervisor)
+    client.cookies["django_language"] = "en"
+    card_url = reverse("evaluation:cadre_card", args=[data.cadre.pk]) + "?period=2026-03"
+    html = client.get(card_url).content.decode()
+    assert "Response rate" in html and "March 2026" in html
+    assert "及时签收率" not in html and "2026年3月" not in html
+    card_js = next(js for js in re.findall(r"<script>(.*?)</script>", html, re.S) if "echarts.init" in js)
+    assert not re.search(r"[\u4e00-\u9fff]", card_js)  # series names come from the page's translation
+    labels = json.loads(re.search(r'id="trend-labels"[^>]*>(.*?)</script>', html).group(1))
+    assert labels == {
+        "score": "Overall score",
+        "response_rate": "Response rate",
+        "ontime_rate": "On-time rate",
+        "resolution_rate": "Resolution rate",
+        "satisfaction_rate": "Satisfaction rate",
+    }
+    page = client.get(reverse("evaluation:dashboard") + "?period=2026-03").content.decode()
+    assert 'data-received-label="Received"' in page and 'data-empty="No hot issues"' in page
+    charts = next(js for js in re.findall(r"<script>(.*?)</script>", page, re.S) if "echarts.init" in js)
+    assert not re.search(r"[\u4e00-\u9fff]", charts)  # no Chinese strings left in the chart code
+    payload = client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()
+    assert payload["rates"]["response_rate"]["label"] == "Response rate"

@@ -75,3 +75,17 @@ def test_import_page_reports_taken_and_refused_rows(client):
     upload = SimpleUploadedFile("a.csv", "标题,分类,正文\n一,新闻,正文\n二,没有这个栏目,正文\n".encode())
     html = client.post("/portal/editor/import/", {"file": upload}).content.decode()
     assert "导入 1 篇，拒绝 1 行" in html and "没有这个栏目" in html
+
+
+def test_editor_buttons_and_messages_follow_the_chosen_language(client):
+    section = PortalCategoryFactory()
+    _login(client, editor())
+    client.cookies["django_language"] = "en"
+    r = client.post(
+        "/portal/editor/new/",
+        {"title": "新政策解读", "category": section.pk, "kind": "policy", "body": "<p>正文</p>"},
+        follow=True,
+    )
+    html = r.content.decode()
+    assert "Draft saved" in html and "草稿已保存" not in html
+    assert "Submit for review" in html and ">送审<" not in html

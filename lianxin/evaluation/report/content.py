@@ -8,6 +8,8 @@ from typing import Any
 
 SECTIONS = ["基本情况", "联系群众", "服务群众", "化解矛盾纠纷", "宣传群众", "存在问题与下一步打算"]
 TITLE = "领导干部个人联系群众工作报告"
+# The report is an official Chinese document: built and rendered in Chinese whatever the UI language.
+REPORT_LANGUAGE = "zh-hans"
 
 
 def pct(value: float | None) -> str:

@@ -6,7 +6,8 @@ import logging
 from collections import Counter
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lianxin.contact.models import HouseholdTag, Visit, VisitKind
 from lianxin.contact.periods import Period
@@ -19,7 +20,7 @@ from lianxin.evaluation.figures import (
     rates_trend,
     weak_categories,
 )
-from lianxin.evaluation.report.content import ReportContent, draft_texts
+from lianxin.evaluation.report.content import REPORT_LANGUAGE, ReportContent, draft_texts
 
 logger = logging.getLogger(__name__)
 TREND_MONTHS = 6
@@ -30,26 +31,30 @@ def hot_issues_for(cadre: Any, period: Period) -> tuple[list[str], str]:
     try:
         from lianxin.analysis import selectors as analysis_selectors  # type: ignore[attr-defined]
     except ImportError:
-        return [], "热点问题分析模块未启用，本节不含热点问题。"
+        return [], _("热点问题分析模块未启用，本节不含热点问题。")
     finder = getattr(analysis_selectors, "hot_issues_for_area", None) or getattr(
         analysis_selectors, "hotspot_list", None
     )
     if finder is None:
-        return [], "热点问题分析模块未提供区域热点，本节不含热点问题。"
+        return [], _("热点问题分析模块未提供区域热点，本节不含热点问题。")
     start, end = period_bounds(period)
     try:
         issues = finder(area=cadre.area_scope, start=start, end=end, limit=5)
     except Exception:  # noqa: BLE001 - a failing optional module must not stop the report
         logger.exception("hot issues for %s failed", cadre.pk)
-        return [], "热点问题暂不可用。"
+        return [], _("热点问题暂不可用。")
     out = []
     for item in issues or []:
         summary = getattr(item, "summary", None) or (
             item.get("summary") if isinstance(item, dict) else str(item)
         )
         heat = getattr(item, "heat", None) or (item.get("heat") if isinstance(item, dict) else None)
-        out.append(f"{summary}（热度 {heat}）" if heat is not None else str(summary))
-    return out, "" if out else "本期联系区域内未发现热点问题。"
+        out.append(
+            _("%(summary)s（热度 %(heat)s）") % {"summary": summary, "heat": heat}
+            if heat is not None
+            else str(summary)
+        )
+    return out, "" if out else _("本期联系区域内未发现热点问题。")
 
 
 def articles_for(cadre: Any, period: Period) -> tuple[list[dict[str, str]], str]:
@@ -83,6 +88,12 @@ def articles_for(cadre: Any, period: Period) -> tuple[list[dict[str, str]], str]
 
 
 def report_content_build(*, cadre: Any, period: Period) -> ReportContent:
+    """The report's content, in Chinese even under an English request, CLI locale or worker."""
+    with translation.override(REPORT_LANGUAGE):
+        return _content_build(cadre=cadre, period=period)
+
+
+def _content_build(*, cadre: Any, period: Period) -> ReportContent:
     start, end = period.first_day, period.last_day
     kind_labels = dict(VisitKind.choices)
     tag_labels = dict(HouseholdTag.choices)

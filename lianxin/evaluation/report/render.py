@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from django.utils import translation
+
 from lianxin.evaluation.report.charts import chart_png, register_cjk_font, report_charts
-from lianxin.evaluation.report.content import SECTIONS, TITLE, ReportContent
+from lianxin.evaluation.report.content import REPORT_LANGUAGE, SECTIONS, TITLE, ReportContent
 
 
 def _sections(content: ReportContent) -> list[tuple[str, list[str], list[str]]]:
@@ -166,8 +168,8 @@ def render_docx(content: ReportContent) -> bytes:
 
 
 def render(content: ReportContent, fmt: str) -> bytes:
-    if fmt == "pdf":
-        return render_pdf(content)
-    if fmt == "docx":
-        return render_docx(content)
-    raise ValueError(f"Unknown report format {fmt!r}: use pdf or docx")
+    """The report file, in Chinese whatever language the request, command or worker is in."""
+    if fmt not in ("pdf", "docx"):
+        raise ValueError(f"Unknown report format {fmt!r}: use pdf or docx")
+    with translation.override(REPORT_LANGUAGE):
+        return render_pdf(content) if fmt == "pdf" else render_docx(content)
