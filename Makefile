@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info >= (3, 12))' || exit 0; \
+	  $(BIN)/python -m pip install -q -c constraints.txt 'jieba-fast>=0.53,<0.54' \
+	  || echo '# jieba-fast did not build (no C compiler?): plain jieba is used, classification is slower'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -164,7 +164,14 @@ def child_predict(model_path: str) -> dict:
         "per_second_wall": len(texts) / wall,
         "n": len(texts),
         "load_seconds": time.perf_counter() - start,
+        "segmenter": _segmenter_name(),
     }
+
+
+def _segmenter_name() -> str:
+    from lianxin.intel import text
+
+    return text._segmenter.__name__
 
 
 def child_hot(n: int) -> dict:
@@ -274,6 +281,8 @@ def bench_classifier() -> None:
         "messages/s",
         predicted["n"],
         wall_clock_per_second=round(predicted["per_second_wall"], 1),
+        segmenter=predicted["segmenter"],
+        target=">= 1000",
     )
     emit("classify.model.load", predicted["load_seconds"], "s", n_train)
 

@@ -24,6 +24,14 @@ from pathlib import Path
 
 import jieba
 
+try:
+    # jieba's own algorithm and dictionary with the word-graph search in C: the same cuts, about 1.8x
+    # faster (segmentation dominates classification time). Installed where it builds (Python 3.11);
+    # elsewhere plain jieba does the same work more slowly.
+    import jieba_fast as _segmenter
+except ImportError:  # pragma: no cover - depends on the installation
+    _segmenter = jieba
+
 MAX_CHARS = 50_000
 _RAW_LIMIT = MAX_CHARS * 4  # raw text beyond this is cut before normalising, to bound the work
 
@@ -374,8 +382,8 @@ def _get_tokenizer() -> jieba.Tokenizer:
     if _tokenizer is None:
         with _tokenizer_lock:
             if _tokenizer is None:
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                _segmenter.setLogLevel(logging.WARNING)
+                tok = _segmenter.Tokenizer()
                 tok.initialize()
                 tok.load_userdict(str(DOMAIN_DICT))
                 _tokenizer = tok

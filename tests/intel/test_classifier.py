@@ -51,6 +51,23 @@ def test_model_file_round_trip_keeps_predictions_and_metadata(trained, saved_mod
     assert len(info.checksum) == 64 and info.created and info.version
 
 
+def test_a_model_reads_words_as_far_as_it_was_trained_to(trained, saved_model, monkeypatch):
+    from lianxin.intel import classifier
+
+    assert DemandClassifier.load(saved_model).features.word_chars == classifier.WORD_CHARS
+    monkeypatch.setattr(classifier, "WORD_CHARS", 5)  # a later release reading fewer characters
+    seen = []
+    real = classifier.tokens
+    monkeypatch.setattr(classifier, "tokens", lambda text, **kw: seen.append(text) or real(text, **kw))
+    DemandClassifier.load(saved_model).predict(["拖欠工资" * 200])
+    assert len(seen[0]) > 5  # the model's own setting, not the module constant
+    state = dict(trained.features.__dict__)
+    del state["word_chars"]
+    old = classifier.Features.__new__(classifier.Features)
+    old.__setstate__(state)
+    assert old.word_chars == 400  # models saved before the setting was kept read 400 characters
+
+
 def _corrupt(path, tmp_path, name, mutate):
     data = bytearray(path.read_bytes())
     target = tmp_path / name
