@@ -1,4 +1,7 @@
-"""Calendar months as periods (YYYY-MM) and the coverage cycles built from them. Django-free."""
+"""Calendar months as periods (YYYY-MM) and the coverage cycles built from them.
+
+Django-free, except that the error `Period.parse` raises is translated into the active language.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ValidationFailed
 
@@ -28,7 +33,7 @@ class Period:
             raise ValidationFailed(
                 f"Invalid period {value!r}: expected YYYY-MM with a month 01-12 (e.g. 2026-03).",
                 code="invalid_period",
-                fields={"period": [f"无效的期间 {value!r}，应为 YYYY-MM"]},
+                fields={"period": [_("无效的期间 %(value)s，应为 YYYY-MM") % {"value": repr(value)}]},
             )
         return cls(int(match.group(1)), int(match.group(2)))
 

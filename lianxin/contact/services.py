@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from lianxin.accounts.models import User, role_q
@@ -58,7 +59,7 @@ def contact_point_create(
     note: str = "",
 ) -> ContactPoint:
     if not name.strip():
-        raise ValidationFailed("A contact point needs a name.", fields={"name": ["必填"]})
+        raise ValidationFailed("A contact point needs a name.", fields={"name": [_("必填")]})
     return ContactPoint.objects.create(
         name=name.strip(), kind=kind, area=area, address=address, lat=lat, lng=lng, note=note
     )
@@ -104,9 +105,9 @@ def assignment_create(
     if (contact_point is None) == (household is None):
         raise ValidationFailed("Assign exactly one contact point or one household.")
     if end is not None and end < start:
-        raise ValidationFailed("The assignment ends before it starts.", fields={"end": ["早于开始日期"]})
+        raise ValidationFailed("The assignment ends before it starts.", fields={"end": [_("早于开始日期")]})
     if not cadre.has_role("cadre"):
-        raise ValidationFailed(f"{cadre} is not a cadre.", fields={"cadre": ["不是领导干部"]})
+        raise ValidationFailed(f"{cadre} is not a cadre.", fields={"cadre": [_("不是领导干部")]})
     return Assignment.objects.create(
         cadre=cadre, contact_point=contact_point, household=household, start=start, end=end
     )
@@ -115,7 +116,7 @@ def assignment_create(
 def photo_check(upload: UploadedFile) -> tuple[int, int]:
     """Accept only real images of the allowed formats and sizes (content checked, not the file name)."""
     if upload.size and upload.size > PHOTO_MAX_BYTES:
-        raise ValidationFailed(f"{upload.name}: larger than 8 MB.", fields={"photos": ["图片不能超过8MB"]})
+        raise ValidationFailed(f"{upload.name}: larger than 8 MB.", fields={"photos": [_("图片不能超过8MB")]})
     try:
         upload.seek(0)
         with Image.open(upload) as img:
@@ -124,16 +125,17 @@ def photo_check(upload: UploadedFile) -> tuple[int, int]:
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationFailed(
-            f"{upload.name}: not a valid image.", fields={"photos": ["不是有效的图片"]}
+            f"{upload.name}: not a valid image.", fields={"photos": [_("不是有效的图片")]}
         ) from exc
     finally:
         upload.seek(0)
     if fmt not in PHOTO_FORMATS:
         raise ValidationFailed(
-            f"{upload.name}: format {fmt} is not allowed.", fields={"photos": ["仅支持JPEG/PNG/WEBP/GIF"]}
+            f"{upload.name}: format {fmt} is not allowed.",
+            fields={"photos": [_("仅支持JPEG/PNG/WEBP/GIF")]},
         )
     if width * height > PHOTO_MAX_PIXELS:
-        raise ValidationFailed(f"{upload.name}: image too large.", fields={"photos": ["图片像素过大"]})
+        raise ValidationFailed(f"{upload.name}: image too large.", fields={"photos": [_("图片像素过大")]})
     return width, height
 
 
@@ -184,7 +186,7 @@ def visit_problem_raise(
 ) -> VisitProblem:
     """Record a problem on a visit and turn it into a demand, linked both ways (problem.demand / demand.visit_problem)."""
     if not problem.title.strip():
-        raise ValidationFailed("A problem needs a title.", fields={"problems": ["问题标题必填"]})
+        raise ValidationFailed("A problem needs a title.", fields={"problems": [_("问题标题必填")]})
     if visit.cadre_id != actor.pk and not actor.sees_all:
         raise PermissionDenied("Only the visiting cadre may raise problems on this visit.")
     household = None
@@ -224,20 +226,20 @@ def visit_log(
     if not cadre.has_role("cadre"):
         raise PermissionDenied("Only cadres keep a visit diary.")
     if kind not in VisitKind.values:
-        errors["kind"] = [f"未知方式 {kind}"]
+        errors["kind"] = [_("未知方式 %(kind)s") % {"kind": kind}]
     if date > timezone.localdate(now or timezone.now()):
-        errors["date"] = ["日期不能晚于今天"]
+        errors["date"] = [_("日期不能晚于今天")]
     if not (summary or "").strip():
-        errors["summary"] = ["请填写民情记录"]
+        errors["summary"] = [_("请填写民情记录")]
     if len(photos) > PHOTOS_PER_VISIT:
-        errors["photos"] = [f"最多{PHOTOS_PER_VISIT}张照片"]
+        errors["photos"] = [_("最多%(n)d张照片") % {"n": PHOTOS_PER_VISIT}]
     if errors:
         raise ValidationFailed("The visit is incomplete: " + ", ".join(errors), fields=errors)
     assigned = Assignment.objects.filter(cadre=cadre, start__lte=date).exclude(end__lt=date)
     if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
         raise ValidationFailed(
             f"{contact_point} is not your contact point on {date}.",
-            fields={"contact_point": ["不是您的联系点"]},
+            fields={"contact_point": [_("不是您的联系点")]},
         )
     household_ids = {h.pk for h in households}
     if household_ids:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 
 class ApplicationError(Exception):
-    """A rule was broken. `code` is stable English for machines, `message` is for people."""
+    """A rule was broken. `code` is stable English for machines, `message` is for people.
+
+    Messages are translated where they are raised (`gettext`, in the language of the request) and
+    kept as plain str, so a lazy translation never reaches a JSON encoder, a log or a later request.
+    """
 
     status = 400
     default_code = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None):
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
-        self.fields = fields or {}
+        self.fields = {name: [str(m) for m in errors] for name, errors in (fields or {}).items()}
 
 
 class ValidationFailed(ApplicationError):

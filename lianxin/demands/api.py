@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -319,7 +320,7 @@ class DemandAttachmentView(APIView):
         demand = selectors.demand_get(user=request.user, pk=pk)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationFailed("请选择文件", fields={"file": ["必填"]})
+            raise ValidationFailed(_("请选择文件"), fields={"file": [_("必填")]})
         attachment = services.demand_attach(demand=demand, actor=request.user, upload=upload)
         return Response(
             {"id": attachment.pk, "content_type": attachment.content_type, "size": attachment.size},

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import User
 from lianxin.accounts.scoping import NOTHING, area_q
@@ -106,9 +107,9 @@ def demand_get(*, user: Any, pk: int) -> Demand:
     try:
         demand = qs.get(pk=pk)
     except (Demand.DoesNotExist, ValueError, TypeError):
-        raise NotFound("工单不存在或无权查看") from None
+        raise NotFound(_("工单不存在或无权查看")) from None
     if not demand_is_visible(user, demand):
-        raise NotFound("工单不存在或无权查看")
+        raise NotFound(_("工单不存在或无权查看"))
     return demand
 
 
@@ -122,7 +123,7 @@ def demand_track(*, ticket_no: str, code: str) -> Demand:
         .first()
     )
     if demand is None or not hmac.compare_digest(demand.query_code, (code or "").strip().upper()[:16]):
-        raise NotFound("未找到该工单，请核对工单编号和查询码")
+        raise NotFound(_("未找到该工单，请核对工单编号和查询码"))
     return demand
 
 

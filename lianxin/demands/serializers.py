@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,7 +45,7 @@ class LookupField(serializers.CharField):
         found = qs.filter(pk=int(text)).first() if text.isdigit() else None
         found = found or qs.filter(code=text).first() or qs.filter(name=text).order_by("pk").first()
         if found is None:
-            raise serializers.ValidationError(f"未找到「{text[:40]}」")
+            raise serializers.ValidationError(_("未找到「%(name)s」") % {"name": text[:40]})
         return found
 
 
@@ -52,8 +54,8 @@ class DemandSubmitSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=5000)
     type = serializers.ChoiceField(choices=DemandType.choices, required=False, default=DemandType.HELP)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
-    category = LookupField(Category, help_text="分类 id、编码或名称")
-    area = LookupField(Area, help_text="区域 id、编码或名称")
+    category = LookupField(Category, help_text=gettext_lazy("分类 id、编码或名称"))
+    area = LookupField(Area, help_text=gettext_lazy("区域 id、编码或名称"))
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
@@ -64,7 +66,7 @@ class DemandSubmitSerializer(serializers.Serializer):
 class DemandSubmittedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     ticket_no = serializers.CharField()
-    query_code = serializers.CharField(help_text="查询码：凭工单编号和查询码查询进度")
+    query_code = serializers.CharField(help_text=gettext_lazy("查询码：凭工单编号和查询码查询进度"))
     status = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

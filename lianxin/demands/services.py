@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import User
 from lianxin.core.crypto import phone_index
@@ -93,15 +94,18 @@ def _check(demand: Demand, actor: User | None, t: Transition, *, system: bool, c
         relations = {SYSTEM}
     else:
         if not code_verified and not demand_is_visible(actor, demand):
-            raise NotFound("工单不存在或无权查看")
+            raise NotFound(_("工单不存在或无权查看"))
         relations = actor_relations(actor, demand)
         if code_verified:
             relations.add(REQUESTER)
     if not relations & t.roles:
-        raise PermissionDenied(f"当前角色无权执行「{_label(t.action)}」", code="forbidden")
+        raise PermissionDenied(
+            _("当前角色无权执行「%(action)s」") % {"action": _label(t.action)}, code="forbidden"
+        )
     if demand.status not in t.sources:
         raise Conflict(
-            f"工单当前状态为「{demand.get_status_display()}」，不能执行「{_label(t.action)}」",
+            _("工单当前状态为「%(status)s」，不能执行「%(action)s」")
+            % {"status": demand.get_status_display(), "action": _label(t.action)},
             code="invalid_transition",
         )
 
@@ -113,10 +117,10 @@ def _lock(
     try:
         locked = Demand.objects.select_for_update().get(pk=demand.pk)
     except Demand.DoesNotExist:
-        raise NotFound("工单不存在或无权查看") from None
+        raise NotFound(_("工单不存在或无权查看")) from None
     _check(locked, actor, TABLE[action], system=system, code_verified=code_verified)
     if locked.version != demand.version:
-        raise Conflict("工单已被他人处理，请刷新后重试", code="stale")
+        raise Conflict(_("工单已被他人处理，请刷新后重试"), code="stale")
     return locked
 
 
@@ -172,13 +176,21 @@ def _required_text(value: str | None, field: str, message: str, max_len: int = 2
     if not text:
         raise ValidationFailed(message, fields={field: [message]})
     if len(text) > max_len:
-        raise ValidationFailed(f"{field} 过长", fields={field: [f"最多 {max_len} 字"]})
+        raise ValidationFailed(
+            _("%(field)s 过长") % {"field": field}, fields={field: [_("最多 %(n)d 字") % {"n": max_len}]}
+        )
     return text
+
+
+def _allowed(values: Iterable[str]) -> str:
+    return _("可选值：%(values)s") % {"values": ", ".join(values)}
 
 
 def _choice(value: str, choices: Any, field: str) -> str:
     if value not in choices.values:
-        raise ValidationFailed(f"{field} 取值无效", fields={field: [f"可选值：{', '.join(choices.values)}"]})
+        raise ValidationFailed(
+            _("%(field)s 取值无效") % {"field": field}, fields={field: [_allowed(choices.values)]}
+        )
     return value
 
 
@@ -221,31 +233,31 @@ def demand_submit(
     """
     relations = actor_relations(actor, Demand())
     if not relations & TABLE[Action.SUBMIT].roles:
-        raise PermissionDenied("当前角色不能提交诉求", code="forbidden")
+        raise PermissionDenied(_("当前角色不能提交诉求"), code="forbidden")
     errors: dict[str, list[str]] = {}
     title, content = (title or "").strip(), (content or "").strip()
     if not title:
-        errors["title"] = ["请填写标题"]
+        errors["title"] = [_("请填写标题")]
     elif len(title) > MAX_TITLE:
-        errors["title"] = [f"最多 {MAX_TITLE} 字"]
+        errors["title"] = [_("最多 %(n)d 字") % {"n": MAX_TITLE}]
     if not content:
-        errors["content"] = ["请填写诉求内容"]
+        errors["content"] = [_("请填写诉求内容")]
     elif len(content) > MAX_CONTENT:
-        errors["content"] = [f"最多 {MAX_CONTENT} 字"]
+        errors["content"] = [_("最多 %(n)d 字") % {"n": MAX_CONTENT}]
     if type not in DemandType.values:
-        errors["type"] = [f"可选值：{', '.join(DemandType.values)}"]
+        errors["type"] = [_allowed(DemandType.values)]
     if urgency not in Urgency.values:
-        errors["urgency"] = [f"可选值：{', '.join(Urgency.values)}"]
+        errors["urgency"] = [_allowed(Urgency.values)]
     if lat is not None and not -90 <= lat <= 90:
-        errors["lat"] = ["纬度应在 -90 到 90 之间"]
+        errors["lat"] = [_("纬度应在 -90 到 90 之间")]
     if lng is not None and not -180 <= lng <= 180:
-        errors["lng"] = ["经度应在 -180 到 180 之间"]
+        errors["lng"] = [_("经度应在 -180 到 180 之间")]
     if contact_phone and not 7 <= len("".join(c for c in contact_phone if c.isdigit())) <= 15:
-        errors["contact_phone"] = ["电话号码格式不正确"]
+        errors["contact_phone"] = [_("电话号码格式不正确")]
     if len(address or "") > 300:
-        errors["address"] = ["最多 300 字"]
+        errors["address"] = [_("最多 %(n)d 字") % {"n": 300}]
     if len(contact_name or "") > 60:
-        errors["contact_name"] = ["最多 60 字"]
+        errors["contact_name"] = [_("最多 %(n)d 字") % {"n": 60}]
     if errors:
         raise ValidationFailed(f"Invalid fields: {', '.join(errors)}", fields=errors)
     is_operator = "operator" in relations
@@ -295,7 +307,7 @@ def demand_submit(
     except _Replayed:
         replay = _idempotent_replay(scoped_key, fingerprint)
         if replay is None:  # pragma: no cover - the winner's row is committed before we see the conflict
-            raise Conflict("重复提交正在处理，请稍后重试", code="idempotency_in_progress") from None
+            raise Conflict(_("重复提交正在处理，请稍后重试"), code="idempotency_in_progress") from None
         return replay, False
     return demand, True
 
@@ -360,7 +372,7 @@ def _idempotent_replay(scoped_key: str, fingerprint: str) -> Demand | None:
     if record is None:
         return None
     if record.response.get("fingerprint") != fingerprint:
-        raise Conflict("该 Idempotency-Key 已用于另一条不同的诉求", code="idempotency_key_reused")
+        raise Conflict(_("该 Idempotency-Key 已用于另一条不同的诉求"), code="idempotency_key_reused")
     return record.demand
 
 
@@ -401,7 +413,7 @@ def attachment_sniff(head: bytes, upload) -> str:
     mapping = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
     if kind not in mapping:
         raise ValidationFailed(
-            "附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF", fields={"file": ["文件类型不支持"]}
+            _("附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF"), fields={"file": [_("文件类型不支持")]}
         )
     return mapping[kind]
 
@@ -411,18 +423,20 @@ def demand_attach(
 ) -> DemandAttachment:
     """Attach an image or PDF. Type is judged by content, never by name; size is capped."""
     if check_access and not code_verified and not demand_is_visible(actor, demand):
-        raise NotFound("工单不存在或无权查看")
+        raise NotFound(_("工单不存在或无权查看"))
     size = getattr(upload, "size", None) or 0
     if size > MAX_ATTACHMENT_BYTES:
         raise ValidationFailed(
-            f"附件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB",
-            fields={"file": ["文件过大"]},
+            _("附件超过 %(n)d MB") % {"n": MAX_ATTACHMENT_BYTES // 1024 // 1024},
+            fields={"file": [_("文件过大")]},
             code="too_large",
         )
     if size == 0:
-        raise ValidationFailed("附件为空", fields={"file": ["文件为空"]})
+        raise ValidationFailed(_("附件为空"), fields={"file": [_("文件为空")]})
     if DemandAttachment.objects.filter(demand=demand).count() >= MAX_ATTACHMENTS:
-        raise ValidationFailed(f"最多 {MAX_ATTACHMENTS} 个附件", fields={"file": ["附件过多"]})
+        raise ValidationFailed(
+            _("最多 %(n)d 个附件") % {"n": MAX_ATTACHMENTS}, fields={"file": [_("附件过多")]}
+        )
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
@@ -487,7 +501,7 @@ def demand_accept(
 @transaction.atomic
 def demand_reject(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
     """不予受理: submitted → rejected; a reason is required and shown to the citizen."""
-    reason = _required_text(reason, "reason", "请填写不予受理的理由")
+    reason = _required_text(reason, "reason", _("请填写不予受理的理由"))
     d = _lock(demand, actor, Action.REJECT)
     before, moment = d.status, _now(now)
     d.status, d.closed_at = Status.REJECTED, moment
@@ -500,14 +514,16 @@ def demand_reject(*, demand: Demand, actor: User, reason: str, now: datetime | N
 
 def _dispatch_unit(unit: Unit | int | None, field: str = "unit") -> Unit:
     if unit is None:
-        raise ValidationFailed("请选择主办单位", fields={field: ["必填"]})
+        raise ValidationFailed(_("请选择主办单位"), fields={field: [_("必填")]})
     if not isinstance(unit, Unit):
         found = Unit.objects.filter(pk=unit).first()
         if found is None:
-            raise ValidationFailed("单位不存在", fields={field: ["单位不存在"]})
+            raise ValidationFailed(_("单位不存在"), fields={field: [_("单位不存在")]})
         unit = found
     if not unit.is_active or not unit.accepts_dispatch:
-        raise ValidationFailed(f"「{unit.name}」不接收派单", fields={field: ["该单位不接收派单"]})
+        raise ValidationFailed(
+            _("「%(unit)s」不接收派单") % {"unit": unit.name}, fields={field: [_("该单位不接收派单")]}
+        )
     return unit
 
 
@@ -580,7 +596,7 @@ def demand_sign(*, demand: Demand, actor: User, note: str = "", now: datetime | 
 @transaction.atomic
 def demand_return(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
     """退单: dispatched/in_progress → returned, with a reason; an operator reviews it."""
-    reason = _required_text(reason, "reason", "请填写退单理由")
+    reason = _required_text(reason, "reason", _("请填写退单理由"))
     d = _lock(demand, actor, Action.RETURN)
     before, moment = d.status, _now(now)
     d.status, d.returned_from, d.return_count = Status.RETURNED, before, d.return_count + 1
@@ -595,7 +611,7 @@ def demand_return(*, demand: Demand, actor: User, reason: str, now: datetime | N
 @transaction.atomic
 def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
     """驳回退单: returned → in_progress at the same lead unit, which must handle it."""
-    reason = _required_text(reason, "reason", "请填写驳回理由")
+    reason = _required_text(reason, "reason", _("请填写驳回理由"))
     d = _lock(demand, actor, Action.REFUSE_RETURN)
     before, moment = d.status, _now(now)
     d.status, d.returned_from = Status.IN_PROGRESS, ""
@@ -614,22 +630,23 @@ def demand_request_extension(
     *, demand: Demand, actor: User, days: int, reason: str, now: datetime | None = None
 ) -> Demand:
     """申请延期: once per demand, before the reply is due, for 1..N working days."""
-    reason = _required_text(reason, "reason", "请填写延期理由")
+    reason = _required_text(reason, "reason", _("请填写延期理由"))
     policy = deadline_policy()
     try:
         days = int(days)
     except (TypeError, ValueError):
-        raise ValidationFailed("延期天数无效", fields={"days": ["请填写整数"]}) from None
+        raise ValidationFailed(_("延期天数无效"), fields={"days": [_("请填写整数")]}) from None
     if not 1 <= days <= policy.extension_limit_days():
         raise ValidationFailed(
-            "延期天数无效", fields={"days": [f"1 到 {policy.extension_limit_days()} 个工作日"]}
+            _("延期天数无效"),
+            fields={"days": [_("1 到 %(n)d 个工作日") % {"n": policy.extension_limit_days()}]},
         )
     d = _lock(demand, actor, Action.REQUEST_EXTENSION)
     moment = _now(now)
     if d.extension_count or d.extension_pending_until:
-        raise Conflict("每件工单只能延期一次", code="extension_used")
+        raise Conflict(_("每件工单只能延期一次"), code="extension_used")
     if d.reply_due_at and moment >= d.reply_due_at:
-        raise Conflict("已超过答复时限，不能再申请延期", code="extension_too_late")
+        raise Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
     from lianxin.demands.workdays import add_working_days
 
     base = timezone.localtime(d.reply_due_at or moment)
@@ -655,7 +672,7 @@ def demand_approve_extension(
     """批准延期: the pending request becomes the new reply due time."""
     d = _lock(demand, actor, Action.APPROVE_EXTENSION)
     if not d.extension_pending_until:
-        raise Conflict("没有待审批的延期申请", code="no_extension_request")
+        raise Conflict(_("没有待审批的延期申请"), code="no_extension_request")
     moment = _now(now)
     old_due = d.reply_due_at
     d.reply_due_at, d.extension_pending_until = d.extension_pending_until, None
@@ -678,10 +695,10 @@ def demand_approve_extension(
 @transaction.atomic
 def demand_deny_extension(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
     """驳回延期: the request is dropped; the deadline stays."""
-    reason = _required_text(reason, "reason", "请填写驳回理由")
+    reason = _required_text(reason, "reason", _("请填写驳回理由"))
     d = _lock(demand, actor, Action.DENY_EXTENSION)
     if not d.extension_pending_until:
-        raise Conflict("没有待审批的延期申请", code="no_extension_request")
+        raise Conflict(_("没有待审批的延期申请"), code="no_extension_request")
     moment = _now(now)
     d.extension_pending_until = None
     _save(d)
@@ -695,7 +712,7 @@ def demand_reply(
     *, demand: Demand, actor: User, text: str, outcome: str, now: datetime | None = None
 ) -> Demand:
     """答复: in_progress → replied, with the answer text and outcome; the follow-up clock starts."""
-    text = _required_text(text, "text", "请填写答复内容", max_len=MAX_CONTENT)
+    text = _required_text(text, "text", _("请填写答复内容"), max_len=MAX_CONTENT)
     _choice(outcome, Outcome, "outcome")
     d = _lock(demand, actor, Action.REPLY)
     before, moment = d.status, _now(now)
@@ -733,7 +750,7 @@ def demand_rate(
     """
     _choice(satisfaction, Satisfaction, "satisfaction")
     if not isinstance(resolved, bool):
-        raise ValidationFailed("resolved 必须为 true 或 false", fields={"resolved": ["必填"]})
+        raise ValidationFailed(_("resolved 必须为 true 或 false"), fields={"resolved": [_("必填")]})
     d = _lock(demand, actor, Action.RATE, code_verified=code_verified)
     before, moment = d.status, _now(now)
     d.satisfaction, d.resolved, d.rated_at = satisfaction, resolved, moment
@@ -782,7 +799,7 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
 
     The earlier rating stays until the citizen rates again, so a reopen never improves the rates.
     """
-    reason = _required_text(reason, "reason", "请填写重办理由")
+    reason = _required_text(reason, "reason", _("请填写重办理由"))
     d = _lock(demand, actor, Action.REOPEN)
     before, moment = d.status, _now(now)
     if (
@@ -790,9 +807,11 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
         and d.closed_at
         and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS)
     ):
-        raise Conflict(f"办结已超过 {REOPEN_WINDOW_DAYS} 天，不能重办", code="reopen_window_passed")
+        raise Conflict(
+            _("办结已超过 %(n)d 天，不能重办") % {"n": REOPEN_WINDOW_DAYS}, code="reopen_window_passed"
+        )
     if not d.lead_unit_id:
-        raise Conflict("工单没有主办单位，不能重办", code="no_unit")
+        raise Conflict(_("工单没有主办单位，不能重办"), code="no_unit")
     d.status, d.closure, d.closed_at = Status.IN_PROGRESS, "", None
     d.reopen_count += 1
     d.signed_at = d.signed_at or moment
@@ -812,14 +831,14 @@ def demand_merge(
     if not isinstance(parent, Demand):
         found = Demand.objects.filter(pk=parent).first() if str(parent).isdigit() else None
         if found is None:
-            raise ValidationFailed("主工单不存在", fields={"parent": ["主工单不存在"]})
+            raise ValidationFailed(_("主工单不存在"), fields={"parent": [_("主工单不存在")]})
         parent = found
     if parent.pk == demand.pk:
-        raise ValidationFailed("不能并入自身", fields={"parent": ["不能并入自身"]})
+        raise ValidationFailed(_("不能并入自身"), fields={"parent": [_("不能并入自身")]})
     d = _lock(demand, actor, Action.MERGE)
     target = Demand.objects.select_for_update().get(pk=parent.pk)
     if not target.is_open:
-        raise Conflict("主工单已结束，不能并入", code="parent_not_open")
+        raise Conflict(_("主工单已结束，不能并入"), code="parent_not_open")
     before, moment = d.status, _now(now)
     d.status, d.merged_into, d.closed_at = Status.MERGED, target, moment
     _end_stage(d)
@@ -890,7 +909,7 @@ def demand_urge(
 def demand_transition(*, demand: Demand, actor: User | None, action: str, **args: Any) -> Demand:
     """Run `action` with its arguments; unknown actions and missing arguments are ValidationFailed."""
     if actor is None and action != Action.RATE:
-        raise NotFound("工单不存在或无权查看")
+        raise NotFound(_("工单不存在或无权查看"))
     user = cast(User, actor)
 
     def a(key: str) -> Any:
@@ -944,5 +963,7 @@ def demand_transition(*, demand: Demand, actor: User | None, action: str, **args
     }
     handler = handlers.get(action)  # type: ignore[call-overload]
     if handler is None:
-        raise ValidationFailed(f"未知动作 {action!r}", fields={"action": [f"可选值：{', '.join(handlers)}"]})
+        raise ValidationFailed(
+            _("未知动作 %(action)s") % {"action": repr(action)}, fields={"action": [_allowed(handlers)]}
+        )
     return handler()

@@ -390,7 +390,7 @@ def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
     except ValueError as exc:
         from lianxin.core.errors import ValidationFailed
 
-        raise ValidationFailed("日期格式应为 YYYY-MM-DD", fields={"start": ["YYYY-MM-DD"]}) from exc
+        raise ValidationFailed(_("日期格式应为 YYYY-MM-DD"), fields={"start": ["YYYY-MM-DD"]}) from exc
 
     def _get(model, name):
         value = params.get(name)

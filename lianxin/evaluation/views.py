@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.models import User, role_q
@@ -19,6 +20,7 @@ from lianxin.contact.access import OVERSEER_ROLES, may_view_cadre
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import visit_list, visit_problem_list
 from lianxin.core.errors import ApplicationError
+from lianxin.demands.measures import LABELS
 from lianxin.evaluation import selectors, services
 from lianxin.evaluation.figures import EXTRA_RATES, SHOWN_RATES, Scope, cadre_scope, measure_trace
 from lianxin.evaluation.models import ReportBatch
@@ -26,7 +28,12 @@ from lianxin.evaluation.report.gather import hot_issues_for
 from lianxin.org.models import Unit
 
 TRACEABLE = {*SHOWN_RATES, *EXTRA_RATES, "received", "overdue", "closed_resolved"}
-CONTACT_RECORDS = {"visits", "problems", "problems_solved"}
+# The visit lists behind a cadre's contact figures, with their headings (demand measures use LABELS).
+CONTACT_RECORDS = {
+    "visits": gettext_lazy("走访次数"),
+    "problems": gettext_lazy("走访发现问题"),
+    "problems_solved": gettext_lazy("走访问题解决"),
+}
 
 
 def _period(request: HttpRequest) -> Period:
@@ -141,7 +148,14 @@ def records(request: HttpRequest) -> HttpResponse:
         scope, name = Scope(unit=unit), unit.name
     else:
         raise Http404
-    ctx: dict[str, Any] = {"name": name, "period": period, "measure": measure, "part": part}
+    label = LABELS.get(measure) or CONTACT_RECORDS.get(measure) or measure
+    ctx: dict[str, Any] = {
+        "name": name,
+        "period": period,
+        "measure": measure,
+        "measure_label": str(label),
+        "part": part,
+    }
     if measure in CONTACT_RECORDS and subject == "cadre":
         start, end = period.first_day, period.last_day
         if measure == "visits":

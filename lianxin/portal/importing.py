@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from lianxin.core.errors import ValidationFailed
 
 ALIASES = {
@@ -49,14 +51,16 @@ def _check_columns(columns: set[str]) -> None:
     for field in REQUIRED:
         if not any(name in present for name in ALIASES[field]):
             raise ValidationFailed(
-                f"导入文件缺少“{field}”列（可用列名：{'、'.join(ALIASES[field])}）", code="missing_column"
+                _("导入文件缺少“%(field)s”列（可用列名：%(names)s）")
+                % {"field": field, "names": "、".join(ALIASES[field])},
+                code="missing_column",
             )
 
 
 def parse_rows(content: bytes, *, filename: str) -> list[dict[str, Any]]:
     if len(content) > MAX_FILE_BYTES:
         raise ValidationFailed(
-            f"导入文件过大（上限 {MAX_FILE_BYTES // 1024 // 1024} MB）", code="file_too_large"
+            _("导入文件过大（上限 %(n)d MB）") % {"n": MAX_FILE_BYTES // 1024 // 1024}, code="file_too_large"
         )
     text = content.decode("utf-8-sig")
     if filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
@@ -64,12 +68,13 @@ def parse_rows(content: bytes, *, filename: str) -> list[dict[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationFailed(
-                f"JSON 格式错误：{exc.msg}（第 {exc.lineno} 行）", code="bad_file"
+                _("JSON 格式错误：%(error)s（第 %(line)d 行）") % {"error": exc.msg, "line": exc.lineno},
+                code="bad_file",
             ) from exc
         if isinstance(data, dict):
             data = data.get("articles", data.get("items", [data]))
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise ValidationFailed("JSON 应为文章对象的列表", code="bad_file")
+            raise ValidationFailed(_("JSON 应为文章对象的列表"), code="bad_file")
         if data:
             _check_columns(set().union(*(r.keys() for r in data)))
         return [_normalise(r) for r in data]
@@ -81,5 +86,5 @@ def parse_rows(content: bytes, *, filename: str) -> list[dict[str, Any]]:
 def read_rows(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.exists():
-        raise ValidationFailed(f"文件不存在：{path}", code="not_found")
+        raise ValidationFailed(_("文件不存在：%(path)s") % {"path": path}, code="not_found")
     return parse_rows(path.read_bytes(), filename=path.name)

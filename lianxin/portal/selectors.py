@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.core.errors import NotFound
 from lianxin.org.models import Category as DemandCategory
@@ -55,7 +56,7 @@ def navigation_get() -> Navigation:
 def category_get(slug: str) -> PortalCategory:
     category = PortalCategory.objects.filter(slug=slug).first()
     if category is None:
-        raise NotFound("栏目不存在")
+        raise NotFound(_("栏目不存在"))
     return category
 
 
@@ -74,7 +75,7 @@ def category_article_list(category: PortalCategory) -> QuerySet[Article]:
 def tag_get(name: str) -> Tag:
     tag = Tag.objects.filter(name=name).first()
     if tag is None:
-        raise NotFound("标签不存在")
+        raise NotFound(_("标签不存在"))
     return tag
 
 
@@ -85,7 +86,7 @@ def tag_article_list(tag: Tag) -> QuerySet[Article]:
 def article_get_public(pk: int) -> Article:
     article = public_articles().prefetch_related("tags").filter(pk=pk).first()
     if article is None:
-        raise NotFound("文章不存在或尚未发布")
+        raise NotFound(_("文章不存在或尚未发布"))
     return article
 
 
@@ -173,7 +174,7 @@ def article_search(query: str, *, page: int = 1, per_page: int = 10) -> SearchPa
     query = (query or "").strip()[:100]
     page = max(1, page)
     terms, hits = search.search_ids(query, limit=per_page, offset=(page - 1) * per_page)
-    by_id = {a.pk: a for a in public_articles().filter(pk__in=[i for i, _ in hits.ids_ranked])}
+    by_id = {a.pk: a for a in public_articles().filter(pk__in=[i for i, _score in hits.ids_ranked])}
     results = []
     for article_id, rank in hits.ids_ranked:
         article = by_id.get(article_id)
@@ -236,7 +237,7 @@ def related_policies(
             ids = []
             if terms:
                 hits = search.index_for_connection().search(terms, any_term=True, limit=limit * 4, offset=0)
-                ids = [i for i, _ in hits.ids_ranked]
+                ids = [i for i, _score in hits.ids_ranked]
             cache.set(key, ids, 120)
         have = {a.pk for a in found}
         candidates = {a.pk: a for a in public_articles().filter(pk__in=ids, kind__in=POLICY_KINDS)}
@@ -263,7 +264,7 @@ def editor_article_get(pk: int) -> Article:
         Article.objects.select_related("category", "author", "reviewer", "submitted_by").filter(pk=pk).first()
     )
     if article is None:
-        raise NotFound("文章不存在")
+        raise NotFound(_("文章不存在"))
     return article
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -89,7 +90,7 @@ def _after_commit_invalidate() -> None:
 def site_settings_update(
     *, name: str, description: str = "", keywords: str = "", footer: str = ""
 ) -> SiteSettings:
-    site, _ = SiteSettings.objects.get_or_create(pk=1)
+    site, _created = SiteSettings.objects.get_or_create(pk=1)
     site.name = clean_text(name, max_length=60) or site.name
     site.description = clean_text(description, max_length=200)
     site.keywords = clean_text(keywords, max_length=200)
@@ -112,12 +113,14 @@ def category_create(
     """A new section. The slug defaults to the name (Chinese allowed); reserved words are refused."""
     name = clean_text(name, max_length=40)
     if not name:
-        raise ValidationFailed("栏目名称不能为空", fields={"name": ["必填"]})
+        raise ValidationFailed(_("栏目名称不能为空"), fields={"name": [_("必填")]})
     slug = slugify(clean_text(slug) or name, allow_unicode=True)[:60]
     if not slug or slug in RESERVED_SLUGS:
-        raise ValidationFailed(f"栏目网址名“{slug}”不可用", fields={"slug": ["保留字或为空"]})
+        raise ValidationFailed(
+            _("栏目网址名“%(slug)s”不可用") % {"slug": slug}, fields={"slug": [_("保留字或为空")]}
+        )
     if PortalCategory.objects.filter(slug=slug).exists():
-        raise Conflict(f"栏目网址名“{slug}”已存在")
+        raise Conflict(_("栏目网址名“%(slug)s”已存在") % {"slug": slug})
     category = PortalCategory.objects.create(
         name=name,
         slug=slug,
@@ -147,7 +150,7 @@ def split_tags(raw: str | Iterable[str]) -> list[str]:
 def _tags_for(names: Sequence[str]) -> list[Tag]:
     tags = []
     for name in names:
-        tag, _ = Tag.objects.get_or_create(name=name)
+        tag, _created = Tag.objects.get_or_create(name=name)
         tags.append(tag)
     return tags
 
@@ -155,13 +158,14 @@ def _tags_for(names: Sequence[str]) -> list[Tag]:
 def _check_body(raw: str) -> str:
     if len(raw or "") > max_body_chars():
         raise ValidationFailed(
-            f"正文过长：{len(raw)} 个字符，上限为 {max_body_chars()} 个字符。请拆分为多篇文章。",
+            _("正文过长：%(n)d 个字符，上限为 %(limit)d 个字符。请拆分为多篇文章。")
+            % {"n": len(raw), "limit": max_body_chars()},
             code="body_too_large",
-            fields={"body": [f"上限 {max_body_chars()} 个字符"]},
+            fields={"body": [_("上限 %(limit)d 个字符") % {"limit": max_body_chars()}]},
         )
     body = clean_body(raw)
     if not body_plain_text(body).strip() and "<img" not in body:
-        raise ValidationFailed("正文不能为空", fields={"body": ["必填"]})
+        raise ValidationFailed(_("正文不能为空"), fields={"body": [_("必填")]})
     return body
 
 
@@ -169,9 +173,10 @@ def check_cover(cover: UploadedFile) -> None:
     """Refuse oversized or non-image covers with a message a person can act on."""
     if cover.size is not None and cover.size > max_image_bytes():
         raise ValidationFailed(
-            f"封面图过大：{cover.size // 1024} KB，上限为 {max_image_bytes() // 1024} KB。",
+            _("封面图过大：%(size)d KB，上限为 %(limit)d KB。")
+            % {"size": cover.size // 1024, "limit": max_image_bytes() // 1024},
             code="image_too_large",
-            fields={"cover": [f"上限 {max_image_bytes() // 1024} KB"]},
+            fields={"cover": [_("上限 %(limit)d KB") % {"limit": max_image_bytes() // 1024}]},
         )
     from PIL import Image, UnidentifiedImageError
 
@@ -183,19 +188,19 @@ def check_cover(cover: UploadedFile) -> None:
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationFailed(
-            "封面图不是有效的图片文件", code="image_invalid", fields={"cover": ["无效图片"]}
+            _("封面图不是有效的图片文件"), code="image_invalid", fields={"cover": [_("无效图片")]}
         ) from exc
     finally:
         cover.seek(0)
     if fmt not in {"JPEG", "PNG", "GIF", "WEBP"}:
         raise ValidationFailed(
-            "封面图只接受 JPEG、PNG、GIF、WEBP 格式", code="image_invalid", fields={"cover": ["格式"]}
+            _("封面图只接受 JPEG、PNG、GIF、WEBP 格式"), code="image_invalid", fields={"cover": [_("格式")]}
         )
     if width > 8000 or height > 8000:
         raise ValidationFailed(
-            f"封面图尺寸过大：{width}×{height}，上限 8000×8000",
+            _("封面图尺寸过大：%(width)d×%(height)d，上限 8000×8000") % {"width": width, "height": height},
             code="image_too_large",
-            fields={"cover": ["尺寸"]},
+            fields={"cover": [_("尺寸")]},
         )
 
 
@@ -217,9 +222,11 @@ class ArticleInput:
 def _apply(article: Article, data: ArticleInput) -> list[Tag]:
     title = clean_text(data.title, max_length=200)
     if not title:
-        raise ValidationFailed("标题不能为空", fields={"title": ["必填"]})
+        raise ValidationFailed(_("标题不能为空"), fields={"title": [_("必填")]})
     if data.kind not in ArticleKind.values:
-        raise ValidationFailed(f"未知的文章类型：{data.kind}", fields={"kind": ["无效"]})
+        raise ValidationFailed(
+            _("未知的文章类型：%(kind)s") % {"kind": data.kind}, fields={"kind": [_("无效")]}
+        )
     article.title = title
     article.category = data.category
     article.kind = data.kind
@@ -267,7 +274,7 @@ def _revision(article: Article, *, action: str, actor, note: str = "") -> Articl
 
 def _require_editor(actor) -> None:
     if actor is None or not actor.is_authenticated or not actor.has_role(*EDITOR_ROLES):
-        raise PermissionDenied("只有编辑可以管理文章")
+        raise PermissionDenied(_("只有编辑可以管理文章"))
 
 
 @transaction.atomic
@@ -291,7 +298,9 @@ def article_update(*, article: Article, actor, data: ArticleInput, note: str = "
     _require_editor(actor)
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state not in (ArticleState.DRAFT, ArticleState.WITHDRAWN):
-        raise Conflict(f"“{article.get_state_display()}”状态的文章不能修改，请先撤回或退回")
+        raise Conflict(
+            _("“%(state)s”状态的文章不能修改，请先撤回或退回") % {"state": article.get_state_display()}
+        )
     tags = _apply(article, data)
     article.save()
     article.tags.set(tags)
@@ -360,13 +369,16 @@ def article_transition(*, article: Article, actor, action: str, note: str = "") 
     _require_editor(actor)
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise ValidationFailed(f"未知操作：{action}", fields={"action": ["无效"]})
+        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, fields={"action": [_("无效")]})
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.state not in transition.sources:
-        raise Conflict(f"“{article.get_state_display()}”状态的文章不能{transition.label}")
+        raise Conflict(
+            _("“%(state)s”状态的文章不能%(action)s")
+            % {"state": article.get_state_display(), "action": _(transition.label)}
+        )
     if action in ("approve", "reject") and actor.pk in (article.author_id, article.submitted_by_id):
         raise PermissionDenied(
-            "审核须由另一位编辑进行：作者或送审人不能审核自己的文章", code="second_editor_required"
+            _("审核须由另一位编辑进行：作者或送审人不能审核自己的文章"), code="second_editor_required"
         )
     if action == "submit":
         article.submitted_by = actor
@@ -400,14 +412,17 @@ class ImportOutcome:
 def _category_by_name(value: str, *, create: bool) -> PortalCategory:
     value = clean_text(value, max_length=40)
     if not value:
-        raise ValidationFailed("分类为空")
+        raise ValidationFailed(_("分类为空"))
     found = (
         PortalCategory.objects.filter(name=value).first() or PortalCategory.objects.filter(slug=value).first()
     )
     if found:
         return found
     if not create:
-        raise NotFound(f"分类“{value}”不存在（可用 --create-categories 自动创建）", code="unknown_category")
+        raise NotFound(
+            _("分类“%(name)s”不存在（可用 --create-categories 自动创建）") % {"name": value},
+            code="unknown_category",
+        )
     return category_create(name=value)
 
 
@@ -427,7 +442,7 @@ def _parse_time(value: Any) -> datetime | None:
             try:
                 parsed = datetime.fromisoformat(str(value).strip())
             except ValueError as exc:
-                raise ValidationFailed(f"时间格式无法识别：{value}") from exc
+                raise ValidationFailed(_("时间格式无法识别：%(value)s") % {"value": value}) from exc
     assert parsed is not None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)

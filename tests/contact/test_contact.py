@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from lianxin.contact.models import CoverageRule, Household, Visit, VisitProblem
@@ -207,3 +209,18 @@ def test_access_cadre_sees_only_own_diary(client, world):
     assert overview.status_code == 200 and "coverage-overview" in overview.content.decode()
     client.force_login(world.handler)
     assert client.get(reverse("contact:diary")).status_code == 403
+
+
+def test_visit_form_errors_follow_the_chosen_language(client, world):
+    client.force_login(world.cadre)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    visit = {
+        "date": tomorrow.isoformat(),
+        "kind": "field",
+        "contact_point": world.point.pk,
+        "summary": "走访",
+    }
+    assert "日期不能晚于今天" in client.post(reverse("contact:visit_new"), visit).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.post(reverse("contact:visit_new"), visit).content.decode()
+    assert "The date cannot be later than today" in html and "日期不能晚于今天" not in html

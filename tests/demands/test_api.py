@@ -2,6 +2,7 @@ import io
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from PIL import Image
 from rest_framework.test import APIClient
@@ -268,3 +269,40 @@ def test_measures_door(world):
     assert r.status_code == 200
     codes = {m["code"]: m for m in r.json()}
     assert codes["satisfaction_rate"]["numerator"] == 1 and codes["satisfaction_rate"]["denominator"] == 1
+
+
+def _english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_json_errors_follow_the_chosen_language(world):
+    """Service and serializer messages travel in the JSON error format in the UI language; Chinese by default."""
+    d = make_demand(world)
+    reopen = f"/api/v1/demands/{d.pk}/transitions/"
+    bad_phone = {"title": "噪音扰民", "content": "夜里施工", "contact_phone": "12"}
+    bad_category = {"title": "噪音扰民", "content": "夜里施工", "category": "没有这个分类"}
+
+    r = client_for().post(SUBMIT, bad_phone, format="json")
+    assert r.status_code == 400 and r.json()["error"]["fields"]["contact_phone"] == ["电话号码格式不正确"]
+    r = client_for().post(SUBMIT, bad_category, format="json")
+    assert r.json()["error"]["fields"]["category"] == ["未找到「没有这个分类」"]
+    r = client_for(world["operator"]).post(reopen, {"action": "reopen", "reason": "x"}, format="json")
+    assert r.json()["error"]["message"] == "工单当前状态为「待受理」，不能执行「重办」"
+
+    r = _english(client_for()).post(SUBMIT, bad_phone, format="json")
+    assert r.status_code == 400 and r.json()["error"]["fields"]["contact_phone"] == ["Invalid phone number"]
+    r = _english(client_for()).post(SUBMIT, bad_category, format="json")
+    assert r.json()["error"]["fields"]["category"] == ["“没有这个分类” not found"]
+    r = _english(client_for(world["operator"])).post(
+        reopen, {"action": "reopen", "reason": "x"}, format="json"
+    )
+    assert r.status_code == 409 and r.json()["error"] == {
+        "code": "invalid_transition",
+        "message": "The work order is “Submitted”; “Reopen” is not possible now",
+    }
+    r = _english(client_for(world["other_handler"])).get(f"/api/v1/demands/{d.pk}/")
+    assert (
+        r.status_code == 404
+        and r.json()["error"]["message"] == "Work order not found, or you may not view it"
+    )

@@ -2,6 +2,7 @@ import csv
 import io
 
 import openpyxl
+from django.conf import settings
 from django.test import Client
 
 from lianxin.demands.choices import Status
@@ -151,3 +152,25 @@ def test_stats_page_measure_labels_follow_the_chosen_language(world):
     html = c.get("/demands/stats/").content.decode()
     assert "Satisfaction rate" in html and "Average handling time (hours)" in html
     assert "群众满意率" not in html and "平均办理时长" not in html
+
+
+def test_form_and_action_errors_follow_the_chosen_language(world):
+    """Errors raised by the services show in the UI language on the submit page and the action panel."""
+    post = {"type": "help", "title": "井盖缺失", "content": "路口井盖丢了", "contact_phone": "12"}
+    assert "电话号码格式不正确" in Client().post("/demands/submit/", post).content.decode()
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.post("/demands/submit/", post).content.decode()
+    assert "Invalid phone number" in html and "电话号码格式不正确" not in html
+
+    d = make_demand(world)
+    reject = {"action": "reject", "version": d.version}
+    op = login(world, "operator")
+    assert (
+        "请填写不予受理的理由"
+        in op.post(f"/demands/{d.pk}/act/", reject, HTTP_HX_REQUEST="true").content.decode()
+    )
+    op.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = op.post(f"/demands/{d.pk}/act/", reject, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="action-error">Please give the reason for rejecting the demand' in html
+    assert "请填写不予受理的理由" not in html

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from lianxin.contact.periods import Period
@@ -155,3 +156,18 @@ def test_card_and_dashboard_speak_english_after_switching_language(client, data)
     assert not re.search(r"[\u4e00-\u9fff]", charts)  # no Chinese strings left in the chart code
     payload = client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()
     assert payload["rates"]["response_rate"]["label"] == "Response rate"
+
+
+def test_records_heading_names_the_measure_in_the_chosen_language(client, data):
+    client.force_login(data.supervisor)
+    url = reverse("evaluation:records") + f"?subject=cadre&id={data.cadre.pk}&period=2026-03&part=numerator"
+
+    def heading(measure: str) -> str:
+        html = client.get(url + f"&measure={measure}").content.decode()
+        return re.search(r'<h1 class="h5">(.*?)</h1>', html, re.S).group(1)
+
+    assert "及时签收率" in heading("response_rate") and "response_rate" not in heading("response_rate")
+    assert "走访次数" in heading("visits")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Response rate" in heading("response_rate") and "及时签收率" not in heading("response_rate")
+    assert "Visits" in heading("visits")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lianxin.portal.models import Article, ArticleState
@@ -89,3 +90,25 @@ def test_editor_buttons_and_messages_follow_the_chosen_language(client):
     html = r.content.decode()
     assert "Draft saved" in html and "草稿已保存" not in html
     assert "Submit for review" in html and ">送审<" not in html
+
+
+def test_editor_errors_follow_the_chosen_language(client):
+    section = PortalCategoryFactory(name="新闻")
+    _login(client, editor())
+    client.post(
+        "/portal/editor/new/",
+        {"title": "新政策解读", "category": section.pk, "kind": "policy", "body": "<p>正文</p>"},
+    )
+    article = Article.objects.get(title="新政策解读")
+    approve = f"/portal/editor/{article.pk}/transition/"
+    html = client.post(approve, {"action": "approve"}, follow=True).content.decode()
+    assert "“草稿”状态的文章不能审核发布" in html
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.post(approve, {"action": "approve"}, follow=True).content.decode()
+    assert "“Approve and publish” is not possible for an article that is “Draft”" in html
+    assert "不能审核发布" not in html
+    upload = SimpleUploadedFile("a.csv", "标题,分类,正文\n二,没有这个栏目,正文\n".encode())
+    html = client.post("/portal/editor/import/", {"file": upload}).content.decode()
+    assert "Category “没有这个栏目” does not exist" in html and "不存在" not in html
+    assert Article.objects.get(pk=article.pk).state == ArticleState.DRAFT
