@@ -222,6 +222,7 @@ LOGIN_FAILURE_WINDOW = int(os.environ.get("LIANXIN_LOGIN_FAILURE_WINDOW", "900")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
+CSRF_FAILURE_VIEW = "lianxin.core.views.csrf_failure"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("LIANXIN_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -16,6 +16,7 @@ from lianxin.accounts.throttling import (
     login_record_failure,
     login_record_success,
 )
+from lianxin.core.api import ERROR
 from lianxin.core.errors import ApplicationError
 
 
@@ -48,7 +49,11 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 400: ERROR, 429: ERROR},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

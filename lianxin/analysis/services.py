@@ -16,6 +16,7 @@ from django.db import transaction
 from lianxin.analysis import classifier, hotspots, intake, replies, similar
 from lianxin.analysis.models import ClassifierVersion, HotIssueRun, ReplyAssessment
 from lianxin.core.errors import ValidationFailed
+from lianxin.core.params import as_id
 from lianxin.intel import pii as intel_pii
 from lianxin.intel import urgency as intel_urgency
 
@@ -127,9 +128,7 @@ def demand_accept_confirmed(
     from lianxin.org.models import Category
 
     if category is not None and not isinstance(category, Category):
-        category = (
-            Category.objects.filter(pk=category, is_active=True).first() if str(category).isdigit() else None
-        )
+        category = Category.objects.filter(pk=pk, is_active=True).first() if (pk := as_id(category)) else None
         if category is None:
             raise ValidationFailed("分类不存在", fields={"category": ["分类不存在"]})
     accepted = demand_accept(

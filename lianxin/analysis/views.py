@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
+from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.core.params import as_id
 from lianxin.intel.pii import mask_pii
 
 OVERSEERS = ("operator", "supervisor", "admin")
@@ -109,7 +111,7 @@ def similar_fragment(request: HttpRequest) -> HttpResponse:
     title = (request.GET.get("title") or "")[:200]
     content = (request.GET.get("content") or "")[:2000]
     area_id = request.GET.get("area") or ""
-    area = Area.objects.filter(pk=area_id).first() if area_id.isdigit() else None
+    area = Area.objects.filter(pk=pk).first() if (pk := as_id(area_id)) else None
     try:
         ids = services.similar_for_text(title=title, content=content, area=area, limit=5)
         items = selectors.public_similar(ids)
@@ -129,7 +131,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     post = request.POST
-    if post.get("version", "").isdigit():
+    if as_id(post.get("version")):
         demand.version = int(post["version"])
     error = None
     try:
@@ -159,8 +161,8 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 def _period(request: HttpRequest) -> tuple[date, date]:
     today = timezone.localdate()
     try:
-        start = date.fromisoformat(request.GET.get("start") or (today - timedelta(days=90)).isoformat())
-        end = date.fromisoformat(request.GET.get("end") or (today + timedelta(days=1)).isoformat())
+        start = parse_day(request.GET.get("start") or (today - timedelta(days=90)).isoformat())
+        end = parse_day(request.GET.get("end") or (today + timedelta(days=1)).isoformat())
     except ValueError:
         start, end = today - timedelta(days=90), today + timedelta(days=1)
     return start, end
@@ -181,7 +183,7 @@ def reply_quality(request: HttpRequest) -> HttpResponse:
 def reply_quality_unit(request: HttpRequest) -> HttpResponse:
     start, end = _period(request)
     unit = request.GET.get("unit", "")
-    unit_id = int(unit) if unit.isdigit() else None
+    unit_id = as_id(unit)
     flagged = request.GET.get("flagged") == "1"
     qs = selectors.reply_quality_list(
         start=_aware(start), end=_aware(end), unit_id=unit_id, flagged_only=flagged

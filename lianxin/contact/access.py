@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404
 
 from lianxin.accounts.models import User, role_q
+from lianxin.core.params import as_id
 
 OVERSEER_ROLES = ("supervisor", "admin")
 
@@ -29,7 +30,8 @@ def cadre_from_request(request: Any, param: str = "cadre") -> User:
     if not user.has_role(*OVERSEER_ROLES):
         raise Http404
     qs = User.objects.filter(role_q("cadre"))
-    cadre = qs.filter(pk=int(wanted)).first() if wanted.isdigit() else qs.filter(username=wanted).first()
+    pk = as_id(wanted)
+    cadre = qs.filter(pk=pk).first() if pk else qs.filter(username=wanted).first()
     if cadre is None:
         raise Http404
     return cadre

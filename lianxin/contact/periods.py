@@ -29,7 +29,7 @@ class Period:
         """`YYYY-MM` → Period; anything else raises ValidationFailed naming the value."""
         text = (value or "").strip()
         match = _PERIOD_RE.match(text)
-        if not match or not (1 <= int(match.group(2)) <= 12) or int(match.group(1)) < 1900:
+        if not match or not (1 <= int(match.group(2)) <= 12) or not 1900 <= int(match.group(1)) <= 2100:
             raise ValidationFailed(
                 f"Invalid period {value!r}: expected YYYY-MM with a month 01-12 (e.g. 2026-03).",
                 code="invalid_period",

@@ -7,12 +7,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lianxin.core.errors import ApplicationError
+
+# Every 4xx of the API has this body (see `error_body`); views list it in their schema responses.
+ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"?}}`')
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from lianxin import __version__
 from lianxin.core.api import json_error
@@ -24,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
+@csrf_exempt  # a POST to an unknown API path is a 404, not a CSRF failure
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return json_error(404, "not_found", f"No API endpoint at {request.path}")
 
@@ -44,3 +47,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if request.path.startswith("/api/"):
         return json_error(400, "bad_request", "Bad request.")
     return render(request, "core/400.html", status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the JSON error format under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_error(403, "csrf_failed", f"CSRF check failed: {reason}")
+    return django_csrf_failure(request, reason=reason)

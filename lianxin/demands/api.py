@@ -20,7 +20,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lianxin.accounts.permissions import IsStaffMember
+from lianxin.core.api import ERROR
 from lianxin.core.errors import ValidationFailed
+from lianxin.core.params import as_page
 from lianxin.demands import selectors, services
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.serializers import (
@@ -38,7 +40,6 @@ from lianxin.demands.serializers import (
 )
 from lianxin.org.models import Unit
 
-ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"?}}`')
 TAGS = ["demands"]
 
 
@@ -54,10 +55,7 @@ class CappedPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):  # type: ignore[override]
         self.request = request
         size = self.get_page_size(request) or self.page_size
-        try:
-            self.page_number = max(1, int(request.query_params.get(self.page_query_param, 1)))
-        except ValueError:
-            self.page_number = 1
+        self.page_number = as_page(request.query_params.get(self.page_query_param, 1))
         offset = (self.page_number - 1) * size
         rows = list(queryset[offset : offset + size + 1])
         self.has_next = len(rows) > size
@@ -214,7 +212,7 @@ class DemandCollectionView(APIView):
                 description="a retry with the same key returns the first result instead of a second demand",
             )
         ],
-        responses={201: DemandSubmittedSerializer, 400: ERROR, 409: ERROR, 429: ERROR},
+        responses={201: DemandSubmittedSerializer, 400: ERROR, 403: ERROR, 409: ERROR, 429: ERROR},
         auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
     )
     def post(self, request: Request) -> Response:
@@ -312,9 +310,15 @@ class DemandAttachmentView(APIView):
             "multipart/form-data": {
                 "type": "object",
                 "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
             }
         },
-        responses={201: OpenApiResponse(description="{id, content_type, size}"), 400: ERROR, 404: ERROR},
+        responses={
+            201: OpenApiResponse(description="{id, content_type, size}"),
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
@@ -426,8 +430,12 @@ class MeasuresView(APIView):
     @extend_schema(
         tags=TAGS,
         parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="exclusive"),
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, required=True, description="1970-01-01 … 2100-12-31"
+            ),
+            OpenApiParameter(
+                "end", OpenApiTypes.DATE, required=True, description="exclusive; 1970-01-01 … 2100-12-31"
+            ),
             OpenApiParameter("unit", OpenApiTypes.INT),
             OpenApiParameter("area", OpenApiTypes.INT),
             OpenApiParameter("category", OpenApiTypes.INT),

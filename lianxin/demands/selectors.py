@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from lianxin.accounts.models import User
 from lianxin.accounts.scoping import NOTHING, area_q
 from lianxin.core.crypto import phone_index
+from lianxin.core.dates import parse_day
 from lianxin.core.errors import NotFound
 from lianxin.core.masking import mask_name, mask_phone
+from lianxin.core.params import as_id
 from lianxin.demands.choices import OPEN_STATUSES, Status, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.org.models import Area, Category
@@ -122,7 +124,8 @@ def demand_track(*, ticket_no: str, code: str) -> Demand:
         .filter(ticket_no=(ticket_no or "").strip()[:24])
         .first()
     )
-    if demand is None or not hmac.compare_digest(demand.query_code, (code or "").strip().upper()[:16]):
+    given = (code or "").strip().upper()[:16].encode("utf-8", "replace")  # bytes: any text compares safely
+    if demand is None or not hmac.compare_digest(demand.query_code.encode(), given):
         raise NotFound(_("未找到该工单，请核对工单编号和查询码"))
     return demand
 
@@ -187,14 +190,11 @@ class DemandFilters:
     @classmethod
     def from_params(cls, params: Any) -> DemandFilters:
         def _int(name: str) -> int | None:
-            try:
-                return int(params.get(name) or "") or None
-            except ValueError:
-                return None
+            return as_id(params.get(name))
 
         def _date(name: str) -> date | None:
             try:
-                return date.fromisoformat(params.get(name) or "")
+                return parse_day(params.get(name) or "")
             except ValueError:
                 return None
 

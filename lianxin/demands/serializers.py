@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lianxin.core.masking import mask_address, mask_name, mask_phone
+from lianxin.core.params import MAX_ID, as_id
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_contact
@@ -42,7 +43,8 @@ class LookupField(serializers.CharField):
         if not text:
             return None
         qs = self.model.objects.all()
-        found = qs.filter(pk=int(text)).first() if text.isdigit() else None
+        pk = as_id(text)
+        found = qs.filter(pk=pk).first() if pk else None
         found = found or qs.filter(code=text).first() or qs.filter(name=text).order_by("pk").first()
         if found is None:
             raise serializers.ValidationError(_("未找到「%(name)s」") % {"name": text[:40]})
@@ -230,20 +232,31 @@ class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(a, str(Action(a).label)) for a in API_ACTIONS])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    unit = serializers.IntegerField(required=False, allow_null=True, help_text="dispatch: lead unit id")
-    assisting_units = serializers.ListField(child=serializers.IntegerField(), required=False)
-    days = serializers.IntegerField(required=False, help_text="request_extension: working days")
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="dispatch: lead unit id"
+    )
+    assisting_units = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=50
+    )
+    days = serializers.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="request_extension: working days"
+    )
     text = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text="reply text")
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
-    parent = serializers.IntegerField(required=False, help_text="merge: parent demand id")
+    parent = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="merge: parent demand id"
+    )
     type = serializers.ChoiceField(choices=DemandType.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     category = LookupField(Category)
     area = LookupField(Area)
     version = serializers.IntegerField(
-        required=False, help_text="optimistic check: 409 when the demand changed"
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="optimistic check: 409 when the demand changed",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

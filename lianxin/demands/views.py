@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.permissions import role_required, staff_required
-from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.core.dates import parse_day
+from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
+from lianxin.core.params import as_id, as_page
 from lianxin.demands import exporters, intel_hooks, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
@@ -155,7 +157,7 @@ def _list_context(
     if params.get("measure"):
         qs = _measure_filter(request, qs, params)
     qs = qs.only(*selectors.LIST_ONLY)
-    page_number = max(1, int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1)
+    page_number = as_page(params.get("page"))
     rows = list(qs[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE + 1])
     count, capped = selectors.capped_count(qs, cap=1000)
     query = params.copy()
@@ -184,11 +186,13 @@ def _list_context(
 
 def _measure_filter(request: HttpRequest, qs, params):
     try:
-        start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
-        unit = Unit.objects.filter(pk=params.get("unit")).first() if params.get("unit") else None
-        area = Area.objects.filter(pk=params.get("area")).first() if params.get("area") else None
+        start, end = parse_day(params["start"]), parse_day(params["end"])
+        unit = Unit.objects.filter(pk=as_id(params.get("unit"))).first() if params.get("unit") else None
+        area = Area.objects.filter(pk=as_id(params.get("area"))).first() if params.get("area") else None
         category = (
-            Category.objects.filter(pk=params.get("category")).first() if params.get("category") else None
+            Category.objects.filter(pk=as_id(params.get("category"))).first()
+            if params.get("category")
+            else None
         )
         m = measures.measure_get(
             code=params["measure"], start=start, end=end, unit=unit, area=area, category=category
@@ -313,7 +317,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     action = post.get("action", "")
     version = post.get("version", "")
-    if version.isdigit():
+    if as_id(version):
         demand.version = int(version)
     args: dict[str, Any] = {
         k: post.get(k)
@@ -321,15 +325,15 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         if post.get(k)
     }
     if post.get("unit"):
-        args["unit"] = int(post["unit"]) if post["unit"].isdigit() else None
+        args["unit"] = as_id(post["unit"])
     if post.getlist("assisting_units"):
-        args["assisting_units"] = [int(u) for u in post.getlist("assisting_units") if u.isdigit()]
+        args["assisting_units"] = [n for u in post.getlist("assisting_units") if (n := as_id(u))]
     if post.get("days"):
         args["days"] = post["days"]
     if post.get("parent"):
         parent = post["parent"].strip()
         found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()
-        args["parent"] = found or (int(parent) if parent.isdigit() else -1)
+        args["parent"] = found or as_id(parent) or -1
     if "resolved" in post:
         args["resolved"] = post.get("resolved") == "1"
     error = None
@@ -385,16 +389,17 @@ def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
     """Measures for the stats page and API, limited to what the user may see."""
     default_start, default_end = _month_bounds(timezone.localdate())
     try:
-        start = date.fromisoformat(params.get("start") or default_start.isoformat())
-        end = date.fromisoformat(params.get("end") or default_end.isoformat())
+        start = parse_day(params.get("start") or default_start.isoformat())
+        end = parse_day(params.get("end") or default_end.isoformat())
     except ValueError as exc:
-        from lianxin.core.errors import ValidationFailed
-
-        raise ValidationFailed(_("日期格式应为 YYYY-MM-DD"), fields={"start": ["YYYY-MM-DD"]}) from exc
+        raise ValidationFailed(
+            _("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间"), fields={"start": ["YYYY-MM-DD"]}
+        ) from exc
 
     def _get(model, name):
         value = params.get(name)
-        return model.objects.filter(pk=value).first() if value and str(value).isdigit() else None
+        pk = as_id(value)
+        return model.objects.filter(pk=pk).first() if pk else None
 
     visible = None if user.sees_all else selectors.demand_visible_q(user)
     return measures.measures_compute(
@@ -409,7 +414,13 @@ def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
 
 @role_required("operator", "supervisor", "admin", "cadre")
 def stats(request: HttpRequest) -> HttpResponse:
-    values = measures_from_params(request.user, request.GET)
+    status = 200
+    try:
+        values = measures_from_params(request.user, request.GET)
+    except ValidationFailed as exc:  # a bad period: say so, and show this month instead
+        messages.error(request, exc.message)
+        values = measures_from_params(request.user, {})
+        status = 400
     any_value = next(iter(values.values()))
     return render(
         request,
@@ -425,4 +436,5 @@ def stats(request: HttpRequest) -> HttpResponse:
             "categories": Category.objects.filter(level=1).only("id", "name"),
             "list_url": reverse("demands:list"),
         },
+        status=status,
     )

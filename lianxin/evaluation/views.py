@@ -20,6 +20,7 @@ from lianxin.contact.access import OVERSEER_ROLES, may_view_cadre
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import visit_list, visit_problem_list
 from lianxin.core.errors import ApplicationError
+from lianxin.core.params import as_id
 from lianxin.demands.measures import LABELS
 from lianxin.evaluation import selectors, services
 from lianxin.evaluation.figures import EXTRA_RATES, SHOWN_RATES, Scope, cadre_scope, measure_trace
@@ -49,7 +50,8 @@ def _bad(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
 
 def _cadre_or_404(request: HttpRequest, ident: str) -> User:
     qs = User.objects.filter(role_q("cadre")).select_related("unit", "area_scope")
-    cadre = qs.filter(pk=int(ident)).first() if ident.isdigit() else qs.filter(username=ident).first()
+    pk = as_id(ident)
+    cadre = qs.filter(pk=pk).first() if pk else qs.filter(username=ident).first()
     if cadre is None or not may_view_cadre(request.user, cadre):
         raise Http404
     return cadre
@@ -138,13 +140,13 @@ def records(request: HttpRequest) -> HttpResponse:
         period = _period(request)
     except ApplicationError as exc:
         return _bad(request, exc)
-    if part not in ("numerator", "denominator") or not ident.isdigit():
+    if part not in ("numerator", "denominator") or not as_id(ident):
         return _bad(request, ApplicationError(f"Invalid part {part!r} or id {ident!r}."))
     if subject == "cadre":
         cadre = _cadre_or_404(request, ident)
         scope, name = cadre_scope(cadre), str(cadre)
     elif subject == "unit" and request.user.has_role(*OVERSEER_ROLES):
-        unit = get_object_or_404(Unit, pk=int(ident))
+        unit = get_object_or_404(Unit, pk=as_id(ident))
         scope, name = Scope(unit=unit), unit.name
     else:
         raise Http404

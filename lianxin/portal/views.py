@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from lianxin.core.errors import NotFound
+from lianxin.core.params import as_id, as_page
 from lianxin.portal import counter, selectors
 from lianxin.portal.services import content_generation
 
@@ -39,10 +40,7 @@ def _template(name: str, mobile: bool) -> str:
 
 
 def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        number = 1
+    number = as_page(request.GET.get("page"))
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(number)
 
@@ -81,10 +79,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        number = 1
+    number = as_page(request.GET.get("page"))
     result = selectors.article_search(query, page=number) if query.strip() else None
     return render(request, "portal/search.html", {**_nav_context(mobile=False), "q": query, "result": result})
 
@@ -92,10 +87,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def related(request: HttpRequest) -> HttpResponse:
     """The 相关政策 box as an HTML fragment (for HTMX on the demand form and reply form)."""
-    try:
-        category_id = int(request.GET.get("category") or 0) or None
-    except ValueError:
-        category_id = None
+    category_id = as_id(request.GET.get("category"))
     text = (request.GET.get("text") or request.GET.get("title") or "")[:300]
     policies = selectors.related_policies(category=category_id, text=text)
     return render(request, "portal/_related_policies.html", {"policies": policies})

@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -98,3 +99,20 @@ def test_cli_maps_hyphenated_commands_to_management_commands(capsys):
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in html
+
+
+def test_a_post_to_an_unknown_api_path_with_a_session_cookie_is_a_json_404(client):
+    client.cookies["sessionid"] = "whatever"
+    response = client.post("/api/v1/demands/null,null/attachments/", {"x": "1"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_csrf_failure_under_the_api_is_in_the_json_error_format(rf):
+    from lianxin.core.views import csrf_failure
+
+    api = csrf_failure(rf.post("/api/v1/anything/"), reason="CSRF token missing.")
+    assert api.status_code == 403
+    assert json.loads(api.content)["error"]["code"] == "csrf_failed"
+    page = csrf_failure(rf.post("/accounts/login/"), reason="CSRF token missing.")
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
