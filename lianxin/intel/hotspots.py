@@ -11,8 +11,8 @@ Grouping (see docs/intel.md):
 - Similarity of two messages = cosine of problems + `place_bonus` when their places agree. Messages
   that both name places with none in common, or lie in different districts, are never alike; when
   either names no place, the cosine alone must reach `link_text` (an issue of a group of people).
-- Link: each message is joined to its `neighbours` most similar ones with similarity ≥ `link` and a
-  cosine ≥ `link_cosine` (a shared place alone links nothing). Candidates come from rare words and
+- Link: each message is joined to its `neighbours` most similar ones with similarity ≥ `link` (above
+  `place_bonus`, so a shared place alone links nothing). Candidates come from rare words and
   shared places only, in chunks of `chunk` messages, so memory stays bounded.
 - Split: each linked group is cut by average linkage at `split`, so that chains of weak links fall
   apart; a group larger than `MAX_DENSE` is first cut into the groups of its stronger links.
@@ -281,7 +281,6 @@ def _similarity(
     place_bonus: float,
     link_text: float,
     candidates: int = 60,
-    min_cosine: float = 0.0,
 ) -> sp.csr_matrix:
     """Similarity of messages `rows` to messages `cols` (all when None): cosine of problems, plus
     `place_bonus` when places agree; 0 where places conflict, and where either names no place and the
@@ -315,8 +314,6 @@ def _similarity(
     conflict = (both_named & ~agreed) | ((d_i >= 0) & (d_j >= 0) & (d_i != d_j))
     weak_text = ~both_named & (value < link_text)
     keep = ~(conflict | weak_text) & (row_ids != other_ids)
-    if min_cosine > 0:
-        keep &= np.where(agreed, value - place_bonus, value) >= min_cosine
     return sp.csr_matrix((value[keep], (i[keep], j[keep])), shape=(len(rows), len(col_ids)))
 
 
@@ -367,15 +364,12 @@ def _link(
     neighbours: int,
     chunk: int,
     progress: bool,
-    min_cosine: float = 0.0,
 ) -> _UnionFind:
     n = problems.matrix.shape[0]
     groups = _UnionFind(n)
     for start in tqdm(range(0, n, chunk), desc="link", disable=not progress, file=sys.stderr):
         rows = np.arange(start, min(n, start + chunk))
-        block = _similarity(
-            rows, None, problems, places, place_bonus=place_bonus, link_text=link_text, min_cosine=min_cosine
-        )
+        block = _similarity(rows, None, problems, places, place_bonus=place_bonus, link_text=link_text)
         block.data[block.data < threshold] = 0
         block.eliminate_zeros()
         for offset in range(block.shape[0]):
@@ -541,7 +535,6 @@ def hotspots_find(
     now: datetime | None = None,
     min_messages: int = 2,
     link: float = 0.3,
-    link_cosine: float = 0.1,
     split: float = 0.3,
     place_bonus: float = 0.25,
     link_text: float = 0.5,
