@@ -16,6 +16,9 @@ Grouping (see docs/intel.md):
   shared places only, in chunks of `chunk` messages, so memory stays bounded.
 - Split: each linked group is cut by average linkage at `split`, so that chains of weak links fall
   apart; a group larger than `MAX_DENSE` is first cut into the groups of its stronger links.
+- Re-split: a group of `COHERENT_MIN` or more messages in which fewer than `coherence` of the pairs share
+  problem words (cosine ≥ `COHERENT_COSINE`) is a place with many problems, not one problem: it is cut
+  again with the smaller `weak_place_bonus`, so that each problem of that place stands alone.
 - An issue needs `min_messages` messages.
 
 Heat index, for an issue with n messages from u distinct users (a message without a user counts as its
@@ -45,6 +48,8 @@ from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_na
 from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 CONTENT_CHARS = 300
+COHERENT_MIN = 6  # groups this large are checked for sharing a problem (smaller ones are judged by linkage)
+COHERENT_COSINE = 0.1  # two messages "share problem words" from this cosine of their problems
 MAX_DENSE = 2000  # largest group compared pair by pair when splitting
 GENERIC_DISTRICTS = 3  # a place name met in this many districts is not a place
 GROUP_WORDS = (
@@ -456,6 +461,16 @@ def _components(
     return list(parts.values())
 
 
+def _coherent(members: list[int], problems: _Problems, coherence: float) -> bool:
+    """Whether at least `coherence` of the pairs of `members` share problem words (see the module rules)."""
+    n = len(members)
+    if n < COHERENT_MIN or n > MAX_DENSE:
+        return True
+    rows = problems.matrix[np.asarray(members)]
+    close = int(((rows @ rows.T).toarray() >= COHERENT_COSINE).sum()) - n  # the diagonal is 1
+    return close >= coherence * n * (n - 1)
+
+
 # --- heat -------------------------------------------------------------------------------------------
 
 
@@ -538,6 +553,8 @@ def hotspots_find(
     split: float = 0.3,
     place_bonus: float = 0.25,
     link_text: float = 0.5,
+    coherence: float = 0.3,
+    weak_place_bonus: float = 0.1,
     max_df: float = 0.2,
     rare_df: float = 0.02,
     neighbours: int = 30,
@@ -571,7 +588,20 @@ def hotspots_find(
         components[groups.find(i)].append(i)
     clusters: list[list[int]] = []
     for members in components.values():
-        clusters.extend(_split(members, problems, places, threshold=split, **options))
+        for part in _split(members, problems, places, threshold=split, **options):
+            if _coherent(part, problems, coherence):
+                clusters.append(part)
+            else:
+                clusters.extend(
+                    _split(
+                        part,
+                        problems,
+                        places,
+                        threshold=split,
+                        place_bonus=weak_place_bonus,
+                        link_text=link_text,
+                    )
+                )
     issues: list[HotIssue] = []
     for members in clusters:
         if len(members) < max(1, min_messages):

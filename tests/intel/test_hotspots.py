@@ -96,3 +96,19 @@ def test_the_two_worked_examples_of_the_problem_statement_are_one_issue_each_in_
         holders = [i for i in issues if example & set(i.message_ids)]
         assert len(holders) == 1, f"{first}–{last} split over {[h.rank for h in holders]}"
         assert example <= set(holders[0].message_ids)
+
+
+def test_a_place_with_many_problems_is_not_one_issue():
+    messages = read_messages(need_shared("附件3.xlsx"), need=("id", "text"))
+    hot = [HotMessage(m.id, m.title, m.content, m.user, m.time, m.likes, m.dislikes) for m in messages]
+    # 泉塘 (A7县): a subway branch line, a new middle school, a school's loudspeakers, a road crossing
+    street = {"256590", "276880", "225191", "284056"}
+    mixed = hotspots_find(hot, top=10, coherence=0.0)  # without the re-split: one issue of the street
+    assert any(len(street & set(i.message_ids)) >= 3 for i in mixed)
+    issues = hotspots_find(hot, top=10_000)
+    assert all(len(street & set(i.message_ids)) <= 1 for i in issues)
+    loudspeakers = {
+        "225191",
+        "257595",
+    }  # 泉塘三小广播扰民, twice: each problem of the street is its own issue
+    assert any(loudspeakers <= set(i.message_ids) for i in issues)
