@@ -56,6 +56,12 @@ def card_rates(client, cadre, period) -> dict[str, str]:
     return dict(re.findall(r'class="rate" data-code="(\w+)"[^>]*>([^<]+)<', html))
 
 
+def _report_command(out, username="cadre_t", period="2026-03", fmt="pdf"):
+    call_command(
+        "report", "cadre", "--username", username, "--period", period, "--format", fmt, "--out", str(out)
+    )
+
+
 def test_pdf_carries_name_sections_and_the_scorecard_rates(client, data, artifacts):
     client.force_login(data.cadre)
     rates = card_rates(client, data.cadre, MARCH)
@@ -66,18 +72,7 @@ def test_pdf_carries_name_sections_and_the_scorecard_rates(client, data, artifac
         "satisfaction_rate": "66.7%",
     }
     out = artifacts / "report-cadre_t-2026-03.pdf"
-    call_command(
-        "report",
-        "cadre",
-        "--username",
-        "cadre_t",
-        "--period",
-        "2026-03",
-        "--format",
-        "pdf",
-        "--out",
-        str(out),
-    )
+    _report_command(out)
     from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(str(out)).pages).replace("\n", "")
@@ -100,18 +95,7 @@ def test_docx_carries_the_same_figures(client, data, artifacts):
     client.force_login(data.cadre)
     rates = card_rates(client, data.cadre, MARCH)
     out = artifacts / "report-cadre_t-2026-03.docx"
-    call_command(
-        "report",
-        "cadre",
-        "--username",
-        "cadre_t",
-        "--period",
-        "2026-03",
-        "--format",
-        "docx",
-        "--out",
-        str(out),
-    )
+    _report_command(out, fmt="docx")
     document = docx.Document(str(out))
     text = "\n".join(p.text for p in document.paragraphs)
     text += "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
@@ -136,18 +120,7 @@ def test_report_content_counts_contact_work_and_drafts_problems(data):
 
 def test_period_without_data_says_so(world, tmp_path):
     out = tmp_path / "empty.pdf"
-    call_command(
-        "report",
-        "cadre",
-        "--username",
-        "cadre_t",
-        "--period",
-        "2020-01",
-        "--format",
-        "pdf",
-        "--out",
-        str(out),
-    )
+    _report_command(out, period="2020-01")
     from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace("\n", "")
@@ -157,34 +130,12 @@ def test_period_without_data_says_so(world, tmp_path):
 @pytest.mark.parametrize("period", ["2026-13", "abc", "2026-1"])
 def test_invalid_period_is_refused_by_name(world, tmp_path, period):
     with pytest.raises(CommandError, match=re.escape(repr(period))):
-        call_command(
-            "report",
-            "cadre",
-            "--username",
-            "cadre_t",
-            "--period",
-            period,
-            "--format",
-            "pdf",
-            "--out",
-            str(tmp_path / "x.pdf"),
-        )
+        _report_command(tmp_path / "x.pdf", period=period)
 
 
 def test_unknown_cadre_is_refused(world, tmp_path):
     with pytest.raises(CommandError, match="nobody"):
-        call_command(
-            "report",
-            "cadre",
-            "--username",
-            "nobody",
-            "--period",
-            "2026-03",
-            "--format",
-            "pdf",
-            "--out",
-            str(tmp_path / "x.pdf"),
-        )
+        _report_command(tmp_path / "x.pdf", username="nobody")
 
 
 def test_web_report_invalid_period_is_400_naming_it(client, world):
@@ -297,18 +248,7 @@ def test_report_stays_chinese_under_english(client, data, tmp_path, django_captu
     # The command, with English active.
     out = tmp_path / "report.pdf"
     with translation.override("en"):
-        call_command(
-            "report",
-            "cadre",
-            "--username",
-            "cadre_t",
-            "--period",
-            "2026-03",
-            "--format",
-            "pdf",
-            "--out",
-            str(out),
-        )
+        _report_command(out)
         assert translation.get_language() == "en"  # restored after the report
     pdf = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace("\n", "")
     assert all(label in pdf for label in chinese) and "Response rate" not in pdf
