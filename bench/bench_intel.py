@@ -374,7 +374,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="synthetic sets a tenth of their size")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    # run as `python -m bench.bench_intel` it reads its own arguments; from `python -m bench` none
+    args = parser.parse_args(argv if argv is not None else (sys.argv[1:] if __name__ == "__main__" else []))
     QUICK = args.quick
     if args.child:
         name, *rest = args.child
