@@ -168,6 +168,10 @@ QUEUES = {
     "unit": ["to_sign", "in_progress", "overdue", "warning"],
     "supervision": ["overdue", "warning", "supervised"],
 }
+QUEUE_NAMES = frozenset(
+    {"to_accept", "to_dispatch", "returned", "overdue", "followup", "extension", "to_sign", "in_progress"}
+    | {"supervised", "warning", "open"}
+)
 
 
 @dataclass
@@ -214,6 +218,37 @@ class DemandFilters:
             queue=(params.get("queue") or "").strip(),
             supervised=None if supervised in (None, "") else supervised in ("1", "true", "yes"),
         )
+
+
+def demand_filter_problems(params: Any) -> dict[str, list[str]]:
+    """What is wrong with the list filters in `params`, by name (empty when nothing). The API refuses
+    such a request with them; the pages, whose query strings people edit by hand, ignore the bad ones."""
+    from lianxin.demands.choices import DemandType, Urgency
+
+    allowed = {
+        "status": {*Status.values, "closed_resolved", "closed_not_resolved"},
+        "type": set(DemandType.values),
+        "urgency": set(Urgency.values),
+        "queue": set(QUEUE_NAMES),
+        "supervised": {"1", "0", "true", "false", "yes", "no"},
+    }
+    problems: dict[str, list[str]] = {}
+    for name in ("category", "area", "unit"):
+        value = (params.get(name) or "").strip()
+        if value and as_id(value) is None:
+            problems[name] = [_("应为正整数编号")]
+    for name in ("date_from", "date_to"):
+        value = (params.get(name) or "").strip()
+        if value:
+            try:
+                parse_day(value)
+            except ValueError:
+                problems[name] = [_("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间")]
+    for name, values in allowed.items():
+        value = (params.get(name) or "").strip()
+        if value and value not in values:
+            problems[name] = [_("可选值：%(values)s") % {"values": ", ".join(sorted(values))}]
+    return problems
 
 
 def _day_start(day: date) -> datetime:

@@ -49,9 +49,33 @@ def test_measures_refuse_days_outside_the_years_served_by_name(world, client, st
     assert ok.status_code == 200
 
 
-def test_list_filters_ignore_days_outside_the_years_served(world):
+def test_list_pages_ignore_days_outside_the_years_served(world, client):
+    make_demand(world)
+    client.force_login(world["supervisor"])
+    assert (
+        client.get("/demands/list/", {"date_from": "0001-01-01", "date_to": "9999-12-31"}).status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"unit": "null"}, "unit"),
+        ({"area": "²"}, "area"),
+        ({"category": "9" * 30}, "category"),
+        ({"date_from": "0001-01-01"}, "date_from"),
+        ({"status": "bogus"}, "status"),
+        ({"queue": "nowhere"}, "queue"),
+        ({"supervised": "maybe"}, "supervised"),
+    ],
+)
+def test_the_list_api_refuses_a_bad_filter_by_name_and_the_page_ignores_it(world, client, params, named):
     api = APIClient()
     api.force_authenticate(world["supervisor"])
     make_demand(world)
-    got = api.get("/api/v1/demands/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
-    assert got.status_code == 200
+    got = api.get("/api/v1/demands/", params)
+    assert got.status_code == 400 and named in got.json()["error"]["fields"]
+    client.force_login(world["supervisor"])
+    assert client.get("/demands/list/", params).status_code == 200
+    fine = api.get("/api/v1/demands/", {"status": "closed_resolved", "queue": "open", "supervised": "false"})
+    assert fine.status_code == 200
