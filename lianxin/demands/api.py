@@ -24,6 +24,7 @@ from lianxin.core.api import ERROR
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_page
 from lianxin.demands import selectors, services
+from lianxin.demands.choices import DemandType, Status, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.serializers import (
     DemandDetailSerializer,
@@ -106,20 +107,19 @@ LIST_PARAMETERS = [
     OpenApiParameter("ticket_no", OpenApiTypes.STR),
     OpenApiParameter("phone", OpenApiTypes.STR, description="contact phone (matched by keyed hash)"),
     OpenApiParameter(
-        "status", OpenApiTypes.STR, description="status code, or closed_resolved / closed_not_resolved"
+        "status",
+        OpenApiTypes.STR,
+        description="status code, or closed_resolved / closed_not_resolved",
+        enum=[*Status.values, "closed_resolved", "closed_not_resolved"],
     ),
-    OpenApiParameter("type", OpenApiTypes.STR),
-    OpenApiParameter("urgency", OpenApiTypes.STR),
+    OpenApiParameter("type", OpenApiTypes.STR, enum=DemandType.values),
+    OpenApiParameter("urgency", OpenApiTypes.STR, enum=Urgency.values),
     OpenApiParameter("category", OpenApiTypes.INT, description="category id (with subcategories)"),
     OpenApiParameter("area", OpenApiTypes.INT, description="area id (with its subtree)"),
     OpenApiParameter("unit", OpenApiTypes.INT, description="lead unit id"),
     OpenApiParameter("date_from", OpenApiTypes.DATE),
     OpenApiParameter("date_to", OpenApiTypes.DATE),
-    OpenApiParameter(
-        "queue",
-        OpenApiTypes.STR,
-        description="to_accept | to_dispatch | returned | extension | overdue | followup | to_sign | in_progress | supervised | warning | open",
-    ),
+    OpenApiParameter("queue", OpenApiTypes.STR, enum=sorted(selectors.QUEUE_NAMES)),
     OpenApiParameter("supervised", OpenApiTypes.BOOL),
 ]
 
