@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, emit, percentile
+from bench.common import ROOT, emit, percentile, wait_quiet
 
 PG_ADMIN = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "lianxin_bench"
@@ -220,21 +220,6 @@ request = function()
     ["Idempotency-Key"]="bench-" .. prefix .. "-" .. counter}, body)
 end
 """.replace("ADDRESSES", str(CLIENT_ADDRESSES))
-
-
-QUIET_LOAD = float(os.environ.get("LIANXIN_BENCH_QUIET_LOAD", "1.5"))
-
-
-def wait_quiet(max_seconds: int = 300) -> float:
-    """Wait (bounded) until the 1-minute load average is below QUIET_LOAD — other work on a shared 2-core
-    machine halves the figures; returns the load average when measuring starts."""
-    deadline = time.time() + max_seconds
-    while os.getloadavg()[0] >= QUIET_LOAD and time.time() < deadline:
-        time.sleep(5)
-    load = os.getloadavg()[0]
-    if load >= QUIET_LOAD:
-        print(f"# machine not quiet after {max_seconds} s (load {load:.2f}); measuring anyway", flush=True)
-    return load
 
 
 def _parse_ms(text: str) -> float:

@@ -26,7 +26,7 @@ import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import ROOT, emit, percentile
+from bench.common import ROOT, emit, percentile, wait_quiet
 
 N_ARTICLES = int(os.environ.get("LIANXIN_BENCH_PORTAL_N", "100000"))
 PG_URL = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/lianxin_portal_bench")
@@ -269,20 +269,6 @@ def stored_views(article_id: int) -> None:
 
 
 # --- server and load -----------------------------------------------------------------------------
-
-QUIET_LOAD = float(os.environ.get("LIANXIN_BENCH_QUIET_LOAD", "1.5"))
-
-
-def wait_quiet(max_seconds: int = 300) -> float:
-    """Wait (bounded) until the 1-minute load average is below QUIET_LOAD — other work on a shared 2-core
-    machine halves the figures; returns the load average measured at the start."""
-    deadline = time.time() + max_seconds
-    while os.getloadavg()[0] >= QUIET_LOAD and time.time() < deadline:
-        time.sleep(5)
-    load = os.getloadavg()[0]
-    if load >= QUIET_LOAD:
-        print(f"# machine not quiet after {max_seconds} s (load {load:.2f}); measuring anyway", flush=True)
-    return load
 
 
 def _free_port() -> int:

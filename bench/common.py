@@ -54,3 +54,18 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+QUIET_LOAD = float(os.environ.get("LIANXIN_BENCH_QUIET_LOAD", "1.5"))
+
+
+def wait_quiet(max_seconds: int = 300) -> float:
+    """Wait (bounded) until the 1-minute load average is below QUIET_LOAD — other work on a shared 2-core
+    machine halves the figures; returns the load average when measuring starts."""
+    deadline = time.time() + max_seconds
+    while os.getloadavg()[0] >= QUIET_LOAD and time.time() < deadline:
+        time.sleep(5)
+    load = os.getloadavg()[0]
+    if load >= QUIET_LOAD:
+        print(f"# machine not quiet after {max_seconds} s (load {load:.2f}); measuring anyway", flush=True)
+    return load

@@ -11,6 +11,16 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TIPDM = SHARED / "data" / "tipdm2020c"
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+# The JSON keys contract.md gives `classify evaluate` and `classify cv`.
+CONTRACT_KEYS = {
+    "macro_f1",
+    "accuracy",
+    "per_class",
+    "n_train",
+    "n_test",
+    "train_seconds",
+    "predict_per_second",
+}
 
 
 def need_shared(name: str) -> Path:

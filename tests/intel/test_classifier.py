@@ -16,17 +16,7 @@ from lianxin.intel.classifier import (
     classifier_train,
 )
 from lianxin.intel.errors import IntelError
-from tests.intel.conftest import need_shared, synthetic_corpus
-
-CONTRACT_KEYS = {
-    "macro_f1",
-    "accuracy",
-    "per_class",
-    "n_train",
-    "n_test",
-    "train_seconds",
-    "predict_per_second",
-}
+from tests.intel.conftest import CONTRACT_KEYS, need_shared, synthetic_corpus
 
 
 def test_predicts_the_category_with_three_calibrated_suggestions(trained):

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 
-from tests.intel.conftest import synthetic_corpus
+from tests.intel.conftest import CONTRACT_KEYS, synthetic_corpus
 
 django = pytest.importorskip("django")
 from django.conf import settings  # noqa: E402
@@ -17,16 +17,6 @@ if not settings.configured:
 
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import CommandError  # noqa: E402
-
-CONTRACT_KEYS = {
-    "macro_f1",
-    "accuracy",
-    "per_class",
-    "n_train",
-    "n_test",
-    "train_seconds",
-    "predict_per_second",
-}
 
 
 def run(*args: str) -> tuple[str, str]:
