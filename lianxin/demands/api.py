@@ -245,10 +245,9 @@ class DemandCollectionView(APIView):
         tags=TAGS, parameters=LIST_PARAMETERS, responses={200: DemandListSerializer(many=True), 400: ERROR}
     )
     def get(self, request: Request) -> Response:
-        problems = selectors.demand_filter_problems(request.query_params)
+        filters, problems = selectors.DemandFilters.parse(request.query_params)
         if problems:
             raise ValidationFailed(f"Invalid filters: {', '.join(problems)}", fields=problems)
-        filters = selectors.DemandFilters.from_params(request.query_params)
         qs = selectors.demand_list(user=request.user, filters=filters).only(*selectors.LIST_ONLY)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)

@@ -193,62 +193,57 @@ class DemandFilters:
 
     @classmethod
     def from_params(cls, params: Any) -> DemandFilters:
+        """The filters in `params`; a malformed value is ignored (the pages, whose query strings people
+        edit by hand). `parse` also says what was malformed (the API refuses it)."""
+        return cls.parse(params)[0]
+
+    @classmethod
+    def parse(cls, params: Any) -> tuple[DemandFilters, dict[str, list[str]]]:
+        """The filters in `params`, and what is wrong with them by name (empty when nothing)."""
+        from lianxin.demands.choices import DemandType, Urgency
+
+        problems: dict[str, list[str]] = {}
+
+        def _text(name: str, limit: int = 100) -> str:
+            return (params.get(name) or "").strip()[:limit]
+
         def _int(name: str) -> int | None:
-            return as_id(params.get(name))
+            value = as_id(params.get(name))
+            if value is None and _text(name):
+                problems[name] = [_("应为正整数编号")]
+            return value
 
         def _date(name: str) -> date | None:
             try:
                 return parse_day(params.get(name) or "")
             except ValueError:
+                if _text(name):
+                    problems[name] = [_("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间")]
                 return None
 
-        supervised = params.get("supervised")
-        return cls(
-            q=(params.get("q") or "").strip()[:100],
-            ticket_no=(params.get("ticket_no") or "").strip()[:24],
-            phone=(params.get("phone") or "").strip()[:30],
-            status=(params.get("status") or "").strip(),
-            type=(params.get("type") or "").strip(),
-            urgency=(params.get("urgency") or "").strip(),
+        def _choice(name: str, allowed: set[str]) -> str:
+            value = _text(name, 1000)
+            if value and value not in allowed:
+                problems[name] = [_("可选值：%(values)s") % {"values": ", ".join(sorted(allowed))}]
+            return value
+
+        supervised = _choice("supervised", {"1", "0", "true", "false", "yes", "no"})
+        filters = cls(
+            q=_text("q"),
+            ticket_no=_text("ticket_no", 24),
+            phone=_text("phone", 30),
+            status=_choice("status", {*Status.values, "closed_resolved", "closed_not_resolved"}),
+            type=_choice("type", set(DemandType.values)),
+            urgency=_choice("urgency", set(Urgency.values)),
             category=_int("category"),
             area=_int("area"),
             unit=_int("unit"),
             date_from=_date("date_from"),
             date_to=_date("date_to"),
-            queue=(params.get("queue") or "").strip(),
-            supervised=None if supervised in (None, "") else supervised in ("1", "true", "yes"),
+            queue=_choice("queue", set(QUEUE_NAMES)),
+            supervised=None if supervised == "" else supervised in ("1", "true", "yes"),
         )
-
-
-def demand_filter_problems(params: Any) -> dict[str, list[str]]:
-    """What is wrong with the list filters in `params`, by name (empty when nothing). The API refuses
-    such a request with them; the pages, whose query strings people edit by hand, ignore the bad ones."""
-    from lianxin.demands.choices import DemandType, Urgency
-
-    allowed = {
-        "status": {*Status.values, "closed_resolved", "closed_not_resolved"},
-        "type": set(DemandType.values),
-        "urgency": set(Urgency.values),
-        "queue": set(QUEUE_NAMES),
-        "supervised": {"1", "0", "true", "false", "yes", "no"},
-    }
-    problems: dict[str, list[str]] = {}
-    for name in ("category", "area", "unit"):
-        value = (params.get(name) or "").strip()
-        if value and as_id(value) is None:
-            problems[name] = [_("应为正整数编号")]
-    for name in ("date_from", "date_to"):
-        value = (params.get(name) or "").strip()
-        if value:
-            try:
-                parse_day(value)
-            except ValueError:
-                problems[name] = [_("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间")]
-    for name, values in allowed.items():
-        value = (params.get(name) or "").strip()
-        if value and value not in values:
-            problems[name] = [_("可选值：%(values)s") % {"values": ", ".join(sorted(values))}]
-    return problems
+        return filters, problems
 
 
 def _day_start(day: date) -> datetime:
