@@ -80,7 +80,11 @@ def _lianxin_version() -> str:
 
 def analyze(text: str, *, word_chars: int = WORD_CHARS) -> tuple[list[str], list[str]]:
     """The word and character features of one text (see the module rules)."""
-    text = normalize(text)[:CLASSIFY_CHARS]
+    return _analyze_normalised(normalize(text), word_chars)
+
+
+def _analyze_normalised(text: str, word_chars: int) -> tuple[list[str], list[str]]:
+    text = text[:CLASSIFY_CHARS]
     text = AREA_CODE_RE.sub(lambda m: m.group(0)[-1], text)
     text = _DIGITS.sub("0", text)
     return tokens(text[:word_chars], drop_stopwords=False), char_ngrams(text, (1, 2))
@@ -301,7 +305,8 @@ class DemandClassifier:
 
     def _predict_batch(self, texts: list[str], top: int) -> list[Prediction]:
         word_chars = self.features.word_chars
-        analyzed = [analyze(t, word_chars=word_chars) for t in texts]
+        bodies = [normalize(t) for t in texts]
+        analyzed = [_analyze_normalised(body, word_chars) for body in bodies]
         matrix = self.features.transform(analyzed)
         words = matrix[:, : self.word_columns]
         probas = {
@@ -310,7 +315,7 @@ class DemandClassifier:
         }
         classes = self.models["label"].classes_
         results: list[Prediction] = []
-        for i, text in enumerate(texts):
+        for i, body in enumerate(bodies):
             first = probas["label"][i]
             order = np.argsort(-first)[:top]
             suggestions = [Suggestion(str(classes[j]), round(float(first[j]), 4)) for j in order]
@@ -323,7 +328,7 @@ class DemandClassifier:
             notes = []
             if not analyzed[i][0] and not analyzed[i][1]:
                 notes.append("empty text: no basis for a category")
-            elif len(text) > CLASSIFY_CHARS and len(normalize(text)) > CLASSIFY_CHARS:
+            elif len(body) > CLASSIFY_CHARS:
                 notes.append(f"only the first {CLASSIFY_CHARS} characters were read")
             results.append(
                 Prediction(

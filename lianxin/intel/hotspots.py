@@ -44,7 +44,15 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_names, primary_area, tokens
+from lianxin.intel.text import (
+    AREA_CODE_RE,
+    normalize,
+    place_core,
+    place_names,
+    primary_area,
+    tokens,
+    without_places,
+)
 from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 CONTENT_CHARS = 300
@@ -141,14 +149,6 @@ class HotIssue:
 # --- places -----------------------------------------------------------------------------------------
 
 
-def _core(name: str) -> str:
-    """A place name without its suffix when at least two characters remain (魅力之城小区 → 魅力之城)."""
-    for suffix in PLACE_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
 @dataclass
 class _Prepared:
     problems: TermCounts  # problem terms: words and title bigrams, place names taken out
@@ -171,18 +171,13 @@ def _prepare(messages: Sequence[HotMessage], progress: bool) -> _Prepared:
         body = f"{title}。{content}" if title else content
         names = place_names(body)
         area = primary_area(body)
-        cores = frozenset(_core(n) for n in names)
+        cores = frozenset(place_core(n) for n in names)
         bare_title = title
         for name in sorted({*names, *cores, area}, key=len, reverse=True):
             if name:
                 bare_title = bare_title.replace(name, "。")
         bare_title = AREA_CODE_RE.sub("。", bare_title)
-        noise = {*names, *cores}
-        words = [
-            w
-            for w in tokens(bare_title) * 2 + tokens(content)
-            if not (len(w) >= 2 and any(w in n for n in noise))
-        ]
+        words = without_places(tokens(bare_title) * 2 + tokens(content), names)
         prepared.problems.add(words + _bigrams(bare_title))
         prepared.names.append(names)
         prepared.cores.append(cores)

@@ -104,15 +104,12 @@ _ID_CHECK = "10X98765432"
 class Finding:
     """One piece of personal data: its kind and the span [start, end) that masking hides.
 
-    `context` is the whole match (for a name, 我叫张三; for an address, the road or estate and its door),
     `valid` is set for identity numbers only: whether the checksum holds.
     """
 
     kind: str
     start: int
     end: int
-    value: str
-    context: str
     valid: bool | None = None
 
     def as_dict(self) -> dict[str, object]:
@@ -137,7 +134,7 @@ def detect_pii(text: str | None) -> list[Finding]:
 
     def add(kind: str, match: re.Match[str], group: str | int = 0, *, valid: bool | None = None) -> None:
         start, end = match.span(group)
-        found.append(Finding(kind, start, end, text[start:end], text[match.start() : match.end()], valid))
+        found.append(Finding(kind, start, end, valid))
 
     for match in _ID18.finditer(folded):
         add("id_card", match, valid=id_card_checksum_ok(match.group(0)))

@@ -111,8 +111,6 @@ def _demand_terms(title: str, content: str) -> dict[str, float]:
     body = f"{title}。{content}"
     for name in place_names(body[:600]):
         weights[name] = 2.0
-    for code in area_codes(body[:600]):
-        weights.setdefault(code, 0.0)
     for word in tokens(title):
         if len(word) >= 2:
             weights[word] = max(weights[word], 1.5)
@@ -179,13 +177,13 @@ def reply_score(
     if not found["contact"]:
         found["contact"] = any(f.kind == "phone" for f in detect_pii(body))
     asked = f"{title}{content[:300]}"
-    if _CONSULTATION.search(asked) and _DIRECT_ANSWER.search(body) and len(_substance(body)) >= 15:
+    substance = _substance(body)
+    if _CONSULTATION.search(asked) and _DIRECT_ANSWER.search(body) and len(substance) >= 15:
         found["measures"] = True
     completeness = (
         0.35 * found["facts"] + 0.35 * found["measures"] + 0.2 * found["basis"] + 0.1 * found["contact"]
     )
     relevance = _relevance(_demand_terms(title, content), body)
-    substance = _substance(body)
     forward_only = (
         bool(_FORWARD.search(answer)) and len(substance) < 40 and not (found["facts"] or found["measures"])
     )

@@ -30,12 +30,20 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
-from lianxin.intel.text import AREA_CODE_RE, PLACE_SUFFIXES, normalize, place_names, primary_area, tokens
+from lianxin.intel.text import (
+    AREA_CODE_RE,
+    normalize,
+    place_core,
+    place_names,
+    primary_area,
+    tokens,
+    without_places,
+)
+from lianxin.intel.vectors import smooth_idf
 
 INDEX_CHARS = 1000
 N_FEATURES = 1 << 20
@@ -67,27 +75,9 @@ class SimilarMatch:
     shared_places: tuple[str, ...]
     distance_m: float | None
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "score": round(self.score, 4),
-            "text_score": round(self.text_score, 4),
-            "same_area": self.same_area,
-            "shared_places": list(self.shared_places),
-            "distance_m": None if self.distance_m is None else round(self.distance_m, 1),
-        }
-
 
 def _hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & (N_FEATURES - 1)
-
-
-@lru_cache(maxsize=65536)
-def _core(name: str) -> str:
-    for suffix in PLACE_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
 
 
 def places_agree(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
@@ -96,27 +86,25 @@ def places_agree(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
     shared = []
     for x in a:
         for y in b:
-            cx, cy = _core(x), _core(y)
+            cx, cy = place_core(x), place_core(y)
             if x == y or (min(len(cx), len(cy)) >= 2 and (cx in cy or cy in cx)):
                 shared.append(x if len(x) <= len(y) else y)
     return tuple(sorted(set(shared)))
 
 
-def demand_terms(text: str) -> tuple[dict[int, float], tuple[str, ...]]:
-    """Hashed word weights (sublinear tf) of what a text says is wrong, and the places it names.
+def demand_terms(text: str) -> tuple[dict[int, float], tuple[str, ...], str]:
+    """Hashed word weights (sublinear tf) of what a text says is wrong, the places it names, and its
+    primary area code.
 
     Place names and area codes are taken out of the words: where is judged apart from what."""
     body = normalize(text)[:INDEX_CHARS]
     places = tuple(place_names(body))
-    noise = {*places, *(_core(p) for p in places)}
-    counts = Counter(
-        w for w in tokens(AREA_CODE_RE.sub("。", body)) if not (len(w) >= 2 and any(w in n for n in noise))
-    )
+    counts = Counter(without_places(tokens(AREA_CODE_RE.sub("。", body)), places))
     weights: dict[int, float] = {}
     for term, count in counts.items():
         column = _hash(term)
         weights[column] = weights.get(column, 0.0) + 1.0 + math.log(count)
-    return weights, places
+    return weights, places, primary_area(body)
 
 
 def _haversine_m(lat1: float, lng1: float, lat2: np.ndarray, lng2: np.ndarray) -> np.ndarray:
@@ -181,11 +169,11 @@ class SimilarIndex:
         """Add demands in bulk (segmentation happens outside the lock)."""
         prepared = []
         for demand in demands:
-            weights, places = demand_terms(demand.text)
-            prepared.append((demand, weights, places))
+            weights, places, text_area = demand_terms(demand.text)
+            prepared.append((demand, weights, places, normalize(demand.area) or text_area))
         with self._lock:
             self._reserve(self._size + len(prepared))
-            for demand, weights, places in prepared:
+            for demand, weights, places, area in prepared:
                 if demand.id in self._slot_of:
                     self._remove_locked(demand.id)
                 slot = self._size
@@ -194,9 +182,7 @@ class SimilarIndex:
                 self._df[columns] += 1
                 self._slot_of[demand.id] = slot
                 self._ids.append(demand.id)
-                self._areas.append(
-                    normalize(demand.area) or primary_area(normalize(demand.text)[:INDEX_CHARS])
-                )
+                self._areas.append(area)
                 self._places.append(places)
                 self._place_df.update(set(places))
                 self._terms.append(columns.astype(np.int32))
@@ -221,9 +207,9 @@ class SimilarIndex:
             old = getattr(self, name)
             setattr(self, name, np.concatenate([old, np.full(new - capacity, math.nan)]))
 
-    def _norm(self, columns: np.ndarray, values: np.ndarray) -> float:
-        n = len(self._slot_of)
-        idf = np.log((n + 1.0) / (self._df[columns] + 1.0)) + 1.0
+    def _norm(self, columns: np.ndarray, values: np.ndarray, idf: np.ndarray | None = None) -> float:
+        if idf is None:
+            idf = smooth_idf(self._df[columns], len(self._slot_of))
         return math.sqrt(float(np.sum((values * idf) ** 2))) or 1.0
 
     def remove(self, demand_id: Hashable) -> bool:
@@ -295,8 +281,7 @@ class SimilarIndex:
     # --- queries ---
 
     def _idf(self) -> np.ndarray:
-        n = len(self._slot_of)
-        return np.log((n + 1.0) / (self._df.astype(np.float64) + 1.0)) + 1.0
+        return smooth_idf(self._df.astype(np.float64), len(self._slot_of))
 
     def _blocks_now(self) -> list[tuple[int, sp.csc_matrix]]:
         if self._pending and self._pending_block is None:
@@ -327,18 +312,18 @@ class SimilarIndex:
         exclude: Hashable | None = None,
     ) -> list[SimilarMatch]:
         """Open demands about the same problem and place as `text`, best first (see module rules)."""
-        weights, places = demand_terms(text)
+        weights, places, text_area = demand_terms(text)
         if not weights or limit <= 0:
             return []
-        body_area = normalize(area) or primary_area(normalize(text)[:INDEX_CHARS])
+        body_area = normalize(area) or text_area
         with self._lock:
             if not self._slot_of:
                 return []
             self._refresh_norms()
             columns = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
             q_tf = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
-            q_idf = np.log((len(self._slot_of) + 1.0) / (self._df[columns] + 1.0)) + 1.0
-            q_norm = math.sqrt(float(np.sum((q_tf * q_idf) ** 2))) or 1.0
+            q_idf = smooth_idf(self._df[columns], len(self._slot_of))
+            q_norm = self._norm(columns, q_tf, q_idf)
             usable = self._df[columns] <= max(50, COMMON_DF * len(self._slot_of))
             columns, q_weight = columns[usable], (q_tf * q_idf**2)[usable]
             if columns.size == 0:

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -323,6 +324,21 @@ def primary_area(text: str) -> str:
 
 def _is_name_char(ch: str) -> bool:
     return ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()) and ch not in _NAME_STOP
+
+
+@lru_cache(maxsize=65536)
+def place_core(name: str) -> str:
+    """A place name without its suffix when at least two characters remain (魅力之城小区 → 魅力之城)."""
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def without_places(words: Iterable[str], names: Iterable[str]) -> list[str]:
+    """`words` less those inside a named place or its core: where is judged apart from what."""
+    noise = {*names, *(place_core(n) for n in names)}
+    return [w for w in words if not (len(w) >= 2 and any(w in n for n in noise))]
 
 
 def place_names(text: str) -> list[str]:
