@@ -175,7 +175,7 @@ class SimilarIndex:
             self._reserve(self._size + len(prepared))
             for demand, weights, places, area in prepared:
                 if demand.id in self._slot_of:
-                    self._remove_locked(demand.id)
+                    self._remove_locked(demand.id, compact=False)  # slots stay put inside the batch
                 slot = self._size
                 self._size += 1
                 columns = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
@@ -196,6 +196,7 @@ class SimilarIndex:
                 if len(self._pending) >= SEAL_EVERY:
                     self._seal()
             self._pending_block = None
+            self._compact_if_sparse()
 
     def _reserve(self, size: int) -> None:
         capacity = self._alive.size
@@ -217,7 +218,7 @@ class SimilarIndex:
         with self._lock:
             return self._remove_locked(demand_id)
 
-    def _remove_locked(self, demand_id: Hashable) -> bool:
+    def _remove_locked(self, demand_id: Hashable, *, compact: bool = True) -> bool:
         slot = self._slot_of.pop(demand_id, None)
         if slot is None:
             return False
@@ -227,9 +228,13 @@ class SimilarIndex:
         if columns is not None:
             self._df[columns] -= 1
         self._terms[slot] = None
+        if compact:
+            self._compact_if_sparse()
+        return True
+
+    def _compact_if_sparse(self) -> None:
         if self._size > 4 * SEAL_EVERY and len(self._slot_of) < self._size // 2:
             self._compact()
-        return True
 
     def _seal(self) -> None:
         if not self._pending:

@@ -107,3 +107,11 @@ def test_check_set_precision_and_recall_on_real_messages():
     assert written["correct"] / written["returned"] >= 0.9  # pooled truth: precision of what is shown
     assert written["correct"] / written["expected"] >= 0.6
     assert result.by_kind["different"]["returned"] <= 2
+
+
+def test_adding_a_batch_that_repeats_ids_replaces_them_without_losing_the_index():
+    demands = [OpenDemand(id=i, text=f"A{i % 9}区第{i}号楼门口路灯坏了", time=None) for i in range(1100)]
+    index = SimilarIndex(window_days=None)
+    index.add_many(demands)
+    index.add_many(demands + demands)  # replacing more than half the index compacts it: once, afterwards
+    assert len(index) == 1100 and all(d.id in index for d in demands)
