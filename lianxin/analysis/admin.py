@@ -194,6 +194,7 @@ class DemandIntelAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("urgency", "corrected")
+    list_select_related = ("demand", "confirmed_category")
     raw_id_fields = ("demand", "confirmed_category", "model_version")
     readonly_fields = ("created_at",)
 
@@ -202,4 +203,5 @@ class DemandIntelAdmin(admin.ModelAdmin):
 class ReplyAssessmentAdmin(admin.ModelAdmin):
     list_display = ("demand", "unit", "score", "flags", "flagged", "replied_at")
     list_filter = ("flagged",)
+    list_select_related = ("demand", "unit")
     raw_id_fields = ("demand", "unit")

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import HotIssue, HotIssueRun, RunState
 from lianxin.intel.hotspots import HotMessage, hotspots_find
 
@@ -25,10 +26,6 @@ logger = logging.getLogger("lianxin.analysis")
 WINDOW_DAYS = 90
 TOP = 20
 MAX_MESSAGES = 100_000
-
-
-def _naive(moment: datetime) -> datetime:
-    return timezone.localtime(moment).replace(tzinfo=None)
 
 
 def hotspots_refresh(
@@ -72,11 +69,11 @@ def hotspots_refresh(
                 title=title,
                 content=content,
                 user=f"u{requester}" if requester else (f"p{phone}" if phone else ""),
-                time=_naive(created),
+                time=local_naive(created),
             )
             for pk, title, content, requester, phone, created, *_ in rows
         ]
-        issues = hotspots_find(messages, top=top, now=_naive(end)) if messages else []
+        issues = hotspots_find(messages, top=top, now=local_naive(end)) if messages else []
         by_id = {row[0]: row for row in rows}
         with transaction.atomic():
             for issue in issues:

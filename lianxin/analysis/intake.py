@@ -15,7 +15,6 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from lianxin.analysis.models import DemandIntel, SimilarChange
@@ -89,15 +88,14 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
 
 
 def _escalate(demand: Any, intel: DemandIntel, reason: str) -> None:
-    from lianxin.accounts.models import User
-    from lianxin.core.notify import notify
+    from lianxin.demands.notifications import notify_roles
 
-    recipients = [u for u in User.objects.filter(is_active=True) if u.has_role("supervisor", "operator")]
-    notify(
-        recipients,
+    notify_roles(
+        demand,
+        "supervisor",
+        "operator",
         title=f"疑似特急诉求 {demand.ticket_no}：{demand.title}"[:200],
         body=f"智能研判为特急（{reason}），请立即核实处置。",
-        link=reverse("demands:detail", args=[demand.pk]),
         kind="escalation",
     )
     intel.escalated_at = timezone.now()

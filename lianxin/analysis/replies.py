@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import ReplyAssessment
 
 FLAG_LABELS = {
@@ -57,8 +58,8 @@ def reply_assess(*, demand: Any) -> ReplyAssessment | None:
         demand.content,
         demand.reply_text,
         title=demand.title,
-        asked_at=timezone.localtime(asked).replace(tzinfo=None),
-        replied_at=timezone.localtime(replied).replace(tzinfo=None),
+        asked_at=local_naive(asked),
+        replied_at=local_naive(replied),
         working_days=_working_days,
         limit_days=_reply_limit(demand),
     )

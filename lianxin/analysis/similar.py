@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import SimilarChange
 from lianxin.intel.similar import OpenDemand, SimilarIndex, SimilarMatch
 
@@ -50,12 +51,6 @@ def _street_of(path: str) -> str:
     return "/".join(parts[:3]) if len(parts) >= 3 else ""
 
 
-def _naive(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return timezone.localtime(moment).replace(tzinfo=None) if timezone.is_aware(moment) else moment
-
-
 def _open_rows(qs):
     return qs.values_list(
         "id", "title", "content", "created_at", "lat", "lng", "area__path", "area__lat", "area__lng"
@@ -67,7 +62,7 @@ def _entry(row) -> tuple[OpenDemand, str]:
     if lat is None or lng is None:
         lat, lng = area_lat, area_lng
     return (
-        OpenDemand(id=pk, text=f"{title}\n{content}", time=_naive(created), lat=lat, lng=lng),
+        OpenDemand(id=pk, text=f"{title}\n{content}", time=local_naive(created), lat=lat, lng=lng),
         _street_of(path or ""),
     )
 
@@ -149,9 +144,7 @@ def index_sync() -> SimilarIndex:
         if additions:
             index.add_many(additions)
         _state.watermark = max(_state.watermark, changes[-1][0])
-        _state.seen = {cid for cid, _ in rows if cid > _state.watermark - OVERLAP} | {
-            cid for cid, _ in changes if cid > _state.watermark - OVERLAP
-        }
+        _state.seen = {cid for cid, _ in rows if cid > _state.watermark - OVERLAP}
         return index
 
 
@@ -174,7 +167,7 @@ def similar_query(
     index = index_sync()
     street = _street_of(area_path)
     matches = index.query(
-        text, time=_naive(when or timezone.now()), lat=lat, lng=lng, limit=limit * 4, exclude=exclude
+        text, time=local_naive(when or timezone.now()), lat=lat, lng=lng, limit=limit * 4, exclude=exclude
     )
     out = []
     for match in matches:

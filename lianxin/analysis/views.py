@@ -23,13 +23,11 @@ from lianxin.core.errors import ApplicationError, NotFound
 from lianxin.core.params import as_id
 from lianxin.intel.pii import mask_pii
 
-OVERSEERS = ("operator", "supervisor", "admin")
-
 
 @role_required("operator", "cadre", "supervisor", "admin")
 def hotspots(request: HttpRequest) -> HttpResponse:
     user = request.user
-    area = None if user.has_role(*OVERSEERS) else getattr(user, "area_scope", None)
+    area = None if user.sees_all else user.area_scope
     run = selectors.hotspot_run_latest()
     issues = list(selectors.hot_issue_list(run=run, area=area)) if run else []
     points: list[dict[str, Any]] = []
@@ -67,18 +65,17 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         for i in issues
         if i.lat is not None and i.lng is not None
     ]
-    last_run = selectors.hotspot_run_latest() if run else None
     return render(
         request,
         "analysis/hotspots.html",
         {
             "rows": rows,
-            "run": last_run,
+            "run": run,
             "failed_run": _latest_failed(run),
             "map_data": {"issues": issue_points, "points": points},
             "tiles": settings.LIANXIN_MAP_TILES,
-            "can_refresh": user.has_role(*OVERSEERS),
-            "staff_links": user.has_role(*OVERSEERS, "cadre"),
+            "can_refresh": user.sees_all,
+            "staff_links": user.sees_all or user.has_role("cadre"),
         },
     )
 
