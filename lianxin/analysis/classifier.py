@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -24,8 +24,10 @@ from django.utils import timezone
 
 from lianxin.analysis.models import ClassifierVersion, ModelSource, ModelState
 from lianxin.core.errors import ValidationFailed
-from lianxin.intel.classifier import DemandClassifier, classifier_train
 from lianxin.intel.errors import IntelError
+
+if TYPE_CHECKING:  # scikit-learn loads only when a model is used, not with every process
+    from lianxin.intel.classifier import DemandClassifier
 
 logger = logging.getLogger("lianxin.analysis")
 
@@ -56,6 +58,8 @@ def model_from_bytes(data: bytes, *, name: str = "model") -> DemandClassifier:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        from lianxin.intel.classifier import DemandClassifier
+
         model = DemandClassifier.load(path)
     finally:
         os.unlink(path)
@@ -312,6 +316,8 @@ def retrain_run(*, version_id: int, cv_folds: int = 3) -> ClassifierVersion:
         texts, labels, deeper = training_examples()
         _progress(version_id, 20, f"训练中：{len(texts)} 条已办结工单")
         folds = cv_folds if len(texts) >= 10 * max(cv_folds, 2) else 0
+        from lianxin.intel.classifier import classifier_train
+
         model = classifier_train(texts, labels, deeper={"label2": deeper}, cv_folds=folds)
         _progress(version_id, 90, "保存模型")
         data = model_to_bytes(model)

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize as normalize_rows
 
 
 class TermCounts:
@@ -61,5 +60,15 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     matrix.sort_indices()
     np.log(matrix.data, out=matrix.data)
     matrix.data += 1.0
-    matrix = matrix @ sp.diags(idf.astype(np.float32))
-    return normalize_rows(matrix.tocsr(), copy=False)
+    matrix = (matrix @ sp.diags(idf.astype(np.float32))).tocsr()
+    return _unit_rows(matrix)
+
+
+def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length in place (all-zero rows stay zero), as scikit-learn's `normalize`
+    does; written out so that hot issues and similar demands need not load scikit-learn."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float64).ravel())
+    norms[norms == 0] = 1.0
+    lengths = np.diff(matrix.indptr)
+    matrix.data /= np.repeat(norms, lengths).astype(matrix.data.dtype)
+    return matrix
