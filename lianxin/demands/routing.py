@@ -8,6 +8,7 @@ unit is proposed, then `settings.LIANXIN_DEMANDS_FALLBACK_UNIT` (a unit code).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,13 +31,21 @@ def _ancestor_paths(node) -> set[str]:
     return {"/".join(parts[: i + 1]) for i in range(len(parts))}
 
 
-def routing_propose(*, category: Category | None, area: Area | None) -> RoutingProposal | None:
+def routing_rules() -> list[RoutingRule]:
+    """The rules routing reads, with what it reads of them; pass them to `routing_propose` when
+    proposing for several categories at once."""
+    rules = RoutingRule.objects.filter(is_active=True, unit__is_active=True, unit__accepts_dispatch=True)
+    return list(rules.select_related("category", "area", "unit"))
+
+
+def routing_propose(
+    *, category: Category | None, area: Area | None, rules: Sequence[RoutingRule] | None = None
+) -> RoutingProposal | None:
     cat_paths, area_paths = _ancestor_paths(category), _ancestor_paths(area)
     best = None
     best_key: tuple[int, int, int] | None = None
     fallback = None
-    rules = RoutingRule.objects.filter(is_active=True, unit__is_active=True, unit__accepts_dispatch=True)
-    for rule in rules.select_related("category", "area", "unit"):
+    for rule in routing_rules() if rules is None else rules:
         if rule.is_fallback:
             if fallback is None:
                 fallback = rule

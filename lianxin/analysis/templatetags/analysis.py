@@ -29,16 +29,18 @@ def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, An
     }
     try:
         from lianxin.analysis.selectors import demand_intel_get
-        from lianxin.demands.routing import routing_propose
+        from lianxin.demands.routing import routing_propose, routing_rules
         from lianxin.org.models import Category
 
         suggestions = suggestions or {}
         cats = suggestions.get("categories") or []
-        ids = [c.get("id") for c in cats if c.get("id")]
-        found = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+        # suggestions are first-level categories: the list the operator picks from holds them all
+        out["categories"] = list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
+        found = {c.pk: c for c in out["categories"]}
+        rules = routing_rules() if cats else []
         for c in cats:
             category = found.get(c.get("id"))
-            proposal = routing_propose(category=category, area=demand.area) if category else None
+            proposal = routing_propose(category=category, area=demand.area, rules=rules) if category else None
             out["rows"].append(
                 {
                     "name": c.get("category"),
@@ -48,7 +50,6 @@ def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, An
                 }
             )
         out["urgency"] = suggestions.get("urgency", "")
-        out["categories"] = list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
         out["intel"] = demand_intel_get(demand=demand)
         user = getattr(context.get("request"), "user", None)
         if user is not None and user.has_role("admin"):
