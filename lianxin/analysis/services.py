@@ -14,7 +14,7 @@ from typing import Any, cast
 from django.db import transaction
 
 from lianxin.analysis import classifier, hotspots, intake, replies, similar
-from lianxin.analysis.models import ClassifierVersion, HotIssueRun, ReplyAssessment
+from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssueRun, ReplyAssessment
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_id
 from lianxin.intel import pii as intel_pii
@@ -43,6 +43,15 @@ def suggest_category(text: str) -> list[dict[str, Any]]:
     """Top three first-level categories with calibrated probabilities, best first:
     [{"category": name, "score": p, "id": org.Category id | None}]; [] without a usable model."""
     return classifier.suggest(text, top=3)
+
+
+def stored_suggestions(demand: Any) -> dict[str, Any] | None:
+    """What the intake check stored for `demand` (top categories, urgency); None before it ran, or
+    when it had no model to suggest with."""
+    intel = DemandIntel.objects.filter(demand_id=demand.pk).only("suggestions", "urgency").first()
+    if intel is None or not intel.suggestions:
+        return None
+    return {"categories": intel.suggestions[:3], "urgency": intel.urgency}
 
 
 def detect_urgency(text: str) -> str:

@@ -37,6 +37,11 @@ def suggest_category(text: str) -> list[dict[str, Any]]:
     return _call("suggest_category", text, default=[]) or []
 
 
+def stored_suggestions(demand) -> dict[str, Any] | None:
+    """What intel stored for `demand` at intake ({"categories", "urgency"}); None when nothing."""
+    return _call("stored_suggestions", demand, default=None)
+
+
 def detect_urgency(text: str) -> str:
     """ "normal" | "urgent" | "critical" as intel judges the text; "" without intel."""
     return _call("detect_urgency", text, default="") or ""

@@ -378,7 +378,12 @@ def _idempotent_replay(scoped_key: str, fingerprint: str) -> Demand | None:
 
 
 def demand_intel_suggestions(*, demand: Demand) -> dict[str, Any]:
-    """What intel suggests for a demand (category, urgency); {} when intel is unavailable."""
+    """What intel suggests for a demand (category, urgency); {} when intel is unavailable. The intake
+    check's stored answer when there is one (what the operator's correction is judged against), else
+    the text judged now."""
+    stored = intel_hooks.stored_suggestions(demand)
+    if stored:
+        return {key: value for key, value in stored.items() if value}
     text = f"{demand.title}\n{demand.content}"
     out: dict[str, Any] = {}
     categories = intel_hooks.suggest_category(text)
