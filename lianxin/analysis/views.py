@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
-from lianxin.core.errors import ApplicationError, NotFound
+from lianxin.core.errors import ApplicationError
 from lianxin.core.params import as_id
 from lianxin.intel.pii import mask_pii
 
@@ -120,19 +120,13 @@ def similar_fragment(request: HttpRequest) -> HttpResponse:
 @role_required("operator")
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    from lianxin.demands import selectors as demand_selectors
-    from lianxin.demands.views import detail_context
+    from lianxin.demands.views import action_response, demand_for_action
 
-    try:
-        demand = demand_selectors.demand_get(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    demand = demand_for_action(request, pk)
     post = request.POST
-    if as_id(post.get("version")):
-        demand.version = int(post["version"])
     error = None
     try:
-        demand = services.demand_accept_confirmed(
+        services.demand_accept_confirmed(
             demand=demand,
             actor=request.user,
             category=post.get("category") or None,
@@ -142,17 +136,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         error = exc.message
-    demand = demand_selectors.demand_get(user=request.user, pk=pk)
-    if request.headers.get("HX-Request"):
-        ctx = detail_context(request, demand)
-        ctx["error"] = error
-        ctx["done"] = None if error else _("受理")
-        return render(request, "demands/_panel.html", ctx)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("已受理。"))
-    return redirect("demands:detail", pk=pk)
+    return action_response(request, pk, error=error, done=_("受理"), ok=_("已受理。"))
 
 
 def _period(request: HttpRequest) -> tuple[date, date]:

@@ -310,15 +310,38 @@ def _get_or_404(request: HttpRequest, pk: int):
         raise Http404 from None
 
 
+def demand_for_action(request: HttpRequest, pk: int):
+    """The demand a posted action is about (404 when the user may not see it), carrying the version the
+    form showed, so that acting on a stale page is a conflict."""
+    demand = _get_or_404(request, pk)
+    version = request.POST.get("version", "")
+    if as_id(version):
+        demand.version = int(version)
+    return demand
+
+
+def action_response(request: HttpRequest, pk: int, *, error: str | None, done: str | None, ok: str):
+    """After a posted action: the refreshed panel for HTMX (with the error or what was done), else a
+    message and a redirect to the demand."""
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    if request.headers.get("HX-Request"):
+        ctx = detail_context(request, demand)
+        ctx["error"] = error
+        ctx["done"] = None if error else done
+        return render(request, "demands/_panel.html", ctx)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, ok)
+    return redirect("demands:detail", pk=pk)
+
+
 @staff_required
 @require_POST
 def act(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = _get_or_404(request, pk)
+    demand = demand_for_action(request, pk)
     post = request.POST
     action = post.get("action", "")
-    version = post.get("version", "")
-    if as_id(version):
-        demand.version = int(version)
     args: dict[str, Any] = {
         k: post.get(k)
         for k in ("note", "reason", "text", "outcome", "satisfaction", "type", "urgency")
@@ -346,17 +369,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.demand_is_visible(request.user, demand):
         messages.success(request, _("操作已完成。"))
         return _after_hidden(request)
-    demand = selectors.demand_get(user=request.user, pk=pk)
-    if request.headers.get("HX-Request"):
-        ctx = detail_context(request, demand)
-        ctx["error"] = error
-        ctx["done"] = None if error else str(Action(action).label) if action in Action.values else None
-        return render(request, "demands/_panel.html", ctx)
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("操作已完成。"))
-    return redirect("demands:detail", pk=pk)
+    done = str(Action(action).label) if action in Action.values else None
+    return action_response(request, pk, error=error, done=done, ok=_("操作已完成。"))
 
 
 def _after_hidden(request: HttpRequest) -> HttpResponse:
