@@ -1,10 +1,11 @@
 """The demand classifier: category (and deeper levels where labels exist) with calibrated probabilities.
 
 Design (see docs/intel.md for the scores):
-- A text is normalised and its first `CLASSIFY_CHARS` characters are read, the first `WORD_CHARS` of
-  them segmented into words (title and the start of the details carry the category; the caps bound
-  prediction time, which segmentation dominates). Area codes become their level (A5区 → 区)
-  and digits become 0, so that the model learns topics rather than places or numbers.
+- A text is normalised and its first `CLASSIFY_CHARS` characters are read and segmented into words
+  (title and the start of the details carry the category; the cap bounds prediction time, which
+  segmentation dominates; a model keeps how far it segments as `Features.word_chars`, since older
+  ones stopped at 400 or 600 characters). Area codes become their level (A5区 → 区) and digits become
+  0, so that the model learns topics rather than places or numbers.
 - Features: TF-IDF of jieba words (domain dictionary) next to TF-IDF of character 1–2-grams (robust to
   segmentation errors and new words); sublinear tf. (Trigrams and jieba's search mode add nothing
   measurable in cross-validation and halve the prediction speed.)
@@ -37,7 +38,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ MODEL_FORMAT = "lianxin-demand-classifier"
 FORMAT_VERSION = 1
 MAGIC = b"LIANXIN-INTEL\x00"
 CLASSIFY_CHARS = 1000
-WORD_CHARS = 600  # 1,000 gains 0.002 macro-F1 (noise level) for a fifth less speed
+WORD_CHARS = CLASSIFY_CHARS  # models trained before 2026-11-26 segmented 400 or 600
 MIN_EXAMPLES = 3
 LEVELS = ("label", "label2", "label3")
 PREDICT_BATCH = 2000
@@ -80,14 +81,32 @@ def _lianxin_version() -> str:
 
 def analyze(text: str, *, word_chars: int = WORD_CHARS) -> tuple[list[str], list[str]]:
     """The word and character features of one text (see the module rules)."""
-    return _analyze_normalised(normalize(text), word_chars)
+    prepared = _prepare(normalize(text))
+    return tokens(prepared[:word_chars], drop_stopwords=False), char_ngrams(prepared, (1, 2))
 
 
-def _analyze_normalised(text: str, word_chars: int) -> tuple[list[str], list[str]]:
-    text = text[:CLASSIFY_CHARS]
+def _prepare(body: str) -> str:
+    """The part of a normalised text that is read, area codes as their level and digits as 0."""
+    text = body[:CLASSIFY_CHARS]
     text = AREA_CODE_RE.sub(lambda m: m.group(0)[-1], text)
-    text = _DIGITS.sub("0", text)
-    return tokens(text[:word_chars], drop_stopwords=False), char_ngrams(text, (1, 2))
+    return _DIGITS.sub("0", text)
+
+
+# Prediction looks character n-grams up by integer key instead of building a string for each: a
+# unigram's key is its code point, a bigram's ((first + 1) << 21) + second (code points are < 2**21, so
+# the two never meet). `gram_key` and `char_keys` give the same keys as `char_ngrams(text, (1, 2))`.
+_CODE_BITS = 21
+
+
+def gram_key(gram: str) -> int:
+    if len(gram) == 1:
+        return ord(gram)
+    return ((ord(gram[0]) + 1) << _CODE_BITS) + ord(gram[1])
+
+
+def char_keys(text: str) -> np.ndarray:
+    points = np.frombuffer(text.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return np.concatenate([points, ((points[:-1] + 1) << _CODE_BITS) + points[1:]])
 
 
 class Counts:
@@ -127,6 +146,7 @@ class Features:
         self.idf: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
         self._keep: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.word_chars = WORD_CHARS  # a model analyses texts as it was trained, whatever the constant now
+        self._char_index: tuple[np.ndarray, np.ndarray] | None = None  # sorted gram keys, their columns
 
     @classmethod
     def fit(cls, counts: Counts, rows: np.ndarray | None = None) -> tuple[Features, sp.csr_matrix]:
@@ -161,39 +181,54 @@ class Features:
         ]
         return sp.hstack(parts, format="csr")
 
-    def transform(self, analyzed: Sequence[tuple[list[str], list[str]]]) -> sp.csr_matrix:
+    def transform(self, bodies: Sequence[str]) -> sp.csr_matrix:
+        """The feature matrix of normalised texts, as a model predicts them. All terms of the batch are
+        looked up at once: words in the vocabulary (C loops), character n-grams by integer key with a
+        binary search; a term's repeats in a row add up when the matrix is built."""
+        n = len(bodies)
+        prepared = [_prepare(body) for body in bodies]
+        words = [tokens(text[: self.word_chars], drop_stopwords=False) for text in prepared]
+        vocabulary = self.vocabularies[0]
+        flat = list(chain.from_iterable(words))
+        word_columns = np.fromiter(map(vocabulary.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        keys = [char_keys(text) for text in prepared]
+        sorted_keys, key_columns = self._char_lookup()
+        all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_keys, all_keys), max(0, sorted_keys.size - 1))
+        found = sorted_keys[at] == all_keys if sorted_keys.size else np.zeros(all_keys.size, dtype=bool)
+        char_columns = np.where(found, key_columns[at] if key_columns.size else -1, -1)
         parts = []
-        for k in range(2):
-            vocabulary = self.vocabularies[k]
-            lookup = vocabulary.get
-            columns: list[int] = []
-            values: list[int] = []
-            rows: list[int] = []
-            for row, doc in enumerate(analyzed):
-                counted = Counter(doc[k])
-                found = list(map(lookup, counted, repeat(-1, len(counted))))  # C loops, no per-term Python
-                columns.extend(found)
-                values.extend(counted.values())
-                rows.extend(repeat(row, len(found)))
-            col = np.asarray(columns, dtype=np.int64)
-            known = col >= 0
+        for k, (columns, lengths) in enumerate(
+            ((word_columns, map(len, words)), (char_columns, map(len, keys)))
+        ):
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(lengths, dtype=np.int64, count=n))
+            known = columns >= 0
+            size = len(self.vocabularies[k])
             counts = sp.csr_matrix(
-                (
-                    np.asarray(values, dtype=np.float32)[known],
-                    (np.asarray(rows, dtype=np.int64)[known], col[known]),
-                ),
-                shape=(len(analyzed), max(1, len(vocabulary))),
+                (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
+                shape=(n, max(1, size)),
             )
-            parts.append(tfidf(counts, self.idf[k] if len(vocabulary) else np.ones(1)))
+            parts.append(tfidf(counts, self.idf[k] if size else np.ones(1)))
         return sp.hstack(parts, format="csr")
+
+    def _char_lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._char_index is None:
+            vocabulary = self.vocabularies[1]
+            keys = np.fromiter(map(gram_key, vocabulary), dtype=np.int64, count=len(vocabulary))
+            columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
+            order = np.argsort(keys)
+            self._char_index = (keys[order], columns[order])  # computed twice at worst: same result
+        return self._char_index
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("word_chars", 400)  # models saved before word_chars was kept read 400
+        state["_char_index"] = None
         self.__dict__.update(state)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_keep"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # only for folds
+        state["_char_index"] = None  # rebuilt from the vocabulary when first needed
         return state
 
 
@@ -304,10 +339,8 @@ class DemandClassifier:
         return results
 
     def _predict_batch(self, texts: list[str], top: int) -> list[Prediction]:
-        word_chars = self.features.word_chars
         bodies = [normalize(t) for t in texts]
-        analyzed = [_analyze_normalised(body, word_chars) for body in bodies]
-        matrix = self.features.transform(analyzed)
+        matrix = self.features.transform(bodies)
         words = matrix[:, : self.word_columns]
         probas = {
             level: model.predict_proba(matrix if level == "label" else words)
@@ -326,7 +359,7 @@ class DemandClassifier:
                 j = int(np.argmax(proba[i]))
                 deeper[level] = Suggestion(str(self.models[level].classes_[j]), round(float(proba[i][j]), 4))
             notes = []
-            if not analyzed[i][0] and not analyzed[i][1]:
+            if not body.replace(" ", ""):
                 notes.append("empty text: no basis for a category")
             elif len(body) > CLASSIFY_CHARS:
                 notes.append(f"only the first {CLASSIFY_CHARS} characters were read")
@@ -672,8 +705,7 @@ def _cross_validate_counts(
         train_sizes.append(len(train_idx))
         start = time.perf_counter()
         if texts is not None:
-            analysed = [analyze(texts[i], word_chars=features.word_chars) for i in test_idx]
-            fold_pred = model.predict(features.transform(analysed))
+            fold_pred = model.predict(features.transform([normalize(texts[i]) for i in test_idx]))
             predict_seconds += time.perf_counter() - start
         else:
             fold_pred = model.predict(features.transform_counts(counts, rows[test_idx]))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import struct
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lianxin.intel.classifier import (
     FORMAT_VERSION,
@@ -111,6 +114,33 @@ def test_odd_texts_are_predicted_without_crashing(trained, text):
     prediction = trained.predict_one(text)  # type: ignore[arg-type]
     assert prediction.label in trained.labels
     assert 0.0 <= prediction.probability <= 1.0
+
+
+@given(st.text(max_size=80))
+def test_character_keys_are_the_character_ngrams(text):
+    from lianxin.intel.classifier import char_keys, gram_key
+    from lianxin.intel.text import char_ngrams
+
+    assert sorted(char_keys(text).tolist()) == sorted(gram_key(g) for g in char_ngrams(text, (1, 2)))
+
+
+def test_prediction_features_equal_the_training_counts(corpus):
+    """`Features.transform` (texts looked up by word and character key, as `predict` does) gives the
+    matrix that the training path builds from string term counts, for held-out texts too."""
+    from lianxin.intel.classifier import Features, count_texts
+    from lianxin.intel.text import normalize
+
+    texts, _ = corpus
+    texts = [*texts, "", "😀表情 abc Ａ５区１２号", "新词" * 700]
+    counts = count_texts(texts)
+    train = np.arange(0, len(texts), 2)
+    held_out = np.arange(1, len(texts), 2)
+    features, _ = Features.fit(counts, train)
+    for rows in (train, held_out):
+        expected = features.transform_counts(counts, rows)
+        actual = features.transform([normalize(texts[i]) for i in rows])
+        assert actual.shape == expected.shape
+        assert abs(actual - expected).max() == 0.0
 
 
 def test_an_empty_text_prediction_carries_a_note(trained):
