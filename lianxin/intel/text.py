@@ -417,16 +417,16 @@ def _is_word(token: str) -> bool:
     return token.isalnum() or any(ch.isalnum() for ch in token)
 
 
-def tokens(text: str, *, search: bool = False, drop_stopwords: bool = True) -> list[str]:
+def tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
     """Segment normalised `text` into words (jieba + domain dictionary), area codes kept whole.
 
     Punctuation and whitespace never come out; with `drop_stopwords` neither do stopwords nor bare
-    numbers. `search` adds the shorter words inside long ones (jieba's search mode).
+    numbers.
     """
     if not text:
         return []
     tok = _get_tokenizer()
-    cut = tok.lcut_for_search if search else tok.lcut
+    cut = tok.lcut
     stop = stopwords() if drop_stopwords else frozenset()
     out: list[str] = []
     pos = 0
@@ -443,7 +443,7 @@ def tokens(text: str, *, search: bool = False, drop_stopwords: bool = True) -> l
             out.append(piece)
             continue
         for word in cut(piece, HMM=False):
-            if not _is_word(word):
+            if not word.isalnum() and not _is_word(word):  # the inline test settles most words
                 continue
             if word.isascii():
                 word = word.lower()
