@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -63,11 +64,9 @@ class TokenView(APIView):
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             login_record_failure(username, ip)
-            raise ApplicationError(
-                "用户名或密码不正确 (invalid username or password)", code="invalid_credentials"
-            )
+            raise ApplicationError(_("用户名或密码不正确。"), code="invalid_credentials")
         login_record_success(username, ip)
-        token, _ = Token.objects.get_or_create(user=user)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ApplicationError
 from lianxin.core.requests import client_ip
@@ -29,9 +30,7 @@ def login_check_allowed(username: str, ip: str) -> None:
     user_key, ip_key = _keys(username, ip)
     if (cache.get(user_key) or 0) >= limit or (cache.get(ip_key) or 0) >= limit * 4:
         minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
-        raise TooManyAttempts(
-            f"登录失败次数过多，请 {minutes} 分钟后再试。Too many failed logins; try again later."
-        )
+        raise TooManyAttempts(_("登录失败次数过多，请 %(n)d 分钟后再试。") % {"n": minutes})
 
 
 def login_record_failure(username: str, ip: str) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.analysis.models import ClassifierVersion, ModelSource, ModelState
 from lianxin.core.errors import ValidationFailed
@@ -196,12 +197,18 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
     """Store a model file trained by `lianxin classify train`. Refused (ValidationFailed naming why)
     when it is not a Lianxin classifier, is damaged or too large; the first model becomes active."""
     if len(data) > MAX_MODEL_BYTES:
-        raise ValidationFailed("模型文件超过 50 MB", fields={"file": ["文件过大"]}, code="bad_model")
+        raise ValidationFailed(
+            _("模型文件超过 %(n)d MB") % {"n": MAX_MODEL_BYTES // 1024 // 1024},
+            fields={"file": [_("文件过大")]},
+            code="bad_model",
+        )
     try:
         model = model_from_bytes(data, name=name or "model")
     except IntelError as exc:
         raise ValidationFailed(
-            f"模型文件不可用：{exc.message}", fields={"file": [exc.message]}, code="bad_model"
+            _("模型文件不可用：%(error)s") % {"error": exc.message},
+            fields={"file": [exc.message]},
+            code="bad_model",
         ) from exc
     version = ClassifierVersion.objects.create(
         name=(name or "")[:100],
@@ -225,11 +232,13 @@ def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None
     """Make `version` the one active model. Refused when it is not ready or its file does not load."""
     row = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
     if row.state != ModelState.READY or not row.data:
-        raise ValidationFailed(f"模型 #{row.pk} 尚未训练完成，不能启用", code="not_ready")
+        raise ValidationFailed(_("模型 #%(id)s 尚未训练完成，不能启用") % {"id": row.pk}, code="not_ready")
     try:
         model_from_bytes(bytes(row.data), name=f"#{row.pk}")
     except IntelError as exc:
-        raise ValidationFailed(f"模型 #{row.pk} 无法加载：{exc.message}", code="bad_model") from exc
+        raise ValidationFailed(
+            _("模型 #%(id)s 无法加载：%(error)s") % {"id": row.pk, "error": exc.message}, code="bad_model"
+        ) from exc
     ClassifierVersion.objects.filter(is_active=True).exclude(pk=row.pk).update(is_active=False)
     row.is_active, row.activated_at = True, timezone.now()
     row.save(update_fields=["is_active", "activated_at"])
@@ -249,7 +258,7 @@ def classifier_version_rollback(*, actor: Any = None) -> ClassifierVersion:
             earlier = earlier.filter(activated_at__lt=current.activated_at)
     previous = earlier.order_by("-activated_at").first()
     if previous is None:
-        raise ValidationFailed("没有可回退的历史模型版本", code="no_previous")
+        raise ValidationFailed(_("没有可回退的历史模型版本"), code="no_previous")
     return classifier_version_activate(version=previous, actor=actor)
 
 

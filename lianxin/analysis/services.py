@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lianxin.analysis import classifier, hotspots, intake, replies, similar
 from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssueRun, ReplyAssessment
@@ -139,7 +140,7 @@ def demand_accept_confirmed(
     if category is not None and not isinstance(category, Category):
         category = Category.objects.filter(pk=pk, is_active=True).first() if (pk := as_id(category)) else None
         if category is None:
-            raise ValidationFailed("分类不存在", fields={"category": ["分类不存在"]})
+            raise ValidationFailed(_("分类不存在"), fields={"category": [_("分类不存在")]})
     accepted = demand_accept(
         demand=demand, actor=actor, note=note, type=type, urgency=urgency, category=category
     )

@@ -31,7 +31,7 @@ class Period:
         match = _PERIOD_RE.match(text)
         if not match or not (1 <= int(match.group(2)) <= 12) or not 1900 <= int(match.group(1)) <= 2100:
             raise ValidationFailed(
-                f"Invalid period {value!r}: expected YYYY-MM with a month 01-12 (e.g. 2026-03).",
+                _("无效的期间 %(value)s：应为 YYYY-MM，月份 01-12（如 2026-03）") % {"value": repr(value)},
                 code="invalid_period",
                 fields={"period": [_("无效的期间 %(value)s，应为 YYYY-MM") % {"value": repr(value)}]},
             )

@@ -59,7 +59,7 @@ def contact_point_create(
     note: str = "",
 ) -> ContactPoint:
     if not name.strip():
-        raise ValidationFailed("A contact point needs a name.", fields={"name": [_("必填")]})
+        raise ValidationFailed(_("请填写联系点名称"), fields={"name": [_("必填")]})
     return ContactPoint.objects.create(
         name=name.strip(), kind=kind, area=area, address=address, lat=lat, lng=lng, note=note
     )
@@ -79,9 +79,11 @@ def household_create(
     tag_list = [t for t in tags if t]
     unknown = [t for t in tag_list if t not in HouseholdTag.values]
     if unknown:
-        raise ValidationFailed(f"Unknown household tags: {', '.join(unknown)}", fields={"tags": unknown})
+        raise ValidationFailed(
+            _("未知的联系户标签：%(tags)s") % {"tags": ", ".join(unknown)}, fields={"tags": unknown}
+        )
     if size < 1:
-        raise ValidationFailed("Household size must be at least 1.", fields={"size": ["≥1"]})
+        raise ValidationFailed(_("家庭人口至少为 1"), fields={"size": ["≥1"]})
     return Household.objects.create(
         head_name=head_name.strip(),
         area=area,
@@ -103,11 +105,13 @@ def assignment_create(
 ) -> Assignment:
     """Assign one point or one household to a cadre for [start, end]."""
     if (contact_point is None) == (household is None):
-        raise ValidationFailed("Assign exactly one contact point or one household.")
+        raise ValidationFailed(_("须指定一个联系点或一个联系户，二者只能选其一"))
     if end is not None and end < start:
-        raise ValidationFailed("The assignment ends before it starts.", fields={"end": [_("早于开始日期")]})
+        raise ValidationFailed(_("联系分工的结束日期早于开始日期"), fields={"end": [_("早于开始日期")]})
     if not cadre.has_role("cadre"):
-        raise ValidationFailed(f"{cadre} is not a cadre.", fields={"cadre": [_("不是领导干部")]})
+        raise ValidationFailed(
+            _("%(user)s 不是领导干部") % {"user": cadre}, fields={"cadre": [_("不是领导干部")]}
+        )
     return Assignment.objects.create(
         cadre=cadre, contact_point=contact_point, household=household, start=start, end=end
     )
@@ -116,7 +120,9 @@ def assignment_create(
 def photo_check(upload: UploadedFile) -> tuple[int, int]:
     """Accept only real images of the allowed formats and sizes (content checked, not the file name)."""
     if upload.size and upload.size > PHOTO_MAX_BYTES:
-        raise ValidationFailed(f"{upload.name}: larger than 8 MB.", fields={"photos": [_("图片不能超过8MB")]})
+        raise ValidationFailed(
+            _("%(name)s：图片超过 8 MB") % {"name": upload.name}, fields={"photos": [_("图片不能超过8MB")]}
+        )
     try:
         upload.seek(0)
         with Image.open(upload) as img:
@@ -125,17 +131,19 @@ def photo_check(upload: UploadedFile) -> tuple[int, int]:
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationFailed(
-            f"{upload.name}: not a valid image.", fields={"photos": [_("不是有效的图片")]}
+            _("%(name)s：不是有效的图片") % {"name": upload.name}, fields={"photos": [_("不是有效的图片")]}
         ) from exc
     finally:
         upload.seek(0)
     if fmt not in PHOTO_FORMATS:
         raise ValidationFailed(
-            f"{upload.name}: format {fmt} is not allowed.",
+            _("%(name)s：不允许 %(format)s 格式的图片") % {"name": upload.name, "format": fmt},
             fields={"photos": [_("仅支持JPEG/PNG/WEBP/GIF")]},
         )
     if width * height > PHOTO_MAX_PIXELS:
-        raise ValidationFailed(f"{upload.name}: image too large.", fields={"photos": [_("图片像素过大")]})
+        raise ValidationFailed(
+            _("%(name)s：图片像素过大") % {"name": upload.name}, fields={"photos": [_("图片像素过大")]}
+        )
     return width, height
 
 
@@ -186,14 +194,14 @@ def visit_problem_raise(
 ) -> VisitProblem:
     """Record a problem on a visit and turn it into a demand, linked both ways (problem.demand / demand.visit_problem)."""
     if not problem.title.strip():
-        raise ValidationFailed("A problem needs a title.", fields={"problems": [_("问题标题必填")]})
+        raise ValidationFailed(_("请填写问题标题"), fields={"problems": [_("问题标题必填")]})
     if visit.cadre_id != actor.pk and not actor.sees_all:
-        raise PermissionDenied("Only the visiting cadre may raise problems on this visit.")
+        raise PermissionDenied(_("只有本次走访的领导干部可以为其登记问题"))
     household = None
     if problem.household_id:
         household = Household.objects.filter(pk=problem.household_id).first()
         if household is None:
-            raise ValidationFailed("Unknown household.", fields={"household": [str(problem.household_id)]})
+            raise ValidationFailed(_("联系户不存在"), fields={"household": [str(problem.household_id)]})
     with transaction.atomic():
         demand = _submit_demand(visit=visit, problem=problem, household=household, actor=actor, now=now)
         return VisitProblem.objects.create(
@@ -224,7 +232,7 @@ def visit_log(
     """
     errors: dict[str, list[str]] = {}
     if not cadre.has_role("cadre"):
-        raise PermissionDenied("Only cadres keep a visit diary.")
+        raise PermissionDenied(_("只有领导干部可以记民情日记"))
     if kind not in VisitKind.values:
         errors["kind"] = [_("未知方式 %(kind)s") % {"kind": kind}]
     if date > timezone.localdate(now or timezone.now()):
@@ -234,11 +242,11 @@ def visit_log(
     if len(photos) > PHOTOS_PER_VISIT:
         errors["photos"] = [_("最多%(n)d张照片") % {"n": PHOTOS_PER_VISIT}]
     if errors:
-        raise ValidationFailed("The visit is incomplete: " + ", ".join(errors), fields=errors)
+        raise ValidationFailed(_("走访记录不完整：%(fields)s") % {"fields": ", ".join(errors)}, fields=errors)
     assigned = Assignment.objects.filter(cadre=cadre, start__lte=date).exclude(end__lt=date)
     if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
         raise ValidationFailed(
-            f"{contact_point} is not your contact point on {date}.",
+            _("「%(point)s」在 %(date)s 不是您的联系点") % {"point": contact_point, "date": date},
             fields={"contact_point": [_("不是您的联系点")]},
         )
     household_ids = {h.pk for h in households}
@@ -253,7 +261,7 @@ def visit_log(
             )
         if household_ids - mine:
             raise ValidationFailed(
-                "Some households are not yours.",
+                _("部分联系户不是您的联系户"),
                 fields={"households": sorted(map(str, household_ids - mine))},
             )
     sizes = [photo_check(p) for p in photos]

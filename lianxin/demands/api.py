@@ -247,7 +247,9 @@ class DemandCollectionView(APIView):
     def get(self, request: Request) -> Response:
         filters, problems = selectors.DemandFilters.parse(request.query_params)
         if problems:
-            raise ValidationFailed(f"Invalid filters: {', '.join(problems)}", fields=problems)
+            raise ValidationFailed(
+                _("以下筛选条件有误：%(fields)s") % {"fields": ", ".join(problems)}, fields=problems
+            )
         qs = selectors.demand_list(user=request.user, filters=filters).only(*selectors.LIST_ONLY)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ValidationFailed
 from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Stage, Status
@@ -91,7 +92,10 @@ def _rows(path: Path) -> Iterator[list[Any]]:
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
-            raise ValidationFailed(f"{path.name}: not a readable .xlsx file ({type(exc).__name__})") from exc
+            raise ValidationFailed(
+                _("%(file)s：不是可读取的 .xlsx 文件（%(error)s）")
+                % {"file": path.name, "error": type(exc).__name__}
+            ) from exc
         try:
             yield from (list(r) for r in workbook.worksheets[0].iter_rows(values_only=True))
         finally:
@@ -102,9 +106,12 @@ def _rows(path: Path) -> Iterator[list[Any]]:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 yield from csv.reader(fh)
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"{path.name}: not UTF-8 text") from exc
+            raise ValidationFailed(_("%(file)s：不是 UTF-8 编码的文本") % {"file": path.name}) from exc
     else:
-        raise ValidationFailed(f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .csv")
+        raise ValidationFailed(
+            _("%(file)s：不支持的文件类型 %(suffix)s，请使用 .xlsx 或 .csv")
+            % {"file": path.name, "suffix": suffix or _("（无扩展名）")}
+        )
 
 
 def _clean(value: Any) -> str:
@@ -147,18 +154,19 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     """Import a message file; returns the summary (nothing half-written: each batch is one transaction)."""
     path = Path(path)
     if not path.exists():
-        raise ValidationFailed(f"{path}: file not found")
+        raise ValidationFailed(_("%(file)s：文件不存在") % {"file": path})
     rows = _rows(path)
     try:
         header = next(rows)
     except StopIteration:
-        raise ValidationFailed(f"{path.name}: the file is empty") from None
+        raise ValidationFailed(_("%(file)s：文件为空") % {"file": path.name}) from None
     pos = _normalise_header(header)
     if "text" not in pos:
         for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
             if needed not in pos:
                 raise ValidationFailed(
-                    f"{path.name}: missing column 「{chinese}」 ({needed}) — or give a single 「text」 column",
+                    _("%(file)s：缺少「%(column)s」列（%(name)s），或改为提供单独的「text」列")
+                    % {"file": path.name, "column": chinese, "name": needed},
                     code="missing_column",
                 )
     categories: dict[str, Category] = {}

@@ -267,7 +267,7 @@ class TransitionSerializer(serializers.Serializer):
             "merge": ["parent"],
             "request_extension": ["days"],
         }.get(action, [])
-        missing = {name: ["This field is required."] for name in required if attrs.get(name) in (None, "")}
+        missing = {name: [_("该字段是必填项。")] for name in required if attrs.get(name) in (None, "")}
         if missing:
             raise serializers.ValidationError(missing)
         return attrs

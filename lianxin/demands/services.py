@@ -260,7 +260,7 @@ def demand_submit(
     if len(contact_name or "") > 60:
         errors["contact_name"] = [_("最多 %(n)d 字") % {"n": 60}]
     if errors:
-        raise ValidationFailed(f"Invalid fields: {', '.join(errors)}", fields=errors)
+        raise ValidationFailed(_("以下字段有误：%(fields)s") % {"fields": ", ".join(errors)}, fields=errors)
     is_operator = "operator" in relations
     if channel is None:
         channel = Channel.PHONE if is_operator else Channel.WEB

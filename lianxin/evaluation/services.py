@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import User, role_q
 from lianxin.contact.access import may_view_cadre
@@ -25,7 +26,9 @@ FORMATS = ("pdf", "docx")
 
 def _check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise ValidationFailed(f"Invalid format {fmt!r}: use pdf or docx.", fields={"format": [fmt]})
+        raise ValidationFailed(
+            _("格式「%(format)s」无效，请使用 pdf 或 docx") % {"format": fmt}, fields={"format": [fmt]}
+        )
     return fmt
 
 
@@ -34,14 +37,17 @@ def cadre_get(*, username: str) -> User:
         User.objects.filter(role_q("cadre"), username=username).select_related("unit", "area_scope").first()
     )
     if cadre is None:
-        raise NotFound(f"No cadre with username {username!r}.", fields={"username": [username]})
+        raise NotFound(
+            _("没有用户名为「%(username)s」的领导干部") % {"username": username},
+            fields={"username": [username]},
+        )
     return cadre
 
 
 def report_content(*, cadre: User, period: Period, actor: Any | None = None) -> ReportContent:
     """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft."""
     if actor is not None and not may_view_cadre(actor, cadre):
-        raise NotFound("No such report.")
+        raise NotFound(_("报告不存在"))
     report = Report.objects.filter(cadre=cadre, period=str(period)).first()
     if report is not None and report.is_final and report.content:
         return ReportContent.from_dict(report.content)
@@ -55,7 +61,7 @@ def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = 
     """The report file. A final report returns its archived bytes unchanged."""
     _check_format(fmt)
     if actor is not None and not may_view_cadre(actor, cadre):
-        raise NotFound("No such report.")
+        raise NotFound(_("报告不存在"))
     report = Report.objects.filter(cadre=cadre, period=str(period)).first()
     if report is not None and report.is_final:
         field = report.pdf if fmt == "pdf" else report.docx
@@ -69,11 +75,11 @@ def report_draft_save(
 ) -> Report:
     """Save the cadre's edits of 存在问题与下一步打算; only the cadre edits their own draft."""
     if actor.pk != cadre.pk:
-        raise PermissionDenied("Only the cadre edits their own report.")
+        raise PermissionDenied(_("报告只能由领导干部本人编辑"))
     with transaction.atomic():
-        report, _ = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
+        report, _created = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
         if report.is_final:
-            raise Conflict("The report is final and can no longer be edited.")
+            raise Conflict(_("报告已定稿，不能再编辑"))
         report.issues_text = issues_text.strip()
         report.plans_text = plans_text.strip()
         report.edited = True
@@ -84,15 +90,17 @@ def report_draft_save(
 def report_finalise(*, cadre: User, period: Period, actor: Any) -> Report:
     """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated."""
     if actor.pk != cadre.pk:
-        raise PermissionDenied("Only the cadre finalises their own report.")
+        raise PermissionDenied(_("报告只能由领导干部本人定稿"))
     if period.first_day > timezone.localdate():
-        raise ValidationFailed(f"Period {period} has not started yet.", fields={"period": [str(period)]})
+        raise ValidationFailed(
+            _("期间 %(period)s 尚未开始") % {"period": period}, fields={"period": [str(period)]}
+        )
     content = report_content(cadre=cadre, period=period)
     files = {fmt: render(content, fmt) for fmt in FORMATS}
     with transaction.atomic():
-        report, _ = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
+        report, _created = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
         if report.is_final:
-            raise Conflict("The report is already final.")
+            raise Conflict(_("报告已定稿"))
         report.issues_text, report.plans_text = content.issues_text, content.plans_text
         report.content = content.to_dict()
         stem = f"{cadre.username}-{period}"
@@ -127,7 +135,7 @@ def report_batch_start(*, unit: Any, period: Period, fmt: str, actor: Any) -> Re
     """Queue the reports of every cadre of `unit` for `period`; the work runs in the background."""
     _check_format(fmt)
     if not actor.has_role("supervisor", "admin"):
-        raise PermissionDenied("Only supervisors generate reports in batch.")
+        raise PermissionDenied(_("只有督查可以批量生成报告"))
     with transaction.atomic():
         batch = ReportBatch.objects.create(
             unit=unit, period=str(period), fmt=fmt, requested_by=actor, total=len(unit_cadres(unit))

@@ -141,7 +141,10 @@ def records(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return _bad(request, exc)
     if part not in ("numerator", "denominator") or not as_id(ident):
-        return _bad(request, ApplicationError(f"Invalid part {part!r} or id {ident!r}."))
+        return _bad(
+            request,
+            ApplicationError(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident}),
+        )
     if subject == "cadre":
         cadre = _cadre_or_404(request, ident)
         scope, name = cadre_scope(cadre), str(cadre)
@@ -168,7 +171,7 @@ def records(request: HttpRequest) -> HttpResponse:
             )
         return render(request, "evaluation/records.html", ctx)
     if measure not in TRACEABLE:
-        return _bad(request, ApplicationError(f"Unknown measure {measure!r}."))
+        return _bad(request, ApplicationError(_("未知指标「%(measure)s」") % {"measure": measure}))
     qs = measure_trace(code=measure, scope=scope, period=period, part=part).select_related(
         "lead_unit", "category"
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ValidationFailed
 from lianxin.org.models import Category
@@ -35,7 +36,10 @@ def _read_rows(path: Path) -> list[list[str]]:
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
-            raise ValidationFailed(f"{path.name}: not a readable .xlsx file ({type(exc).__name__})") from exc
+            raise ValidationFailed(
+                _("%(file)s：不是可读取的 .xlsx 文件（%(error)s）")
+                % {"file": path.name, "error": type(exc).__name__}
+            ) from exc
         sheet = workbook.worksheets[0]
         rows = [
             ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
@@ -47,19 +51,23 @@ def _read_rows(path: Path) -> list[list[str]]:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 return [[c.strip() for c in row] for row in csv.reader(fh)]
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"{path.name}: not UTF-8 text") from exc
-    raise ValidationFailed(f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .csv")
+            raise ValidationFailed(_("%(file)s：不是 UTF-8 编码的文本") % {"file": path.name}) from exc
+    raise ValidationFailed(
+        _("%(file)s：不支持的文件类型 %(suffix)s，请使用 .xlsx 或 .csv")
+        % {"file": path.name, "suffix": suffix or _("（无扩展名）")}
+    )
 
 
 def _parse(rows: list[list[str]], filename: str) -> list[tuple[str, ...]]:
     if not rows:
-        raise ValidationFailed(f"{filename}: the file is empty")
+        raise ValidationFailed(_("%(file)s：文件为空") % {"file": filename})
     header = rows[0]
     positions = {}
     for column in COLUMNS:
         if column not in header:
             raise ValidationFailed(
-                f"{filename}: missing column 「{column}」 in the header row", code="missing_column"
+                _("%(file)s：表头行缺少「%(column)s」列") % {"file": filename, "column": column},
+                code="missing_column",
             )
         positions[column] = header.index(column)
     paths: list[tuple[str, ...]] = []
@@ -70,27 +78,28 @@ def _parse(rows: list[list[str]], filename: str) -> list[tuple[str, ...]]:
         for column, value in zip(COLUMNS, values, strict=True):
             if len(value) > MAX_NAME:
                 raise ValidationFailed(
-                    f"{filename}: row {number}, column 「{column}」: name longer than {MAX_NAME} characters",
-                    fields={column: [f"row {number}"]},
+                    _("%(file)s：第 %(row)d 行「%(column)s」列：名称超过 %(max)d 个字符")
+                    % {"file": filename, "row": number, "column": column, "max": MAX_NAME},
+                    fields={column: [_("第 %(row)d 行") % {"row": number}]},
                 )
         # No gaps: a level needs every level above it.
         for level in range(1, 3):
             if values[level] and not values[level - 1]:
                 raise ValidationFailed(
-                    f"{filename}: row {number}, column 「{COLUMNS[level - 1]}」 is empty "
-                    f"but 「{COLUMNS[level]}」 is filled",
-                    fields={COLUMNS[level - 1]: [f"row {number}"]},
+                    _("%(file)s：第 %(row)d 行「%(column)s」列为空，但「%(next)s」列已填写")
+                    % {"file": filename, "row": number, "column": COLUMNS[level - 1], "next": COLUMNS[level]},
+                    fields={COLUMNS[level - 1]: [_("第 %(row)d 行") % {"row": number}]},
                 )
         paths.append(tuple(v for v in values if v))
     if not paths:
-        raise ValidationFailed(f"{filename}: no category rows below the header")
+        raise ValidationFailed(_("%(file)s：表头下没有分类数据行") % {"file": filename})
     return paths
 
 
 def categories_import(path: Path | str) -> CategoryImportResult:
     path = Path(path)
     if not path.exists():
-        raise ValidationFailed(f"{path}: file not found")
+        raise ValidationFailed(_("%(file)s：文件不存在") % {"file": path})
     paths = _parse(_read_rows(path), path.name)
     created = existing = 0
     with transaction.atomic():

@@ -3,6 +3,7 @@ import shutil
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from lianxin.core.errors import ValidationFailed
 from lianxin.org.importers import categories_import
@@ -52,7 +53,7 @@ def test_broken_copy_with_a_gap_is_refused_naming_row_and_column(tmp_path):
         sheet.cell(row=200, column=2).value = None  # 二级分类 empty while 三级分类 is filled
 
     target = _broken_copy(tmp_path, mutate)
-    with pytest.raises(CommandError, match=r"row 200, column 「二级分类」"):
+    with pytest.raises(CommandError, match=r"第 200 行「二级分类」列为空，但「三级分类」列已填写"):
         call_command("import", "categories", str(target))
     assert Category.objects.count() == 0  # nothing half-imported
 
@@ -70,5 +71,18 @@ def test_file_without_a_needed_column_is_refused_naming_it(tmp_path):
 def test_file_that_is_not_a_workbook_is_refused(tmp_path):
     target = tmp_path / "fake.xlsx"
     target.write_bytes(b"not a zip at all")
-    with pytest.raises(ValidationFailed, match="not a readable .xlsx"):
+    with pytest.raises(ValidationFailed, match=r"fake\.xlsx：不是可读取的 \.xlsx 文件"):
         categories_import(target)
+
+
+def test_refusal_is_chinese_by_default_and_english_in_english(tmp_path):
+    target = tmp_path / "c.csv"
+    target.write_text("一级分类,二级分类,三级分类\n,安全生产,事故处理\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as chinese:
+        categories_import(target)
+    assert chinese.value.message == "c.csv：第 2 行「一级分类」列为空，但「二级分类」列已填写"
+    assert chinese.value.fields == {"一级分类": ["第 2 行"]}
+    with translation.override("en"), pytest.raises(ValidationFailed) as english:
+        categories_import(target)
+    assert english.value.message == "c.csv: row 2, column 「一级分类」 is empty but 「二级分类」 is filled"
+    assert english.value.fields == {"一级分类": ["row 2"]}
