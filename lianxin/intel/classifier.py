@@ -35,7 +35,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, repeat
@@ -185,31 +185,39 @@ class Features:
         """The feature matrix of normalised texts, as a model predicts them. All terms of the batch are
         looked up at once: words in the vocabulary (C loops), character n-grams by integer key with a
         binary search; a term's repeats in a row add up when the matrix is built."""
-        n = len(bodies)
         prepared = [_prepare(body) for body in bodies]
         words = [tokens(text[: self.word_chars], drop_stopwords=False) for text in prepared]
-        vocabulary = self.vocabularies[0]
-        flat = list(chain.from_iterable(words))
-        word_columns = np.fromiter(map(vocabulary.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
         keys = [char_keys(text) for text in prepared]
-        sorted_keys, key_columns = self._char_lookup()
-        all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(sorted_keys, all_keys), max(0, sorted_keys.size - 1))
-        found = sorted_keys[at] == all_keys if sorted_keys.size else np.zeros(all_keys.size, dtype=bool)
-        char_columns = np.where(found, key_columns[at] if key_columns.size else -1, -1)
-        parts = []
-        for k, (columns, lengths) in enumerate(
-            ((word_columns, map(len, words)), (char_columns, map(len, keys)))
-        ):
-            rows = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(lengths, dtype=np.int64, count=n))
-            known = columns >= 0
-            size = len(self.vocabularies[k])
-            counts = sp.csr_matrix(
-                (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
-                shape=(n, max(1, size)),
-            )
-            parts.append(tfidf(counts, self.idf[k] if size else np.ones(1)))
-        return sp.hstack(parts, format="csr")
+        return sp.hstack(
+            [self._rows(0, self._word_columns(words), words), self._rows(1, self._char_columns(keys), keys)],
+            format="csr",
+        )
+
+    def _word_columns(self, words: list[list[str]]) -> np.ndarray:
+        flat = list(chain.from_iterable(words))
+        lookup = self.vocabularies[0].get
+        return np.fromiter(map(lookup, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+
+    def _char_columns(self, keys: list[np.ndarray]) -> np.ndarray:
+        flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        sorted_keys, columns = self._char_lookup()
+        if sorted_keys.size == 0:
+            return np.full(flat.size, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_keys, flat), sorted_keys.size - 1)
+        return np.where(sorted_keys[at] == flat, columns[at], -1)
+
+    def _rows(self, part: int, columns: np.ndarray, terms: Sequence[Sized]) -> sp.csr_matrix:
+        """TF-IDF rows of one feature part from the column of every term (-1: not in the vocabulary),
+        the terms of each row in order."""
+        n = len(terms)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.fromiter(map(len, terms), dtype=np.int64, count=n))
+        known = columns >= 0
+        size = len(self.vocabularies[part])
+        counts = sp.csr_matrix(
+            (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
+            shape=(n, max(1, size)),
+        )
+        return tfidf(counts, self.idf[part] if size else np.ones(1))
 
     def _char_lookup(self) -> tuple[np.ndarray, np.ndarray]:
         if self._char_index is None:
