@@ -9,28 +9,30 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lianxin.demands.selectors import demand_contact
 
 COLUMNS = [
-    ("ticket_no", "工单编号"),
-    ("created_at", "提交时间"),
-    ("type", "诉求类型"),
-    ("urgency", "紧急程度"),
-    ("title", "标题"),
-    ("content", "内容"),
-    ("category", "分类"),
-    ("area", "区域"),
-    ("address", "地址"),
-    ("contact_name", "联系人"),
-    ("contact_phone", "联系电话"),
-    ("status", "状态"),
-    ("lead_unit", "主办单位"),
-    ("due_at", "当前时限"),
-    ("replied_at", "答复时间"),
-    ("outcome", "答复结果"),
-    ("satisfaction", "满意度"),
-    ("resolved", "是否解决"),
+    ("ticket_no", gettext_lazy("工单编号")),
+    ("created_at", gettext_lazy("提交时间")),
+    ("type", gettext_lazy("诉求类型")),
+    ("urgency", gettext_lazy("紧急程度")),
+    ("title", gettext_lazy("标题")),
+    ("content", gettext_lazy("内容")),
+    ("category", gettext_lazy("分类")),
+    ("area", gettext_lazy("区域")),
+    ("address", gettext_lazy("地址")),
+    ("contact_name", gettext_lazy("联系人")),
+    ("contact_phone", gettext_lazy("联系电话")),
+    ("status", gettext_lazy("状态")),
+    ("lead_unit", gettext_lazy("主办单位")),
+    ("due_at", gettext_lazy("当前时限")),
+    ("replied_at", gettext_lazy("答复时间")),
+    ("outcome", gettext_lazy("答复结果")),
+    ("satisfaction", gettext_lazy("满意度")),
+    ("resolved", gettext_lazy("是否解决")),
 ]
 MAX_ROWS = 100_000
 
@@ -39,7 +41,9 @@ def _fmt(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def demand_rows(qs, user) -> Iterator[list[Any]]:
+def demand_rows(qs, user, *, yes: str = "是", no: str = "否") -> Iterator[list[Any]]:
+    """The export rows; `yes`/`no` are the words for 是否解决 in the language of the request (rows are
+    streamed after the view returns, so they are translated before)."""
     from lianxin.core.masking import mask_address
     from lianxin.demands.intel_hooks import mask_pii
 
@@ -64,7 +68,7 @@ def demand_rows(qs, user) -> Iterator[list[Any]]:
             _fmt(d.replied_at),
             d.get_outcome_display() if d.outcome else "",
             d.get_satisfaction_display() if d.satisfaction else "",
-            "" if d.resolved is None else ("是" if d.resolved else "否"),
+            "" if d.resolved is None else (yes if d.resolved else no),
         ]
 
 
@@ -75,14 +79,15 @@ class _Echo:
 
 def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    header = [label for _key, label in COLUMNS]
+    header = [str(label) for _key, label in COLUMNS]
+    yes, no = _("是"), _("否")
     if fmt == "xlsx":
         import openpyxl
 
         workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet("诉求工单")
+        sheet = workbook.create_sheet(_("诉求工单"))
         sheet.append(header)
-        for row in demand_rows(qs, user):
+        for row in demand_rows(qs, user, yes=yes, no=no):
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
@@ -96,7 +101,7 @@ def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHt
 
     def stream() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)
-        for row in demand_rows(qs, user):
+        for row in demand_rows(qs, user, yes=yes, no=no):
             yield writer.writerow(row)
 
     response_s = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

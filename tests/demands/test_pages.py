@@ -129,6 +129,20 @@ def test_export_masks_for_cadre_and_not_for_operator(world):
     assert "139****5678" in values and "13912345678" not in values
 
 
+def test_export_speaks_the_language_of_the_user(world):
+    d = make_demand(world, Status.CLOSED)
+    d.resolved = True
+    d.save(update_fields=["resolved"])
+    op = login(world, "operator")
+    op.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = b"".join(op.get("/demands/export/?format=csv").streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][0] == "Work order no." and "工单编号" not in rows[0]
+    assert rows[1][-1] == "Yes"
+    sheet = openpyxl.load_workbook(io.BytesIO(op.get("/demands/export/?format=xlsx").content)).active
+    assert sheet.title == "Demands" and sheet.cell(1, 1).value == "Work order no."
+
+
 def test_stats_page_numbers_link_to_lists(world):
     make_demand(world, Status.CLOSED)
     from django.utils import timezone
