@@ -19,6 +19,7 @@ from lianxin.intel.classifier import (
     classifier_train,
 )
 from lianxin.intel.errors import IntelError
+from lianxin.intel.text import stopwords
 from tests.intel.conftest import CONTRACT_KEYS, need_shared, synthetic_corpus
 
 
@@ -48,6 +49,10 @@ def test_a_model_reads_words_as_far_as_it_was_trained_to(trained, saved_model, m
     from lianxin.intel import classifier
 
     assert DemandClassifier.load(saved_model).features.word_chars == classifier.WORD_CHARS
+    assert trained.features.drop_stopwords
+    assert (
+        not set(trained.features.vocabularies[0]) & stopwords()
+    )  # 请, 领导, 的… say nothing of the category
     monkeypatch.setattr(classifier, "WORD_CHARS", 5)  # a later release reading fewer characters
     seen = []
     real = classifier.tokens
@@ -55,10 +60,11 @@ def test_a_model_reads_words_as_far_as_it_was_trained_to(trained, saved_model, m
     DemandClassifier.load(saved_model).predict(["拖欠工资" * 200])
     assert len(seen[0]) > 5  # the model's own setting, not the module constant
     state = dict(trained.features.__dict__)
-    del state["word_chars"]
+    del state["word_chars"], state["drop_stopwords"]
     old = classifier.Features.__new__(classifier.Features)
     old.__setstate__(state)
     assert old.word_chars == 400  # models saved before the setting was kept read 400 characters
+    assert old.drop_stopwords is False  # and kept stopwords
 
 
 def _corrupt(path, tmp_path, name, mutate):
