@@ -503,9 +503,10 @@ def heat_index(
     }
 
 
-def _label(members: list[int], messages: Sequence[HotMessage], prepared: _Prepared) -> str:
+def _label(members: list[int], messages: Sequence[HotMessage], prepared: _Prepared) -> tuple[str, str]:
     """Where or whom the issue is about: the named place most members name (one named in titles counts
-    double), after its district; else the group of people most named; else the district."""
+    double), after its district; else the group of people most named; else the district. Returns the
+    label and the place or group in it ("" for a district alone)."""
     scores: Counter[str] = Counter()
     counts: Counter[str] = Counter()
     for i in members:
@@ -518,22 +519,24 @@ def _label(members: list[int], messages: Sequence[HotMessage], prepared: _Prepar
     if scores:
         name = max(scores, key=lambda n: (scores[n], len(n)))
         if counts[name] * 3 >= len(members):
-            return f"{area}{name}" if area and area not in name else name
+            return (f"{area}{name}" if area and area not in name else name), name
     groups = Counter(g for i in members for g in set(prepared.groups[i]))
     if groups:
-        return f"{area}{groups.most_common(1)[0][0]}"
-    return area
+        group = groups.most_common(1)[0][0]
+        return f"{area}{group}", group
+    return area, ""
 
 
-def _summary(members: list[int], messages: Sequence[HotMessage], matrix: sp.csr_matrix) -> str:
-    """The title of the member most like the others (its centroid's nearest)."""
-    rows = matrix[members]
-    centroid = np.asarray(rows.mean(axis=0)).ravel()
-    scores = rows @ centroid
-    best = members[int(np.argmax(scores))] if len(members) > 1 else members[0]
-    message = messages[best]
-    text = normalize(message.title) or normalize(message.content)
-    return text[:80]
+def _summary(
+    members: list[int], messages: Sequence[HotMessage], matrix: sp.csr_matrix, focus: str = ""
+) -> str:
+    """The title of the member most like the others (its centroid's nearest), among those that name
+    the issue's place or group `focus` when some do, so that the summary speaks of what the label names."""
+    texts = {i: normalize(messages[i].title) or normalize(messages[i].content) for i in members}
+    centroid = np.asarray(matrix[members].mean(axis=0)).ravel()
+    candidates = [i for i in members if focus and focus in texts[i]] or members
+    scores = matrix[candidates] @ centroid
+    return texts[candidates[int(np.argmax(scores))]][:80]
 
 
 def hotspots_find(
@@ -610,14 +613,15 @@ def hotspots_find(
             n_messages=len(group), n_users=len(users), likes=likes, dislikes=dislikes, times=times, now=now
         )
         ordered = sorted(group, key=lambda m: (m.time or datetime.min, m.id))
+        label, focus = _label(members, chosen, prepared)
         issues.append(
             HotIssue(
                 rank=0,
                 heat=heat,
                 start=min(times) if times else None,
                 end=max(times) if times else None,
-                place_or_group=_label(members, chosen, prepared),
-                summary=_summary(members, chosen, matrix),
+                place_or_group=label,
+                summary=_summary(members, chosen, matrix, focus),
                 message_ids=[m.id for m in ordered],
                 n_messages=len(group),
                 n_users=len(users),

@@ -112,3 +112,19 @@ def test_a_place_with_many_problems_is_not_one_issue():
         "257595",
     }  # 泉塘三小广播扰民, twice: each problem of the street is its own issue
     assert any(loudspeakers <= set(i.message_ids) for i in issues)
+
+
+def test_the_summary_speaks_of_the_place_the_label_names():
+    rows = [
+        ("烧烤油烟扰民", "魅力之城小区楼下烧烤油烟扰民，烧烤油烟扰民"),
+        ("魅力之城小区夜宵摊", "魅力之城小区夜宵摊烧烤油烟扰民"),
+        ("魅力之城小区门面烟道", "魅力之城小区门面没有烟道，烧烤油烟扰民"),
+        ("魅力之城小区楼下烧烤", "魅力之城小区楼下烧烤油烟熏人"),
+    ]
+    hot = [
+        HotMessage(id=str(k), title=t, content=c, user=f"U{k}", time=DAY + timedelta(days=k))
+        for k, (t, c) in enumerate(rows)
+    ]
+    issue = hotspots_find(hot, top=1)[0]
+    assert len(issue.message_ids) == 4 and issue.place_or_group.endswith("魅力之城小区")
+    assert "魅力之城" in issue.summary  # not the most central title, 烧烤油烟扰民, which names no place
