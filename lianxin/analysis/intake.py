@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from lianxin.analysis.models import DemandIntel, SimilarChange
 
@@ -88,13 +89,17 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
 
 
 def _escalate(demand: Any, intel: DemandIntel, reason: str) -> None:
+    from lianxin.core.notify import Message
     from lianxin.demands.notifications import notify_roles
 
     notify_roles(
         demand,
         "supervisor",
         "operator",
-        title=f"疑似特急诉求 {demand.ticket_no}：{demand.title}"[:200],
+        title=Message(
+            gettext_noop("疑似特急诉求 %(ticket)s：%(title)s"),
+            {"ticket": demand.ticket_no, "title": demand.title},
+        ),
         body=f"智能研判为特急（{reason}），请立即核实处置。",
         kind="escalation",
     )

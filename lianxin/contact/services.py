@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, UnidentifiedImageError
 
 from lianxin.accounts.models import User, role_q
@@ -32,7 +33,7 @@ from lianxin.contact.models import (
 )
 from lianxin.contact.selectors import coverage_get, coverage_rules
 from lianxin.core.errors import PermissionDenied, ValidationFailed
-from lianxin.core.notify import notify
+from lianxin.core.notify import Message, notify
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
@@ -312,7 +313,10 @@ def coverage_remind(*, as_of: date_t | None = None) -> int:
         with transaction.atomic():
             notify(
                 [cadre],
-                title=f"走访提醒：{len(points)}个联系点、{len(households)}户联系户本周期尚未走访",
+                title=Message(
+                    gettext_noop("走访提醒：%(points)s个联系点、%(households)s户联系户本周期尚未走访"),
+                    {"points": len(points), "households": len(households)},
+                ),
                 body="\n".join(lines),
                 link=link,
                 kind="coverage",

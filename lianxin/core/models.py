@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,7 +16,11 @@ class Notification(models.Model):
         verbose_name=_("接收人"),
     )
     kind = models.CharField(_("类型"), max_length=40, default="info")
+    # Text in the default language (senders, admin, search); the inbox shows `display_title`.
     title = models.CharField(_("标题"), max_length=200)
+    # A translatable title (lianxin.core.notify.Message): Chinese msgid with named %-placeholders.
+    title_msgid = models.CharField(_("标题原文"), max_length=200, blank=True)
+    title_params = models.JSONField(_("标题参数"), default=dict, blank=True)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -31,3 +36,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language; the stored `title` when there is no msgid or the
+        msgid and params do not fit (e.g. a msgid changed after the row was written)."""
+        if not self.title_msgid or not isinstance(self.title_params, dict):
+            return self.title
+        try:
+            return translation.gettext(self.title_msgid) % self.title_params
+        except (KeyError, TypeError, ValueError):
+            return self.title

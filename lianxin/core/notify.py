@@ -2,17 +2,23 @@
 
 `notify()` writes inbox rows inside the caller's transaction and schedules external delivery
 after commit, so a slow mail server never blocks or rolls back the action that caused it.
+
+Titles are given as a `Message` (a gettext_noop-marked Chinese msgid with named parameters) so the
+inbox can show them in the viewer's language; the row also keeps the text rendered in the default
+language for senders, the admin and search.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from lianxin.core.models import Notification
@@ -21,6 +27,19 @@ if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
 logger = logging.getLogger("lianxin.notify")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable text: `msgid` is a Chinese source marked with gettext_noop at the call site,
+    with named %-placeholders filled from `params` (JSON-serialisable values, stored with the row)."""
+
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """The text in the active language; raises KeyError/TypeError/ValueError on bad params."""
+        return translation.gettext(self.msgid) % dict(self.params)
 
 
 class Sender(Protocol):
@@ -54,11 +73,34 @@ def configured_senders() -> list[Sender]:
 
 
 def notify(
-    recipients: Iterable[User], *, title: str, body: str = "", link: str = "", kind: str = "info"
+    recipients: Iterable[User],
+    *,
+    title: str | Message,
+    body: str = "",
+    link: str = "",
+    kind: str = "info",
 ) -> list[Notification]:
-    """Put a message in each recipient's inbox and deliver it by the other senders after commit."""
+    """Put a message in each recipient's inbox and deliver it by the other senders after commit.
+
+    A `Message` title is stored as msgid + params (shown in the viewer's language) and as its text in
+    the default language; a plain string is stored as is.
+    """
+    if isinstance(title, Message):
+        with translation.override(settings.LANGUAGE_CODE):
+            text = title.render()
+        msgid, params = title.msgid, dict(title.params)
+    else:
+        text, msgid, params = title, "", {}
     rows = [
-        Notification(recipient=user, title=title[:200], body=body, link=link[:300], kind=kind)
+        Notification(
+            recipient=user,
+            title=text[:200],
+            title_msgid=msgid,
+            title_params=params,
+            body=body,
+            link=link[:300],
+            kind=kind,
+        )
         for user in {u.pk: u for u in recipients}.values()
     ]
     created = Notification.objects.bulk_create(rows)

@@ -20,10 +20,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import User
 from lianxin.core.crypto import phone_index
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lianxin.core.notify import Message
 from lianxin.core.params import as_id
 from lianxin.demands import intel_hooks
 from lianxin.demands.choices import (
@@ -304,7 +306,15 @@ def demand_submit(
             _insert_with_ticket(demand, moment, scoped_key=scoped_key, fingerprint=fingerprint)
             _event(demand, actor, Action.SUBMIT, "", data={"channel": channel}, now=moment)
             if urgency == Urgency.CRITICAL:
-                notify_roles(demand, "operator", "supervisor", title=f"特急诉求 {demand.ticket_no}：{title}")
+                notify_roles(
+                    demand,
+                    "operator",
+                    "supervisor",
+                    title=Message(
+                        gettext_noop("特急诉求 %(ticket)s：%(title)s"),
+                        {"ticket": demand.ticket_no, "title": title},
+                    ),
+                )
     except _Replayed:
         replay = _idempotent_replay(scoped_key, fingerprint)
         if replay is None:  # pragma: no cover - the winner's row is committed before we see the conflict
@@ -514,7 +524,9 @@ def demand_reject(*, demand: Demand, actor: User, reason: str, now: datetime | N
     _end_stage(d)
     _save(d)
     _event(d, actor, Action.REJECT, before, note=reason, now=moment)
-    notify_requester(d, title=f"您的诉求 {d.ticket_no} 不予受理", body=reason)
+    notify_requester(
+        d, title=Message(gettext_noop("您的诉求 %(ticket)s 不予受理"), {"ticket": d.ticket_no}), body=reason
+    )
     return d
 
 
@@ -578,7 +590,14 @@ def demand_dispatch(
         "previous_unit": previous_unit,
     }
     _event(d, actor, Action.DISPATCH, before, note=note, data=data, now=moment)
-    notify_unit(d, title=f"新派单 {d.ticket_no}：{d.title}", body=note, include_assisting=True)
+    notify_unit(
+        d,
+        title=Message(
+            gettext_noop("新派单 %(ticket)s：%(title)s"), {"ticket": d.ticket_no, "title": d.title}
+        ),
+        body=note,
+        include_assisting=True,
+    )
     return d
 
 
@@ -610,7 +629,12 @@ def demand_return(*, demand: Demand, actor: User, reason: str, now: datetime | N
     _set_stage(d, Stage.REVIEW, moment, deadline_policy().dispatch_due(moment, _limits(d)))
     _save(d)
     _event(d, actor, Action.RETURN, before, note=reason, data={"unit": d.lead_unit_id}, now=moment)
-    notify_roles(d, "operator", title=f"退单待审核 {d.ticket_no}", body=reason)
+    notify_roles(
+        d,
+        "operator",
+        title=Message(gettext_noop("退单待审核 %(ticket)s"), {"ticket": d.ticket_no}),
+        body=reason,
+    )
     return d
 
 
@@ -627,7 +651,11 @@ def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datet
         d.reply_due_at = d.due_at
     _save(d)
     _event(d, actor, Action.REFUSE_RETURN, before, note=reason, now=moment)
-    notify_unit(d, title=f"退单被驳回 {d.ticket_no}，请继续办理", body=reason)
+    notify_unit(
+        d,
+        title=Message(gettext_noop("退单被驳回 %(ticket)s，请继续办理"), {"ticket": d.ticket_no}),
+        body=reason,
+    )
     return d
 
 
@@ -667,7 +695,15 @@ def demand_request_extension(
         data={"days": days, "until": d.extension_pending_until.isoformat()},
         now=moment,
     )
-    notify_roles(d, "operator", "supervisor", title=f"延期申请 {d.ticket_no}（{days} 个工作日）", body=reason)
+    notify_roles(
+        d,
+        "operator",
+        "supervisor",
+        title=Message(
+            gettext_noop("延期申请 %(ticket)s（%(days)s 个工作日）"), {"ticket": d.ticket_no, "days": days}
+        ),
+        body=reason,
+    )
     return d
 
 
@@ -694,7 +730,7 @@ def demand_approve_extension(
         data={"old_due": old_due.isoformat() if old_due else None, "new_due": d.reply_due_at.isoformat()},
         now=moment,
     )
-    notify_unit(d, title=f"延期已批准 {d.ticket_no}", body=note)
+    notify_unit(d, title=Message(gettext_noop("延期已批准 %(ticket)s"), {"ticket": d.ticket_no}), body=note)
     return d
 
 
@@ -709,7 +745,7 @@ def demand_deny_extension(*, demand: Demand, actor: User, reason: str, now: date
     d.extension_pending_until = None
     _save(d)
     _event(d, actor, Action.DENY_EXTENSION, d.status, note=reason, now=moment)
-    notify_unit(d, title=f"延期被驳回 {d.ticket_no}", body=reason)
+    notify_unit(d, title=Message(gettext_noop("延期被驳回 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)
     return d
 
 
@@ -731,7 +767,11 @@ def demand_reply(
     _set_stage(d, Stage.FOLLOWUP, moment, d.followup_due_at)
     _save(d)
     _event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome}, now=moment)
-    notify_requester(d, title=f"您的诉求 {d.ticket_no} 已答复，请评价", body=text[:200])
+    notify_requester(
+        d,
+        title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": d.ticket_no}),
+        body=text[:200],
+    )
     return d
 
 
@@ -774,7 +814,11 @@ def demand_rate(
         now=moment,
     )
     if satisfaction == Satisfaction.DISSATISFIED:
-        notify_roles(d, "operator", title=f"群众不满意 {d.ticket_no}，请研判是否重办")
+        notify_roles(
+            d,
+            "operator",
+            title=Message(gettext_noop("群众不满意 %(ticket)s，请研判是否重办"), {"ticket": d.ticket_no}),
+        )
     return d
 
 
@@ -825,7 +869,7 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     _set_stage(d, Stage.REPLY, moment, d.reply_due_at)
     _save(d)
     _event(d, actor, Action.REOPEN, before, note=reason, now=moment)
-    notify_unit(d, title=f"工单重办 {d.ticket_no}", body=reason)
+    notify_unit(d, title=Message(gettext_noop("工单重办 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)
     return d
 
 
@@ -880,7 +924,14 @@ def demand_supervise(*, demand: Demand, actor: User, note: str = "", now: dateti
     _save(d)
     _event(d, actor, Action.SUPERVISE, d.status, note=note, now=moment)
     if d.lead_unit_id:
-        notify_unit(d, title=f"督办 {d.ticket_no}：{d.title}", body=note, kind="supervise")
+        notify_unit(
+            d,
+            title=Message(
+                gettext_noop("督办 %(ticket)s：%(title)s"), {"ticket": d.ticket_no, "title": d.title}
+            ),
+            body=note,
+            kind="supervise",
+        )
     return d
 
 
@@ -902,10 +953,11 @@ def demand_urge(
         data={"system": system},
         now=moment,
     )
+    title = Message(gettext_noop("催办 %(ticket)s：%(title)s"), {"ticket": d.ticket_no, "title": d.title})
     if d.lead_unit_id and d.status in (Status.DISPATCHED, Status.IN_PROGRESS):
-        notify_unit(d, title=f"催办 {d.ticket_no}：{d.title}", body=note, kind="urge")
+        notify_unit(d, title=title, body=note, kind="urge")
     else:
-        notify_roles(d, "operator", title=f"催办 {d.ticket_no}：{d.title}", body=note, kind="urge")
+        notify_roles(d, "operator", title=title, body=note, kind="urge")
     return d
 
 

@@ -16,8 +16,9 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from lianxin.core.notify import notify
+from lianxin.core.notify import Message, notify
 from lianxin.demands.choices import Action, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import role_users, unit_handlers
@@ -135,13 +136,25 @@ def _notify(result: SweepResult) -> None:
     )
     for unit_id, count in result.yellow_by_unit.items():
         if unit_id:
-            notify(unit_handlers([unit_id]), title=f"黄牌预警：{count} 件工单即将到期", kind="warning")
+            notify(
+                unit_handlers([unit_id]),
+                title=Message(gettext_noop("黄牌预警：%(count)s 件工单即将到期"), {"count": count}),
+                kind="warning",
+            )
     for unit_id, count in result.red_by_unit.items():
         if unit_id:
-            notify(unit_handlers([unit_id]), title=f"催办：{count} 件工单已超期（红牌）", kind="urge")
+            notify(
+                unit_handlers([unit_id]),
+                title=Message(gettext_noop("催办：%(count)s 件工单已超期（红牌）"), {"count": count}),
+                kind="urge",
+            )
     unrouted = result.red_by_unit.get(None, 0)
     if unrouted:
-        notify(role_users("operator"), title=f"催办：{unrouted} 件工单超期未派单/未审核", kind="urge")
+        notify(
+            role_users("operator"),
+            title=Message(gettext_noop("催办：%(count)s 件工单超期未派单/未审核"), {"count": unrouted}),
+            kind="urge",
+        )
     if result.red:
         lines = [
             f"{names.get(u, '未派单')}：{n} 件"
@@ -149,7 +162,7 @@ def _notify(result: SweepResult) -> None:
         ]
         notify(
             role_users("supervisor"),
-            title=f"超期升级：本轮新增红牌 {result.red} 件",
+            title=Message(gettext_noop("超期升级：本轮新增红牌 %(count)s 件"), {"count": result.red}),
             body="\n".join(lines[:50]),
             kind="escalation",
         )

@@ -1,8 +1,10 @@
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from lianxin.core.models import Notification
-from lianxin.core.notify import notify
+from lianxin.core.notify import Message, notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,3 +31,41 @@ class BrokenSender:
 
     def send(self, notification):
         raise RuntimeError("gateway down")
+
+
+def test_message_title_is_stored_in_the_default_language_and_shown_in_the_readers():
+    user = UserFactory()
+    title = Message(gettext_noop("催办 %(ticket)s：%(title)s"), {"ticket": "T1", "title": "路灯不亮"})
+    with translation.override("en"):  # an English-speaking actor still writes the Chinese text
+        (row,) = notify([user], title=title)
+    row.refresh_from_db()
+    assert row.title == "催办 T1：路灯不亮"
+    assert row.title_msgid == "催办 %(ticket)s：%(title)s"
+    assert row.title_params == {"ticket": "T1", "title": "路灯不亮"}
+    assert row.display_title == "催办 T1：路灯不亮"
+    with translation.override("en"):
+        assert row.display_title == "Urge T1: 路灯不亮"
+
+
+def test_plain_string_title_is_shown_as_is():
+    (row,) = notify([UserFactory()], title="新工单")
+    assert row.title_msgid == "" and row.title_params == {}
+    with translation.override("en"):
+        assert row.display_title == "新工单"
+
+
+@pytest.mark.parametrize(
+    ("msgid", "params"),
+    [
+        ("催办 %(ticket)s：%(title)s", {"ticket": "T1"}),  # a key missing
+        ("催办 %(ticket)s：%(title)s", ["T1", "x"]),  # not a mapping
+        ("催办 %(ticket)s：%(title)s", None),
+        ("催办 %(ticket)", {"ticket": "T1"}),  # a broken placeholder
+    ],
+)
+def test_broken_msgid_or_params_fall_back_to_the_stored_title(msgid, params):
+    row = Notification(
+        recipient=UserFactory(), title="催办 T1：路灯不亮", title_msgid=msgid, title_params=params
+    )
+    with translation.override("en"):
+        assert row.display_title == "催办 T1：路灯不亮"

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -254,6 +256,20 @@ def test_supervise_and_urge_keep_state(world):
     d = services.demand_urge(demand=d, actor=world["supervisor"])
     assert d.status == Status.IN_PROGRESS and d.supervised and d.urge_count == 1
     assert Notification.objects.filter(recipient=world["handler"], kind="supervise").exists()
+
+
+def test_urge_notification_is_shown_in_the_readers_language(world, client):
+    d = make_demand(world, Status.IN_PROGRESS)
+    services.demand_urge(demand=d, actor=world["supervisor"], note="请尽快")
+    note = Notification.objects.get(recipient=world["handler"], kind="urge")
+    assert note.title == f"催办 {d.ticket_no}：{d.title}"  # senders, admin and search keep the Chinese text
+    client.force_login(world["handler"])
+    page = client.get(reverse("accounts:inbox")).content.decode()
+    assert f"催办 {d.ticket_no}：{d.title}" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("accounts:inbox")).content.decode()
+    assert f"Urge {d.ticket_no}: {d.title}" in page and f"催办 {d.ticket_no}" not in page
+    assert "请尽快" in page  # the body is the supervisor's own words, shown as written
 
 
 def test_cadre_supervises_only_in_area(world):

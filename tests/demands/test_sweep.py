@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lianxin.core.models import Notification
 from lianxin.demands.choices import Status, WarningLevel
@@ -24,6 +24,15 @@ def test_yellow_then_red_once_each(world):
     assert DemandEvent.objects.filter(demand=d, action="urge").count() == 1
     assert Notification.objects.filter(recipient=world["handler"], kind="urge").count() == 1
     assert Notification.objects.filter(recipient=world["supervisor"], kind="escalation").exists()
+
+
+def test_sweep_titles_are_translatable(world):
+    d = make_demand(world, Status.DISPATCHED)
+    deadline_sweep(now=d.warn_at + timedelta(seconds=1))
+    note = Notification.objects.get(recipient=world["handler"], kind="warning")
+    assert note.title == note.display_title == "黄牌预警：1 件工单即将到期"
+    with translation.override("en"):
+        assert note.display_title == "Yellow card warning: 1 work order(s) due soon"
 
 
 def test_unrouted_overdue_goes_to_operators(world):
