@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,9 +41,8 @@ def _fmt(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def demand_rows(qs, user, *, yes: str = "是", no: str = "否") -> Iterator[list[Any]]:
-    """The export rows; `yes`/`no` are the words for 是否解决 in the language of the request (rows are
-    streamed after the view returns, so they are translated before)."""
+def demand_rows(qs, user) -> Iterator[list[Any]]:
+    """The export rows, labels in the active language."""
     from lianxin.core.masking import mask_address
     from lianxin.demands.intel_hooks import mask_pii
 
@@ -68,7 +67,7 @@ def demand_rows(qs, user, *, yes: str = "是", no: str = "否") -> Iterator[list
             _fmt(d.replied_at),
             d.get_outcome_display() if d.outcome else "",
             d.get_satisfaction_display() if d.satisfaction else "",
-            "" if d.resolved is None else (yes if d.resolved else no),
+            "" if d.resolved is None else (_("是") if d.resolved else _("否")),
         ]
 
 
@@ -80,14 +79,14 @@ class _Echo:
 def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     header = [str(label) for _key, label in COLUMNS]
-    yes, no = _("是"), _("否")
+    language = translation.get_language()
     if fmt == "xlsx":
         import openpyxl
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet(_("诉求工单"))
         sheet.append(header)
-        for row in demand_rows(qs, user, yes=yes, no=no):
+        for row in demand_rows(qs, user):
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
@@ -101,8 +100,9 @@ def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHt
 
     def stream() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(header)
-        for row in demand_rows(qs, user, yes=yes, no=no):
-            yield writer.writerow(row)
+        with translation.override(language):  # rows are streamed after the view has returned
+            for row in demand_rows(qs, user):
+                yield writer.writerow(row)
 
     response_s = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response_s["Content-Disposition"] = f'attachment; filename="demands-{stamp}.csv"'

@@ -53,7 +53,7 @@ from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 from lianxin.intel.errors import IntelError
-from lianxin.intel.text import AREA_CODE_RE, char_ngrams, normalize, tokens
+from lianxin.intel.text import AREA_CODE_RE, char_ngrams, normalize, stopwords, tokens
 from lianxin.intel.vectors import TermCounts, smooth_idf, tfidf
 
 MODEL_FORMAT = "lianxin-demand-classifier"
@@ -102,11 +102,13 @@ _CODE_BITS = 21
 def gram_key(gram: str) -> int:
     if len(gram) == 1:
         return ord(gram)
+    if len(gram) != 2:
+        raise ValueError(f"not a character unigram or bigram: {gram!r}")
     return ((ord(gram[0]) + 1) << _CODE_BITS) + ord(gram[1])
 
 
 def char_keys(text: str) -> np.ndarray:
-    points = np.frombuffer(text.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    points = np.frombuffer(text.replace(" ", "").encode("utf-32-le"), dtype="<u4").astype(np.int64)
     return np.concatenate([points, ((points[:-1] + 1) << _CODE_BITS) + points[1:]])
 
 
@@ -149,6 +151,7 @@ class Features:
         # a model analyses texts as it was trained, whatever the constants are now
         self.word_chars = WORD_CHARS
         self.drop_stopwords = DROP_STOPWORDS
+        self.stopwords = stopwords() if DROP_STOPWORDS else frozenset()  # the list as it was at training
         self._char_index: tuple[np.ndarray, np.ndarray] | None = None  # sorted gram keys, their columns
 
     @classmethod
@@ -189,7 +192,10 @@ class Features:
         looked up at once: words in the vocabulary (C loops), character n-grams by integer key with a
         binary search; a term's repeats in a row add up when the matrix is built."""
         prepared = [_prepare(body) for body in bodies]
-        words = [tokens(text[: self.word_chars], drop_stopwords=self.drop_stopwords) for text in prepared]
+        words = [
+            tokens(text[: self.word_chars], drop_stopwords=self.drop_stopwords, stop=self.stopwords)
+            for text in prepared
+        ]
         keys = [char_keys(text) for text in prepared]
         return sp.hstack(
             [self._rows(0, self._word_columns(words), words), self._rows(1, self._char_columns(keys), keys)],
@@ -234,6 +240,7 @@ class Features:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("word_chars", 400)  # models saved before word_chars was kept read 400
         state.setdefault("drop_stopwords", False)  # and those saved before this setting kept stopwords
+        state.setdefault("stopwords", stopwords() if state["drop_stopwords"] else frozenset())
         state["_char_index"] = None
         self.__dict__.update(state)
 

@@ -408,26 +408,30 @@ def _get_tokenizer() -> jieba.Tokenizer:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Function words and greetings that say nothing about the problem (one per line in stopwords.txt)."""
-    words = STOPWORDS_FILE.read_text(encoding="utf-8").split()
-    return frozenset(w for w in words if not w.startswith("#"))
+    """Function words and greetings that say nothing about the problem (stopwords.txt, whitespace-
+    separated; `#` starts a comment that runs to the end of its line)."""
+    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(word for line in lines for word in line.split("#", 1)[0].split())
 
 
 def _is_word(token: str) -> bool:
     return token.isalnum() or any(ch.isalnum() for ch in token)
 
 
-def tokens(text: str, *, drop_stopwords: bool = True) -> list[str]:
+def tokens(text: str, *, drop_stopwords: bool = True, stop: frozenset[str] | None = None) -> list[str]:
     """Segment normalised `text` into words (jieba + domain dictionary), area codes kept whole.
 
-    Punctuation and whitespace never come out; with `drop_stopwords` neither do stopwords nor bare
-    numbers.
+    Punctuation and whitespace never come out; with `drop_stopwords` neither do stopwords (`stop`,
+    by default those of stopwords.txt) nor bare numbers.
     """
     if not text:
         return []
     tok = _get_tokenizer()
     cut = tok.lcut
-    stop = stopwords() if drop_stopwords else frozenset()
+    if not drop_stopwords:
+        stop = frozenset()
+    elif stop is None:
+        stop = stopwords()
     out: list[str] = []
     pos = 0
     pieces: list[tuple[str, bool]] = []

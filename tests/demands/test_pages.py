@@ -139,6 +139,7 @@ def test_export_speaks_the_language_of_the_user(world):
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][0] == "Work order no." and "工单编号" not in rows[0]
     assert rows[1][-1] == "Yes"
+    assert rows[1][2] and not any("\u4e00" <= ch <= "\u9fff" for ch in rows[1][2])  # 诉求类型 in English
     sheet = openpyxl.load_workbook(io.BytesIO(op.get("/demands/export/?format=xlsx").content)).active
     assert sheet.title == "Demands" and sheet.cell(1, 1).value == "Work order no."
 

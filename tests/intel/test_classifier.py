@@ -50,6 +50,7 @@ def test_a_model_reads_words_as_far_as_it_was_trained_to(trained, saved_model, m
 
     assert DemandClassifier.load(saved_model).features.word_chars == classifier.WORD_CHARS
     assert trained.features.drop_stopwords
+    assert DemandClassifier.load(saved_model).features.stopwords == stopwords()  # kept with the model
     assert (
         not set(trained.features.vocabularies[0]) & stopwords()
     )  # 请, 领导, 的… say nothing of the category
@@ -60,7 +61,7 @@ def test_a_model_reads_words_as_far_as_it_was_trained_to(trained, saved_model, m
     DemandClassifier.load(saved_model).predict(["拖欠工资" * 200])
     assert len(seen[0]) > 5  # the model's own setting, not the module constant
     state = dict(trained.features.__dict__)
-    del state["word_chars"], state["drop_stopwords"]
+    del state["word_chars"], state["drop_stopwords"], state["stopwords"]
     old = classifier.Features.__new__(classifier.Features)
     old.__setstate__(state)
     assert old.word_chars == 400  # models saved before the setting was kept read 400 characters

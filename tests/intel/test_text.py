@@ -76,3 +76,12 @@ def test_place_names_find_roads_estates_and_schools_without_leading_noise():
     assert place_names("西地省涉外经济学院组织学生外出打工") == ["涉外经济学院"]
     assert "导致小区" not in place_names("施工导致小区停水")
     assert place_names("请给道路安装路灯") == []
+
+
+def test_stopword_file_comments_are_not_stopwords():
+    from lianxin.intel.text import STOPWORDS_FILE, stopwords
+
+    comment_words = {"words", "that", "say", "nothing", "the", "classifier"}
+    assert "#" in STOPWORDS_FILE.read_text(encoding="utf-8")
+    assert not comment_words & stopwords()
+    assert {"的", "请", "领导"} <= stopwords()
