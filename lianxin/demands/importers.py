@@ -10,11 +10,9 @@ imported 留言编号); a re-import of the same file takes nothing twice.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ValidationFailed
+from lianxin.core.tables import table_rows
 from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Stage, Status
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.services import query_code_new, ticket_no_for
@@ -84,36 +83,6 @@ def _normalise_header(header: list[Any]) -> dict[str, int]:
     return positions
 
 
-def _rows(path: Path) -> Iterator[list[Any]]:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
-            raise ValidationFailed(
-                _("%(file)s：不是可读取的 .xlsx 文件（%(error)s）")
-                % {"file": path.name, "error": type(exc).__name__}
-            ) from exc
-        try:
-            yield from (list(r) for r in workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    elif suffix == ".csv":
-        csv.field_size_limit(sys.maxsize)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                yield from csv.reader(fh)
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(_("%(file)s：不是 UTF-8 编码的文本") % {"file": path.name}) from exc
-    else:
-        raise ValidationFailed(
-            _("%(file)s：不支持的文件类型 %(suffix)s，请使用 .xlsx 或 .csv")
-            % {"file": path.name, "suffix": suffix or _("（无扩展名）")}
-        )
-
-
 def _clean(value: Any) -> str:
     if value is None:
         return ""
@@ -155,7 +124,7 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     path = Path(path)
     if not path.exists():
         raise ValidationFailed(_("%(file)s：文件不存在") % {"file": path})
-    rows = _rows(path)
+    rows = table_rows(path)
     try:
         header = next(rows)
     except StopIteration:

@@ -7,7 +7,6 @@ Re-importing the same file is a no-op (existing categories are matched by parent
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lianxin.core.errors import ValidationFailed
+from lianxin.core.tables import table_rows
 from lianxin.org.models import Category
 
 COLUMNS = ("一级分类", "二级分类", "三级分类")
@@ -29,33 +29,7 @@ class CategoryImportResult:
 
 
 def _read_rows(path: Path) -> list[list[str]]:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
-            raise ValidationFailed(
-                _("%(file)s：不是可读取的 .xlsx 文件（%(error)s）")
-                % {"file": path.name, "error": type(exc).__name__}
-            ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [
-            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-        workbook.close()
-        return rows
-    if suffix == ".csv":
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                return [[c.strip() for c in row] for row in csv.reader(fh)]
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(_("%(file)s：不是 UTF-8 编码的文本") % {"file": path.name}) from exc
-    raise ValidationFailed(
-        _("%(file)s：不支持的文件类型 %(suffix)s，请使用 .xlsx 或 .csv")
-        % {"file": path.name, "suffix": suffix or _("（无扩展名）")}
-    )
+    return [["" if c is None else str(c).strip() for c in row] for row in table_rows(path)]
 
 
 def _parse(rows: list[list[str]], filename: str) -> list[tuple[str, ...]]:
