@@ -9,6 +9,7 @@ the handlers of the lead unit (who call the citizen back); everyone else sees th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -137,30 +138,26 @@ def demand_timeline(*, demand: Demand) -> QuerySet[DemandEvent]:
 # --- Lists --------------------------------------------------------------------------------------
 
 
+# Each named queue of the lists and workbenches, as a filter at `now`.
+_QUEUE_FILTERS: dict[str, Callable[[datetime], Q]] = {
+    "to_accept": lambda now: Q(status=Status.SUBMITTED),
+    "to_dispatch": lambda now: Q(status=Status.ACCEPTED),
+    "returned": lambda now: Q(status=Status.RETURNED),
+    "overdue": lambda now: Q(due_at__lt=now, status__in=OPEN_STATUSES),
+    "followup": lambda now: Q(status=Status.REPLIED),
+    "extension": lambda now: Q(extension_pending_until__isnull=False, status=Status.IN_PROGRESS),
+    "to_sign": lambda now: Q(status=Status.DISPATCHED),
+    "in_progress": lambda now: Q(status=Status.IN_PROGRESS),
+    "supervised": lambda now: Q(supervised=True, status__in=OPEN_STATUSES),
+    "warning": lambda now: Q(warning_level=WarningLevel.YELLOW, status__in=OPEN_STATUSES),
+    "open": lambda now: Q(status__in=OPEN_STATUSES),
+}
+QUEUE_NAMES = frozenset(_QUEUE_FILTERS)
+
+
 def _queue_q(name: str, now: datetime) -> Q:
-    if name == "to_accept":
-        return Q(status=Status.SUBMITTED)
-    if name == "to_dispatch":
-        return Q(status=Status.ACCEPTED)
-    if name == "returned":
-        return Q(status=Status.RETURNED)
-    if name == "overdue":
-        return Q(due_at__lt=now, status__in=OPEN_STATUSES)
-    if name == "followup":
-        return Q(status=Status.REPLIED)
-    if name == "extension":
-        return Q(extension_pending_until__isnull=False, status=Status.IN_PROGRESS)
-    if name == "to_sign":
-        return Q(status=Status.DISPATCHED)
-    if name == "in_progress":
-        return Q(status=Status.IN_PROGRESS)
-    if name == "supervised":
-        return Q(supervised=True, status__in=OPEN_STATUSES)
-    if name == "warning":
-        return Q(warning_level=WarningLevel.YELLOW, status__in=OPEN_STATUSES)
-    if name == "open":
-        return Q(status__in=OPEN_STATUSES)
-    return Q()
+    make = _QUEUE_FILTERS.get(name)
+    return make(now) if make else Q()
 
 
 QUEUES = {
@@ -168,10 +165,6 @@ QUEUES = {
     "unit": ["to_sign", "in_progress", "overdue", "warning"],
     "supervision": ["overdue", "warning", "supervised"],
 }
-QUEUE_NAMES = frozenset(
-    {"to_accept", "to_dispatch", "returned", "overdue", "followup", "extension", "to_sign", "in_progress"}
-    | {"supervised", "warning", "open"}
-)
 
 
 @dataclass
