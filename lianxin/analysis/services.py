@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from lianxin.analysis import classifier, hotspots, intake, replies, similar
 from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssueRun, ReplyAssessment
 from lianxin.core.errors import ValidationFailed
-from lianxin.core.params import as_id
+from lianxin.core.params import by_id
 from lianxin.intel import pii as intel_pii
 from lianxin.intel import urgency as intel_urgency
 
@@ -138,7 +138,7 @@ def demand_accept_confirmed(
     from lianxin.org.models import Category
 
     if category is not None and not isinstance(category, Category):
-        category = Category.objects.filter(pk=pk, is_active=True).first() if (pk := as_id(category)) else None
+        category = by_id(Category.objects.filter(is_active=True), category)
         if category is None:
             raise ValidationFailed(_("分类不存在"), fields={"category": [_("分类不存在")]})
     accepted = demand_accept(

@@ -20,7 +20,7 @@ from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError
-from lianxin.core.params import as_id
+from lianxin.core.params import as_id, by_id
 from lianxin.intel.pii import mask_pii
 
 
@@ -108,7 +108,7 @@ def similar_fragment(request: HttpRequest) -> HttpResponse:
     title = (request.GET.get("title") or "")[:200]
     content = (request.GET.get("content") or "")[:2000]
     area_id = request.GET.get("area") or ""
-    area = Area.objects.filter(pk=pk).first() if (pk := as_id(area_id)) else None
+    area = by_id(Area, area_id)
     try:
         ids = services.similar_for_text(title=title, content=content, area=area, limit=5)
         items = selectors.public_similar(ids)

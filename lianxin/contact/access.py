@@ -16,6 +16,13 @@ def may_view_cadre(user: Any, cadre: Any) -> bool:
     return bool(user.is_authenticated and (user.pk == cadre.pk or user.has_role(*OVERSEER_ROLES)))
 
 
+def cadre_named(ident: str) -> User | None:
+    """The cadre `ident` names: an id, else a username; None when no cadre has it."""
+    qs = User.objects.filter(role_q("cadre")).select_related("unit", "area_scope")
+    pk = as_id(ident)
+    return qs.filter(pk=pk).first() if pk else qs.filter(username=ident).first()
+
+
 def cadre_from_request(request: Any, param: str = "cadre") -> User:
     """The cadre a page is about: `?cadre=<id|username>` for overseers, otherwise the user themself.
 
@@ -29,9 +36,7 @@ def cadre_from_request(request: Any, param: str = "cadre") -> User:
         return user
     if not user.has_role(*OVERSEER_ROLES):
         raise Http404
-    qs = User.objects.filter(role_q("cadre"))
-    pk = as_id(wanted)
-    cadre = qs.filter(pk=pk).first() if pk else qs.filter(username=wanted).first()
+    cadre = cadre_named(wanted)
     if cadre is None:
         raise Http404
     return cadre

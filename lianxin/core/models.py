@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,7 +42,9 @@ class Notification(models.Model):
         msgid and params do not fit (e.g. a msgid changed after the row was written)."""
         if not self.title_msgid or not isinstance(self.title_params, dict):
             return self.title
+        from lianxin.core.notify import Message
+
         try:
-            return translation.gettext(self.title_msgid) % self.title_params
+            return Message(self.title_msgid, self.title_params).render()
         except (KeyError, TypeError, ValueError):
             return self.title

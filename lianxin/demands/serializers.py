@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from lianxin.core.masking import mask_address, mask_name, mask_phone
-from lianxin.core.params import MAX_ID, as_id
+from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_contact
@@ -43,9 +43,7 @@ class LookupField(serializers.CharField):
         if not text:
             return None
         qs = self.model.objects.all()
-        pk = as_id(text)
-        found = qs.filter(pk=pk).first() if pk else None
-        found = found or qs.filter(code=text).first() or qs.filter(name=text).order_by("pk").first()
+        found = by_id(qs, text) or qs.filter(code=text).first() or qs.filter(name=text).order_by("pk").first()
         if found is None:
             raise serializers.ValidationError(_("未找到「%(name)s」") % {"name": text[:40]})
         return found

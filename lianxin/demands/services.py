@@ -26,7 +26,7 @@ from lianxin.accounts.models import User
 from lianxin.core.crypto import phone_index
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.core.notify import Message
-from lianxin.core.params import as_id
+from lianxin.core.params import by_id
 from lianxin.demands import intel_hooks
 from lianxin.demands.choices import (
     Action,
@@ -879,7 +879,7 @@ def demand_merge(
 ) -> Demand:
     """并单: an open demand → merged into an open parent; it follows the parent from then on."""
     if not isinstance(parent, Demand):
-        found = Demand.objects.filter(pk=pk).first() if (pk := as_id(parent)) else None
+        found = by_id(Demand, parent)
         if found is None:
             raise ValidationFailed(_("主工单不存在"), fields={"parent": [_("主工单不存在")]})
         parent = found

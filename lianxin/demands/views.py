@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from lianxin.accounts.permissions import role_required, staff_required
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
-from lianxin.core.params import as_id, as_page
+from lianxin.core.params import as_id, as_page, by_id
 from lianxin.demands import exporters, intel_hooks, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
@@ -187,13 +187,8 @@ def _list_context(
 def _measure_filter(request: HttpRequest, qs, params):
     try:
         start, end = parse_day(params["start"]), parse_day(params["end"])
-        unit = Unit.objects.filter(pk=as_id(params.get("unit"))).first() if params.get("unit") else None
-        area = Area.objects.filter(pk=as_id(params.get("area"))).first() if params.get("area") else None
-        category = (
-            Category.objects.filter(pk=as_id(params.get("category"))).first()
-            if params.get("category")
-            else None
-        )
+        unit, area = by_id(Unit, params.get("unit")), by_id(Area, params.get("area"))
+        category = by_id(Category, params.get("category"))
         m = measures.measure_get(
             code=params["measure"], start=start, end=end, unit=unit, area=area, category=category
         )
@@ -314,9 +309,9 @@ def demand_for_action(request: HttpRequest, pk: int):
     """The demand a posted action is about (404 when the user may not see it), carrying the version the
     form showed, so that acting on a stale page is a conflict."""
     demand = _get_or_404(request, pk)
-    version = request.POST.get("version", "")
-    if as_id(version):
-        demand.version = int(version)
+    version = as_id(request.POST.get("version"))
+    if version:
+        demand.version = version
     return demand
 
 
@@ -410,18 +405,13 @@ def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
             _("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间"), fields={"start": ["YYYY-MM-DD"]}
         ) from exc
 
-    def _get(model, name):
-        value = params.get(name)
-        pk = as_id(value)
-        return model.objects.filter(pk=pk).first() if pk else None
-
     visible = None if user.sees_all else selectors.demand_visible_q(user)
     return measures.measures_compute(
         start=start,
         end=end,
-        unit=_get(Unit, "unit"),
-        area=_get(Area, "area"),
-        category=_get(Category, "category"),
+        unit=by_id(Unit, params.get("unit")),
+        area=by_id(Area, params.get("area")),
+        category=by_id(Category, params.get("category")),
         demands=visible,
     )
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
-from lianxin.contact.access import OVERSEER_ROLES, may_view_cadre
+from lianxin.contact.access import OVERSEER_ROLES, cadre_named, may_view_cadre
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import visit_list, visit_problem_list
 from lianxin.core.errors import ApplicationError
@@ -49,9 +49,7 @@ def _bad(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
 
 
 def _cadre_or_404(request: HttpRequest, ident: str) -> User:
-    qs = User.objects.filter(role_q("cadre")).select_related("unit", "area_scope")
-    pk = as_id(ident)
-    cadre = qs.filter(pk=pk).first() if pk else qs.filter(username=ident).first()
+    cadre = cadre_named(ident)
     if cadre is None or not may_view_cadre(request.user, cadre):
         raise Http404
     return cadre
