@@ -150,9 +150,12 @@ class Features:
         self._keep: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         # a model analyses texts as it was trained, whatever the constants are now
         self.word_chars = WORD_CHARS
-        self.drop_stopwords = DROP_STOPWORDS
         self.stopwords = stopwords() if DROP_STOPWORDS else frozenset()  # the list as it was at training
         self._char_index: tuple[np.ndarray, np.ndarray] | None = None  # sorted gram keys, their columns
+
+    @property
+    def drop_stopwords(self) -> bool:
+        return bool(self.stopwords)
 
     @classmethod
     def fit(cls, counts: Counts, rows: np.ndarray | None = None) -> tuple[Features, sp.csr_matrix]:
@@ -239,8 +242,8 @@ class Features:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("word_chars", 400)  # models saved before word_chars was kept read 400
-        state.setdefault("drop_stopwords", False)  # and those saved before this setting kept stopwords
-        state.setdefault("stopwords", stopwords() if state["drop_stopwords"] else frozenset())
+        dropped = state.pop("drop_stopwords", False)  # saved beside the list by some 2026-11-26 models
+        state.setdefault("stopwords", stopwords() if dropped else frozenset())  # older ones kept stopwords
         state["_char_index"] = None
         self.__dict__.update(state)
 

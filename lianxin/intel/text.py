@@ -414,10 +414,6 @@ def stopwords() -> frozenset[str]:
     return frozenset(word for line in lines for word in line.split("#", 1)[0].split())
 
 
-def _is_word(token: str) -> bool:
-    return token.isalnum() or any(ch.isalnum() for ch in token)
-
-
 def tokens(text: str, *, drop_stopwords: bool = True, stop: frozenset[str] | None = None) -> list[str]:
     """Segment normalised `text` into words (jieba + domain dictionary), area codes kept whole.
 
@@ -447,7 +443,7 @@ def tokens(text: str, *, drop_stopwords: bool = True, stop: frozenset[str] | Non
             out.append(piece)
             continue
         for word in cut(piece, HMM=False):
-            if not word.isalnum() and not _is_word(word):  # the inline test settles most words
+            if not word.isalnum() and not any(ch.isalnum() for ch in word):  # punctuation, spaces
                 continue
             if word.isascii():
                 word = word.lower()
