@@ -879,7 +879,7 @@ def demand_merge(
 ) -> Demand:
     """并单: an open demand → merged into an open parent; it follows the parent from then on."""
     if not isinstance(parent, Demand):
-        found = by_id(Demand, parent)
+        found: Demand | None = by_id(Demand, parent)
         if found is None:
             raise ValidationFailed(_("主工单不存在"), fields={"parent": [_("主工单不存在")]})
         parent = found
