@@ -233,6 +233,7 @@ if not DEBUG:
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "lianxin" / "locale"]
+FORMAT_MODULE_PATH = ["lianxin.core.formats"]
 TIME_ZONE = os.environ.get("LIANXIN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,24 @@ from django.utils.translation import gettext_noop
 
 from lianxin.analysis.models import DemandIntel, SimilarChange
 
+if TYPE_CHECKING:
+    from lianxin.intel.urgency import Signal
+
 logger = logging.getLogger("lianxin.analysis")
+
+# The escalation body names each urgency signal by its kind, in the reader's language, with the
+# words of the demand that showed it (intel's own reason uses the kind codes, for machines).
+SIGNAL_LINES = {
+    "life": gettext_noop("危及生命：“%(phrase)s”"),
+    "self_harm": gettext_noop("轻生自伤：“%(phrase)s”"),
+    "violence": gettext_noop("暴力侵害：“%(phrase)s”"),
+    "mass": gettext_noop("群体性事件：“%(phrase)s”"),
+    "hazard": gettext_noop("安全隐患：“%(phrase)s”"),
+    "harm_reported": gettext_noop("人身伤害：“%(phrase)s”"),
+    "vulnerable": gettext_noop("困难群体：“%(phrase)s”"),
+    "outage": gettext_noop("停水停电：“%(phrase)s”"),
+}
+OTHER_SIGNAL_LINE = gettext_noop("其他信号：“%(phrase)s”")
 
 
 def demand_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -84,11 +102,11 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
             },
         )
         if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
-            _escalate(demand, intel, urgency.reason)
+            _escalate(demand, intel, urgency.signals[:5])
     return intel
 
 
-def _escalate(demand: Any, intel: DemandIntel, reason: str) -> None:
+def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> None:
     from lianxin.core.notify import Message
     from lianxin.demands.notifications import notify_roles
 
@@ -100,7 +118,10 @@ def _escalate(demand: Any, intel: DemandIntel, reason: str) -> None:
             gettext_noop("疑似特急诉求 %(ticket)s：%(title)s"),
             {"ticket": demand.ticket_no, "title": demand.title},
         ),
-        body=f"智能研判为特急（{reason}），请立即核实处置。",
+        body=[
+            Message(gettext_noop("智能研判为特急，请立即核实处置。研判依据：")),
+            *(Message(SIGNAL_LINES.get(s.kind, OTHER_SIGNAL_LINE), {"phrase": s.phrase}) for s in signals),
+        ],
         kind="escalation",
     )
     intel.escalated_at = timezone.now()

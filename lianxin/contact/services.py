@@ -31,9 +31,9 @@ from lianxin.contact.models import (
     VisitPhoto,
     VisitProblem,
 )
-from lianxin.contact.selectors import coverage_get, coverage_rules
+from lianxin.contact.selectors import CoverageGroup, coverage_get, coverage_rules
 from lianxin.core.errors import PermissionDenied, ValidationFailed
-from lianxin.core.notify import Message, notify
+from lianxin.core.notify import Message, month_day, notify
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
@@ -280,6 +280,12 @@ def visit_log(
     return visit
 
 
+def _gap_line(msgid: str, group: CoverageGroup) -> Message:
+    """A reminder line: by when, how many, and the first 20 names (data, shown as written)."""
+    names = [str(item.obj) for item in group.gaps[:20]]
+    return Message(msgid, {"end": month_day(group.window[1]), "count": len(group.gaps), "names": names})
+
+
 def coverage_remind(*, as_of: date_t | None = None) -> int:
     """Notify every cadre with coverage gaps in the current cycles; returns how many were notified.
 
@@ -299,25 +305,22 @@ def coverage_remind(*, as_of: date_t | None = None) -> int:
         coverage = coverage_get(cadre=cadre, as_of=as_of, rules=rules)
         if not coverage.gap_count:
             continue
-        points = [str(i.obj) for i in coverage.points.gaps]
-        households = [str(i.obj) for i in coverage.households.gaps]
-        lines = []
-        if points:
-            end = coverage.points.window[1]
-            lines.append(f"{end:%m月%d日}前需走访的联系点（{len(points)}个）：" + "、".join(points[:20]))
-        if households:
-            end = coverage.households.window[1]
-            lines.append(
-                f"{end:%m月%d日}前需走访的联系户（{len(households)}户）：" + "、".join(households[:20])
+        lines = [
+            _gap_line(msgid, group)
+            for msgid, group in (
+                (gettext_noop("%(end)s前需走访的联系点（%(count)s个）：%(names)s"), coverage.points),
+                (gettext_noop("%(end)s前需走访的联系户（%(count)s户）：%(names)s"), coverage.households),
             )
+            if group.gaps
+        ]
         with transaction.atomic():
             notify(
                 [cadre],
                 title=Message(
                     gettext_noop("走访提醒：%(points)s个联系点、%(households)s户联系户本周期尚未走访"),
-                    {"points": len(points), "households": len(households)},
+                    {"points": len(coverage.points.gaps), "households": len(coverage.households.gaps)},
                 ),
-                body="\n".join(lines),
+                body=lines,
                 link=link,
                 kind="coverage",
             )

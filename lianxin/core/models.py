@@ -20,7 +20,11 @@ class Notification(models.Model):
     # A translatable title (lianxin.core.notify.Message): Chinese msgid with named %-placeholders.
     title_msgid = models.CharField(_("标题原文"), max_length=200, blank=True)
     title_params = models.JSONField(_("标题参数"), default=dict, blank=True)
+    # Text in the default language; the inbox shows `display_body`.
     body = models.TextField(_("内容"), blank=True)
+    # A body the system wrote: [msgid, params] pairs of lianxin.core.notify.Message, one per line;
+    # empty for bodies people typed, which are shown as stored.
+    body_msgs = models.JSONField(_("内容原文"), default=list, blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -48,3 +52,16 @@ class Notification(models.Model):
             return Message(self.title_msgid, self.title_params).render()
         except (KeyError, TypeError, ValueError):
             return self.title
+
+    @property
+    def display_body(self) -> str:
+        """The body in the active language; the stored `body` when it has no messages or any of
+        them does not fit, so a reader never sees half a body in one language and half in another."""
+        if not self.body_msgs:
+            return self.body
+        from lianxin.core.notify import Message, render_lines
+
+        try:
+            return render_lines(Message.stored(pair) for pair in self.body_msgs)
+        except (KeyError, TypeError, ValueError):
+            return self.body

@@ -3,22 +3,24 @@
 `notify()` writes inbox rows inside the caller's transaction and schedules external delivery
 after commit, so a slow mail server never blocks or rolls back the action that caused it.
 
-Titles are given as a `Message` (a gettext_noop-marked Chinese msgid with named parameters) so the
-inbox can show them in the viewer's language; the row also keeps the text rendered in the default
-language for senders, the admin and search.
+Titles, and bodies the system writes, are given as a `Message` (a gettext_noop-marked Chinese msgid
+with named parameters; a body may be several, one per line) so the inbox can show them in the
+viewer's language; the row also keeps the text rendered in the default language for senders, the
+admin and search. Bodies people type (reasons, notes) are plain strings and stay as typed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.module_loading import import_string
 
 from lianxin.core.models import Notification
@@ -32,14 +34,55 @@ logger = logging.getLogger("lianxin.notify")
 @dataclass(frozen=True)
 class Message:
     """A translatable text: `msgid` is a Chinese source marked with gettext_noop at the call site,
-    with named %-placeholders filled from `params` (JSON-serialisable values, stored with the row)."""
+    with named %-placeholders filled from `params` (JSON-serialisable values, stored with the row).
+
+    Two kinds of value are shown in the reader's language rather than as stored: a list reads as an
+    enumeration (、 in Chinese, commas in English) and `month_day(day)` as the locale's month and day.
+    """
 
     msgid: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self) -> str:
         """The text in the active language; raises KeyError/TypeError/ValueError on bad params."""
-        return translation.gettext(self.msgid) % dict(self.params)
+        return translation.gettext(self.msgid) % {k: _shown(v) for k, v in dict(self.params).items()}
+
+    @classmethod
+    def stored(cls, pair: Any) -> Message:
+        """The message of a stored `[msgid, params]` pair; TypeError when the pair is not one."""
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise TypeError(f"not a [msgid, params] pair: {pair!r}")
+        msgid, params = pair
+        if not isinstance(msgid, str) or not isinstance(params, dict):
+            raise TypeError(f"not a [msgid, params] pair: {pair!r}")
+        return cls(msgid, params)
+
+    def pair(self) -> list[Any]:
+        return [self.msgid, dict(self.params)]
+
+
+def month_day(day: date) -> dict[str, str]:
+    """A day as a Message parameter, shown as the reader's locale writes a month and day
+    (3月31日, March 31); stored as an ISO string so the row stays JSON."""
+    return {"month_day": day.isoformat()}
+
+
+def _shown(value: Any) -> Any:
+    """A parameter as the active language shows it (see `Message`); other values as stored."""
+    if isinstance(value, list | tuple):
+        return translation.pgettext("enumeration", "、").join(str(_shown(v)) for v in value)
+    if isinstance(value, dict) and value.keys() == {"month_day"}:
+        return formats.date_format(date.fromisoformat(value["month_day"]), "MONTH_DAY_FORMAT")
+    return value
+
+
+# A notification body: plain text (typed by a person) or system text as one message per line.
+Body: TypeAlias = str | Message | Sequence[Message]
+
+
+def render_lines(messages: Iterable[Message]) -> str:
+    """Messages rendered in the active language, one per line."""
+    return "\n".join(m.render() for m in messages)
 
 
 class Sender(Protocol):
@@ -76,14 +119,14 @@ def notify(
     recipients: Iterable[User],
     *,
     title: str | Message,
-    body: str = "",
+    body: Body = "",
     link: str = "",
     kind: str = "info",
 ) -> list[Notification]:
     """Put a message in each recipient's inbox and deliver it by the other senders after commit.
 
-    A `Message` title is stored as msgid + params (shown in the viewer's language) and as its text in
-    the default language; a plain string is stored as is.
+    A `Message` title (or body messages) is stored as msgid + params (shown in the viewer's language)
+    and as its text in the default language; a plain string is stored as is.
     """
     if isinstance(title, Message):
         with translation.override(settings.LANGUAGE_CODE):
@@ -91,13 +134,15 @@ def notify(
         msgid, params = title.msgid, dict(title.params)
     else:
         text, msgid, params = title, "", {}
+    body_text, body_msgs = _body(body)
     rows = [
         Notification(
             recipient=user,
             title=text[:200],
             title_msgid=msgid,
             title_params=params,
-            body=body,
+            body=body_text,
+            body_msgs=body_msgs,
             link=link[:300],
             kind=kind,
         )
@@ -110,6 +155,16 @@ def notify(
 
         transaction.on_commit(lambda: notification_deliver_task(ids), robust=True)
     return created
+
+
+def _body(body: Body) -> tuple[str, list[list[Any]]]:
+    """The body's text in the default language and its stored `[msgid, params]` pairs."""
+    if isinstance(body, str):
+        return body, []
+    messages = [body] if isinstance(body, Message) else list(body)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_lines(messages)
+    return text, [m.pair() for m in messages]
 
 
 def notification_deliver(notification_ids: list[int]) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from lianxin.accounts.models import User, role_q
-from lianxin.core.notify import Message, notify
+from lianxin.core.notify import Body, Message, notify
 
 
 def _link(demand_id: int) -> str:
@@ -30,7 +30,7 @@ def role_users(*roles: str) -> list[User]:
 
 
 def notify_unit(
-    demand, *, title: str | Message, body: str = "", kind: str = "demand", include_assisting: bool = False
+    demand, *, title: str | Message, body: Body = "", kind: str = "demand", include_assisting: bool = False
 ) -> None:
     unit_ids = [demand.lead_unit_id]
     if include_assisting:
@@ -38,10 +38,10 @@ def notify_unit(
     notify(unit_handlers(unit_ids), title=title, body=body, link=_link(demand.pk), kind=kind)
 
 
-def notify_roles(demand, *roles: str, title: str | Message, body: str = "", kind: str = "demand") -> None:
+def notify_roles(demand, *roles: str, title: str | Message, body: Body = "", kind: str = "demand") -> None:
     notify(role_users(*roles), title=title, body=body, link=_link(demand.pk), kind=kind)
 
 
-def notify_requester(demand, *, title: str | Message, body: str = "") -> None:
+def notify_requester(demand, *, title: str | Message, body: Body = "") -> None:
     if demand.requester_id:
         notify([demand.requester], title=title, body=body, link=reverse("demands:mine"), kind="demand")

@@ -156,16 +156,20 @@ def _notify(result: SweepResult) -> None:
             kind="urge",
         )
     if result.red:
-        lines = [
-            f"{names.get(u, '未派单')}：{n} 件"
-            for u, n in sorted(result.red_by_unit.items(), key=lambda x: -x[1])
-        ]
+        by_count = sorted(result.red_by_unit.items(), key=lambda x: -x[1])
         notify(
             role_users("supervisor"),
             title=Message(gettext_noop("超期升级：本轮新增红牌 %(count)s 件"), {"count": result.red}),
-            body="\n".join(lines[:50]),
+            body=[_unit_line(names.get(u), n) for u, n in by_count[:50]],
             kind="escalation",
         )
+
+
+def _unit_line(unit_name: str | None, count: int) -> Message:
+    """One line of the supervisors' escalation: a unit's new red cards (no unit: not dispatched)."""
+    if unit_name is None:
+        return Message(gettext_noop("未派单：%(count)s 件"), {"count": count})
+    return Message(gettext_noop("%(unit)s：%(count)s 件"), {"unit": unit_name, "count": count})
 
 
 def deadline_sweep(*, now: datetime | None = None) -> SweepResult:

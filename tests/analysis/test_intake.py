@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import translation
 
 from lianxin.analysis import services
 from lianxin.analysis.models import DemandIntel
@@ -130,3 +131,31 @@ def test_intake_page_and_api_work_with_a_raising_adapter(world, monkeypatch, cli
     assert client.get(reverse("demands:detail", args=[demand.pk])).status_code == 200
     track = client.get("/api/v1/track/", {"ticket_no": demand.ticket_no, "code": demand.query_code})
     assert track.status_code == 200 and "13912345678" not in track.content.decode()
+
+
+def test_escalation_body_names_the_signals_in_the_readers_language(
+    world, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        demand_services.demand_submit(actor=None, title="紧急求助", content=DANGER)
+    note = Notification.objects.get(kind="escalation", recipient=world["supervisor"])
+    chinese = "智能研判为特急，请立即核实处置。研判依据：\n轻生自伤：“跳楼”"
+    assert note.body == note.display_body == chinese  # senders keep the Chinese
+    with translation.override("en"):
+        assert note.display_body == (
+            "Intel flags this as critical; please verify and act at once. Signals:\nSelf-harm: “跳楼”"
+        )
+    client.force_login(world["supervisor"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("accounts:inbox")).content.decode()
+    assert "Self-harm: “跳楼”" in page and "研判依据" not in page
+    note.body_msgs[1] = ["轻生自伤：“%(words)s”", {"phrase": "跳楼"}]  # a msgid changed since
+    with translation.override("en"):
+        assert note.display_body == chinese
+
+
+def test_every_urgency_kind_has_a_line_of_its_own():
+    from lianxin.analysis.intake import SIGNAL_LINES
+    from lianxin.intel.urgency import CRITICAL_KINDS, URGENT_KINDS
+
+    assert set(SIGNAL_LINES) == {*CRITICAL_KINDS, *URGENT_KINDS}

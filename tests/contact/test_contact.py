@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from lianxin.contact.models import CoverageRule, Household, Visit, VisitProblem
@@ -224,3 +224,22 @@ def test_visit_form_errors_follow_the_chosen_language(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.post(reverse("contact:visit_new"), visit).content.decode()
     assert "The date cannot be later than today" in html and "日期不能晚于今天" not in html
+
+
+def test_reminder_body_is_shown_in_the_readers_language_and_date_format(world, client):
+    assert coverage_remind(as_of=date(2026, 3, 10)) == 1
+    note = Notification.objects.get(recipient=world.cadre, kind="coverage")
+    chinese = "3月31日前需走访的联系点（2个）：东风小学、东风社区\n3月31日前需走访的联系户（3户）：王0户、王1户、王2户"
+    assert note.body == note.display_body == chinese  # senders keep the Chinese
+    with translation.override("en"):
+        assert note.display_body == (
+            "Contact points to visit by March 31 (2): 东风小学, 东风社区\n"
+            "Households to visit by March 31 (3): 王0户, 王1户, 王2户"
+        )
+    client.force_login(world.cadre)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("accounts:inbox")).content.decode()
+    assert "Contact points to visit by March 31 (2): 东风小学, 东风社区" in page and "需走访" not in page
+    note.body_msgs[0][1]["end"] = {"month_day": "2026-02-30"}  # params that no longer make a day
+    with translation.override("en"):
+        assert note.display_body == chinese

@@ -1,10 +1,12 @@
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from lianxin.core.models import Notification
-from lianxin.core.notify import Message, notify
+from lianxin.core.notify import Message, month_day, notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,3 +71,66 @@ def test_broken_msgid_or_params_fall_back_to_the_stored_title(msgid, params):
     )
     with translation.override("en"):
         assert row.display_title == "催办 T1：路灯不亮"
+
+
+def test_message_body_is_stored_in_the_default_language_and_shown_in_the_readers():
+    user = UserFactory(email="h@example.org")
+    lines = [
+        Message(gettext_noop("%(unit)s：%(count)s 件"), {"unit": "住建局", "count": 2}),
+        Message(gettext_noop("未派单：%(count)s 件"), {"count": 1}),
+    ]
+    with translation.override("en"):  # an English-speaking actor still writes the Chinese text
+        (row,) = notify([user], title="超期", body=lines)
+    row.refresh_from_db()
+    assert row.body == "住建局：2 件\n未派单：1 件"
+    assert row.body_msgs == [
+        ["%(unit)s：%(count)s 件", {"unit": "住建局", "count": 2}],
+        ["未派单：%(count)s 件", {"count": 1}],
+    ]
+    assert mail.outbox[0].body == "住建局：2 件\n未派单：1 件"  # e-mail goes out in the default language
+    with translation.override("en"):
+        assert row.display_body == "住建局: 2\nNot dispatched: 1"
+
+
+def test_list_and_day_parameters_read_as_the_readers_language_writes_them():
+    body = Message(
+        gettext_noop("%(end)s前需走访的联系点（%(count)s个）：%(names)s"),
+        {"end": month_day(date(2026, 3, 5)), "count": 2, "names": ["东风小学", "东风社区"]},
+    )
+    (row,) = notify([UserFactory()], title="走访提醒", body=body)
+    row.refresh_from_db()
+    assert row.body == row.display_body == "3月5日前需走访的联系点（2个）：东风小学、东风社区"
+    with translation.override("en"):
+        assert row.display_body == "Contact points to visit by March 5 (2): 东风小学, 东风社区"
+
+
+def test_plain_string_body_is_shown_as_is():
+    (row,) = notify([UserFactory()], title="催办", body="请尽快")
+    row.refresh_from_db()
+    assert row.body_msgs == []
+    with translation.override("en"):
+        assert row.display_body == "请尽快"
+
+
+@pytest.mark.parametrize(
+    "body_msgs",
+    [
+        [["%(unit)s：%(count)s 件", {"count": 2}]],  # a key missing
+        [["%(unit)s：%(count)s 件", ["住建局", 2]]],  # params not a mapping
+        [["%(unit)s：%(count)s 件"]],  # not a pair
+        [[None, {}]],  # no msgid
+        [["未派单：%(count)s 件", {"count": 1}], "住建局：2 件"],  # one line broken: none translated
+        [
+            [
+                "%(end)s前需走访的联系点（%(count)s个）：%(names)s",
+                {"end": {"month_day": "3/5"}, "count": 2, "names": []},
+            ]
+        ],
+        {"%(unit)s：%(count)s 件": {"unit": "住建局", "count": 2}},  # not a list
+        7,
+    ],
+)
+def test_broken_body_messages_fall_back_to_the_stored_body(body_msgs):
+    row = Notification(recipient=UserFactory(), title="超期", body="住建局：2 件", body_msgs=body_msgs)
+    with translation.override("en"):
+        assert row.display_body == "住建局：2 件"

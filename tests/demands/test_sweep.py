@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from lianxin.core.models import Notification
@@ -58,3 +59,27 @@ def test_new_stage_gets_a_fresh_card(world):
     d = services.demand_dispatch(demand=d, actor=world["operator"], unit=world.unit)
     assert d.warning_level == WarningLevel.NONE
     assert deadline_sweep(now=d.due_at + timedelta(minutes=1)).red == 1
+
+
+def test_supervisor_escalation_body_is_shown_in_the_readers_language(world, client):
+    dispatched = [make_demand(world, Status.DISPATCHED) for _ in range(2)]
+    unrouted = make_demand(world)
+    deadline_sweep(now=max(d.due_at for d in [*dispatched, unrouted]) + timedelta(minutes=1))
+    note = Notification.objects.get(recipient=world["supervisor"], kind="escalation")
+    assert note.body == note.display_body == "住建局：2 件\n未派单：1 件"  # senders keep the Chinese
+    with translation.override("en"):
+        assert note.display_body == "住建局: 2\nNot dispatched: 1"
+    client.force_login(world["supervisor"])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("accounts:inbox")).content.decode()
+    assert "住建局: 2" in page and "Not dispatched: 1" in page and "未派单" not in page
+
+
+def test_escalation_body_whose_message_no_longer_fits_shows_the_stored_text(world):
+    d = make_demand(world, Status.DISPATCHED)
+    deadline_sweep(now=d.due_at + timedelta(minutes=1))
+    note = Notification.objects.get(recipient=world["supervisor"], kind="escalation")
+    note.body_msgs = [["%(unit)s：%(count)s 件", {"count": 1}]]  # written before `unit` was a parameter
+    note.save()
+    with translation.override("en"):
+        assert note.display_body == "住建局：1 件"
