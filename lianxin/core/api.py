@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -53,8 +54,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_detail(exc.detail)
         if isinstance(fields, dict):
-            names = ", ".join(fields)
-            message = f"Invalid fields: {names}"
+            message = _("以下字段有误：%(fields)s") % {"fields": ", ".join(fields)}
         else:
             fields = {"non_field_errors": fields}
             message = "; ".join(fields["non_field_errors"])

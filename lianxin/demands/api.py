@@ -36,6 +36,7 @@ from lianxin.demands.serializers import (
     TrackSerializer,
     TransitionSerializer,
     UnitSerializer,
+    submission_values,
     submitted_payload,
     track_payload,
 )
@@ -216,12 +217,10 @@ class DemandCollectionView(APIView):
         auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
     )
     def post(self, request: Request) -> Response:
-        data = DemandSubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = submission_values(request.data)
         actor = request.user if request.user.is_authenticated else None
         from lianxin.demands.choices import Channel
 
-        v = data.validated_data
         demand, created = services.demand_submit(
             actor=actor,
             title=v["title"],

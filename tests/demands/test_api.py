@@ -68,6 +68,7 @@ def test_submit_400_names_fields(world):
     assert r.status_code == 400
     fields = r.json()["error"]["fields"]
     assert {"title", "content", "type", "lat"} <= set(fields)
+    assert r.json()["error"]["message"] == "以下字段有误：" + ", ".join(fields)
 
 
 def test_idempotency_key_retry_returns_first(world):
