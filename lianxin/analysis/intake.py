@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from lianxin.analysis.models import DemandIntel, SimilarChange
 
@@ -39,6 +39,29 @@ SIGNAL_LINES = {
     "outage": gettext_noop("停水停电：“%(phrase)s”"),
 }
 OTHER_SIGNAL_LINE = gettext_noop("其他信号：“%(phrase)s”")
+# The kinds of personal data `intel.pii` finds, as the operator reads them.
+PII_LABELS = {
+    "phone": gettext_noop("电话号码"),
+    "id_card": gettext_noop("身份证号"),
+    "email": gettext_noop("电子邮箱"),
+    "address": gettext_noop("门牌地址"),
+    "name": gettext_noop("姓名"),
+}
+
+
+def signal_lines(reason: str) -> list[str]:
+    """The signals of a stored urgency reason (`kind: phrase; …`, see intel.urgency) as lines in the
+    active language."""
+    lines = []
+    for part in filter(None, (p.strip() for p in reason.split("; "))):
+        kind, _, phrase = part.partition(": ")
+        msgid = SIGNAL_LINES.get(kind, OTHER_SIGNAL_LINE)
+        lines.append(gettext(msgid) % {"phrase": phrase or kind})
+    return lines
+
+
+def pii_labels(kinds: list[str]) -> list[str]:
+    return [gettext(PII_LABELS[k]) if k in PII_LABELS else k for k in kinds]
 
 
 def demand_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:

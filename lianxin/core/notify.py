@@ -67,10 +67,15 @@ def month_day(day: date) -> dict[str, str]:
     return {"month_day": day.isoformat()}
 
 
+def enumeration(items: Iterable[str]) -> str:
+    """Items as the active language lists them (、 in Chinese, commas in English)."""
+    return translation.pgettext("enumeration", "、").join(items)
+
+
 def _shown(value: Any) -> Any:
     """A parameter as the active language shows it (see `Message`); other values as stored."""
     if isinstance(value, list | tuple):
-        return translation.pgettext("enumeration", "、").join(str(_shown(v)) for v in value)
+        return enumeration(str(_shown(v)) for v in value)
     if isinstance(value, dict) and value.keys() == {"month_day"}:
         return formats.date_format(date.fromisoformat(value["month_day"]), "MONTH_DAY_FORMAT")
     return value

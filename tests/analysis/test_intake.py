@@ -159,3 +159,19 @@ def test_every_urgency_kind_has_a_line_of_its_own():
     from lianxin.intel.urgency import CRITICAL_KINDS, URGENT_KINDS
 
     assert set(SIGNAL_LINES) == {*CRITICAL_KINDS, *URGENT_KINDS}
+
+
+def test_the_operator_reads_signals_and_personal_data_by_name_not_code(
+    world, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        demand, _ = demand_services.demand_submit(
+            actor=None, title="紧急求助", content=DANGER + "，联系电话13912345678"
+        )
+    client.force_login(world["operator"])
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert "轻生自伤：“跳楼”" in page and "电话号码" in page
+    assert "self_harm" not in page and ">phone<" not in page and "：phone" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert "Self-harm: “跳楼”" in page and "Phone number" in page and "轻生自伤" not in page

@@ -28,7 +28,9 @@ def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, An
         "request": context.get("request"),
     }
     try:
+        from lianxin.analysis.intake import pii_labels, signal_lines
         from lianxin.analysis.selectors import demand_intel_get
+        from lianxin.core.notify import enumeration
         from lianxin.demands.routing import routing_propose, routing_rules
         from lianxin.org.models import Category
 
@@ -49,8 +51,11 @@ def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, An
                     "unit": proposal.unit if proposal else None,
                 }
             )
-        out["urgency"] = suggestions.get("urgency", "")
-        out["intel"] = demand_intel_get(demand=demand)
+        out["urgency"] = _urgency_label(suggestions.get("urgency", ""))
+        intel = out["intel"] = demand_intel_get(demand=demand)
+        if intel is not None:
+            out["signals"] = enumeration(signal_lines(intel.urgency_reason))
+            out["pii"] = enumeration(pii_labels(intel.pii_kinds or []))
         user = getattr(context.get("request"), "user", None)
         if user is not None and user.has_role("admin"):
             from lianxin.analysis.selectors import classifier_status
@@ -60,6 +65,12 @@ def intel_intake(context: dict[str, Any], demand: Any, suggestions: dict[str, An
     except Exception:  # noqa: BLE001
         logger.exception("intel intake block failed for demand %s", getattr(demand, "pk", None))
     return out
+
+
+def _urgency_label(code: str) -> str:
+    from lianxin.demands.choices import Urgency
+
+    return str(Urgency(code).label) if code in Urgency.values else code
 
 
 @register.inclusion_tag("analysis/_reply_quality.html")
