@@ -62,6 +62,8 @@ def model_from_bytes(data: bytes, *, name: str = "model") -> DemandClassifier:
         from lianxin.intel.classifier import DemandClassifier
 
         model = DemandClassifier.load(path)
+    except IntelError as exc:  # the message names the file: name the model instead of the scratch file
+        raise IntelError(exc.message.replace(os.path.basename(path), name), code=exc.code) from exc
     finally:
         os.unlink(path)
     return model

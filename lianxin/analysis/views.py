@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
@@ -100,14 +100,18 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
     return redirect("analysis:hotspots")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def similar_fragment(request: HttpRequest) -> HttpResponse:
-    """ "Already reported": open demands like the one being written — masked titles, nothing personal."""
+    """ "Already reported": open demands like the one being written — masked titles, nothing personal.
+
+    The citizen's form POSTs (with its CSRF token): a text of a few hundred Chinese characters would
+    make a GET's request line longer than the web server takes. GET stays for short queries."""
     from lianxin.org.models import Area
 
-    title = (request.GET.get("title") or "")[:200]
-    content = (request.GET.get("content") or "")[:2000]
-    area_id = request.GET.get("area") or ""
+    query = request.POST if request.method == "POST" else request.GET
+    title = (query.get("title") or "")[:200]
+    content = (query.get("content") or "")[:2000]
+    area_id = query.get("area") or ""
     area = by_id(Area, area_id)
     try:
         ids = services.similar_for_text(title=title, content=content, area=area, limit=5)

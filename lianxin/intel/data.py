@@ -8,6 +8,8 @@ Rules:
   one that cannot be read becomes None. Counts that cannot be read become 0.
 - A file without a column the caller needs is refused with an `IntelError` naming that column.
 - Rows with nothing in them are skipped.
+- A text cell longer than `text.MAX_CHARS` (50,000) characters keeps its first 50,000, and the message
+  carries a note saying which column was cut and how long it was (`Message.notes`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from lianxin.intel.errors import IntelError
-from lianxin.intel.text import normalize
+from lianxin.intel.text import clean, normalize
 
 # canonical field -> accepted header names (Chinese first: that one is named in errors)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,6 +63,7 @@ class Message:
     dislikes: int = 0
     reply: str = ""
     reply_time: datetime | None = None
+    notes: tuple[str, ...] = ()  # what reading changed: texts cut to MAX_CHARS
 
 
 # --- values -----------------------------------------------------------------------------------------
@@ -220,6 +223,14 @@ def _rows(path: Path) -> Iterator[Sequence[object]]:
     raise IntelError(f"{path.name}: expected a .xlsx or .csv file", code="bad_file")
 
 
+def _long_text(value: object, field: str, notes: list[str]) -> str:
+    """A text cell normalised and cut to MAX_CHARS; a cut is noted in `notes`."""
+    cleaned = clean(value)
+    if cleaned.note:
+        notes.append(f"{_describe(field)}: {cleaned.note}")
+    return cleaned.text
+
+
 def _describe(field: str) -> str:
     names = COLUMNS[field]
     return f"{names[0]} ({'/'.join(names[1:])})" if len(names) > 1 else names[0]
@@ -285,9 +296,10 @@ def _read(path: Path, needs: list[str]) -> list[Message]:
     for number, row in enumerate(rows, start=2):
         if not row or all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
             continue
-        title = normalize(cell(row, "title"))
-        content = normalize(cell(row, "content"))
-        text = title + content if (title or content) else normalize(cell(row, "text"))
+        notes: list[str] = []
+        title = _long_text(cell(row, "title"), "title", notes)
+        content = _long_text(cell(row, "content"), "content", notes)
+        text = title + content if (title or content) else _long_text(cell(row, "text"), "text", notes)
         messages.append(
             Message(
                 row=number,
@@ -302,8 +314,9 @@ def _read(path: Path, needs: list[str]) -> list[Message]:
                 label3=normalize(cell(row, "label3")),
                 likes=parse_count(cell(row, "likes")),
                 dislikes=parse_count(cell(row, "dislikes")),
-                reply=normalize(cell(row, "reply")),
+                reply=_long_text(cell(row, "reply"), "reply", notes),
                 reply_time=parse_time(cell(row, "reply_time")),
+                notes=tuple(notes),
             )
         )
     return messages

@@ -26,6 +26,16 @@ from lianxin.intel.hotspots import HotMessage, hotspots_find
 from lianxin.intel.reply_quality import WorkingDays, reply_score
 
 
+def _read(data: str | Path, need: tuple[str, ...]) -> list[Message]:
+    """The messages of `data`; what reading changed (texts cut to 50,000 characters) is noted on
+    stderr, one line per message, so that the JSON on stdout keeps the shape of contract.md."""
+    messages = read_messages(data, need=need)
+    for m in messages:
+        for note in m.notes:
+            print(f"note: {Path(data).name} row {m.row} (id {m.id}): {note}", file=sys.stderr)
+    return messages
+
+
 def _texts_labels(messages: list[Message]) -> tuple[list[str], list[str]]:
     rows = [m for m in messages if m.label]
     if not rows:
@@ -37,7 +47,7 @@ def classify_train_run(
     data: str | Path, out: str | Path, *, cv_folds: int = 5, progress: bool = False
 ) -> dict[str, Any]:
     """Train on `data`, write the model to `out`; returns the model's metadata."""
-    messages = [m for m in read_messages(data, need=("text", "label")) if m.label]
+    messages = [m for m in _read(data, need=("text", "label")) if m.label]
     if not messages:
         raise IntelError("no message has a category (一级分类 / label)", code="not_enough_data")
     deeper: dict[str, Sequence[str]] = {
@@ -58,8 +68,8 @@ def classify_train_run(
 
 def classify_evaluate_run(train: str | Path, test: str | Path, *, progress: bool = False) -> dict[str, Any]:
     """Train on one file, score on the other: the JSON of contract.md."""
-    train_texts, train_labels = _texts_labels(read_messages(train, need=("text", "label")))
-    test_texts, test_labels = _texts_labels(read_messages(test, need=("text", "label")))
+    train_texts, train_labels = _texts_labels(_read(train, need=("text", "label")))
+    test_texts, test_labels = _texts_labels(_read(test, need=("text", "label")))
     return classifier_evaluate(
         train_texts, train_labels, test_texts, test_labels, progress=progress
     ).as_dict()
@@ -67,7 +77,7 @@ def classify_evaluate_run(train: str | Path, test: str | Path, *, progress: bool
 
 def classify_cv_run(data: str | Path, *, folds: int = 5, progress: bool = False) -> dict[str, Any]:
     """K-fold cross-validation on one file: the JSON of contract.md."""
-    texts, labels = _texts_labels(read_messages(data, need=("text", "label")))
+    texts, labels = _texts_labels(_read(data, need=("text", "label")))
     return classifier_cross_validate(texts, labels, folds=folds, progress=progress).as_dict()
 
 
@@ -76,7 +86,7 @@ def classify_predict_run(
 ) -> list[dict[str, Any]]:
     """Predict every message of `data` with a saved model: id, category, probability, top three."""
     classifier = DemandClassifier.load(model)
-    messages = read_messages(data, need=("text",))
+    messages = _read(data, need=("text",))
     predictions = classifier.predict([m.text for m in messages], progress=progress)
     return [
         {
@@ -84,6 +94,7 @@ def classify_predict_run(
             "label": p.label,
             "probability": p.probability,
             "top": [{"label": s.label, "probability": s.probability} for s in p.top],
+            **({"notes": [*m.notes, *p.notes]} if m.notes or p.notes else {}),
             **(
                 {"deeper": {k: {"label": v.label, "probability": v.probability} for k, v in p.deeper.items()}}
                 if p.deeper
@@ -103,7 +114,7 @@ def hotspots_run(
     progress: bool = False,
 ) -> list[dict[str, Any]]:
     """Hot issues of `data` (optionally of a time window): the JSON list of contract.md."""
-    messages = read_messages(data, need=("id", "text"))
+    messages = _read(data, need=("id", "text"))
     hot = [
         HotMessage(
             id=m.id,
@@ -129,7 +140,7 @@ def reply_quality_run(
     """Score every reply of `data` against its message; a summary and one entry per reply."""
     from tqdm import tqdm
 
-    messages = read_messages(data, need=("text", "reply"))
+    messages = _read(data, need=("text", "reply"))
     replies: list[dict[str, Any]] = []
     for m in tqdm(messages, desc="score", disable=not progress, file=sys.stderr):
         result = reply_score(

@@ -49,6 +49,7 @@ def test_damaged_model_bytes_are_refused(world, tiny_model_bytes):
     with pytest.raises(ValidationFailed) as caught:
         services.classifier_version_upload(data=damaged, name="damaged.bin")
     assert "checksum" in caught.value.message or "truncated" in caught.value.message
+    assert "damaged.bin" in caught.value.message and "lianxin-model-" not in caught.value.message
 
 
 def test_activate_and_rollback_keep_exactly_one_active(world, tiny_model_bytes):
@@ -78,6 +79,7 @@ def test_broken_active_model_leaves_intake_working_and_admins_see_why(
     assert intel_hooks.suggest_category("公交车晚点") == []
     status = classifier_status()
     assert not status.ok and status.code == "bad_model" and f"#{version.pk}" in status.message
+    assert "lianxin-model-" not in status.message  # the version is named, not the scratch file
     demand, created = demand_services.demand_submit(actor=None, title="公交车晚点", content="公交车天天晚点")
     assert created and demand.status == Status.SUBMITTED
     client.force_login(world["admin"])

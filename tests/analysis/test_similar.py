@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from lianxin.analysis import services, similar
@@ -104,3 +106,29 @@ def test_stale_index_is_rebuilt_after_the_log_was_pruned(world):
     SimilarChange.objects.create(demand_id=second.pk + 1000)
     similar._state.watermark = 1  # far behind the oldest row
     assert set(services.similar_demand_ids(probe)) == {first.pk, second.pk}
+
+
+def test_the_citizens_form_asks_for_the_hint_by_post_with_its_token_so_long_texts_fit(world):
+    """A GET would carry the text in its request line, which gunicorn cuts at 4,094 bytes (about 450
+    Chinese characters with the title); the form posts it, and the view takes the post with the
+    CSRF token the form holds."""
+    from django.test import Client
+
+    _submit(world, **LIFT)
+    citizen = Client(enforce_csrf_checks=True)
+    form = citizen.get(reverse("demands:submit")).content.decode()
+    box = re.search(r'<div[^>]*id="already-box"[^>]*>', form, re.S).group(0)
+    assert "hx-post=" in box and "csrfmiddlewaretoken" in box
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    long_content = LIFT["content"] + "，" + "电梯一直停运，住户反复反映也没有结果" * 150  # 2,800+ characters
+    response = citizen.post(
+        reverse("analysis:similar"),
+        {
+            "csrfmiddlewaretoken": token,
+            "title": LIFT["title"],
+            "content": long_content,
+            "area": world.street.pk,
+        },
+    )
+    assert response.status_code == 200 and "电梯坏了" in response.content.decode()
+    assert citizen.post(reverse("analysis:similar"), {"title": LIFT["title"]}).status_code == 403  # no token

@@ -99,3 +99,20 @@ def test_reply_quality_json(tmp_path):
     first, second = result["replies"]
     assert first["score"] > second["score"]
     assert "forward_only" in second["flags"] and "late" in second["flags"]
+
+
+def test_an_enormous_message_is_cut_and_noted_on_stderr_and_in_the_predictions(labelled, tmp_path, capsys):
+    model = tmp_path / "model.bin"
+    run("classify", "train", "--data", str(labelled), "--out", str(model), "--cv-folds", "0", "--json")
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        f"留言编号,留言主题,留言详情\n1,噪音,{'吵' * 60_000}\n2,停水,停水三天\n", encoding="utf-8"
+    )
+    capsys.readouterr()
+    out, _ = run("classify", "predict", "--model", str(model), "--data", str(path), "--json")
+    huge, plain = json.loads(out)
+    assert any("60000" in note for note in huge["notes"]) and "notes" not in plain
+    err = capsys.readouterr().err  # notes go beside the progress bars, on the process's stderr
+    assert "huge.csv row 2 (id 1): 留言详情" in err and "id 2" not in err
+    out, _ = run("hotspots", "--data", str(path), "--json")
+    assert isinstance(json.loads(out), list) and "row 2 (id 1)" in capsys.readouterr().err

@@ -80,6 +80,21 @@ def test_text_column_is_used_only_when_title_and_content_are_empty(tmp_path):
     assert [m.text for m in read_messages(path)] == ["只有文本", "标题详情"]
 
 
+def test_an_enormous_text_cell_is_cut_to_50000_characters_with_a_note(tmp_path):
+    path = tmp_path / "m.csv"
+    write_csv(
+        path,
+        "留言编号,留言主题,留言详情,答复意见\n"
+        + f"1,停水,{'水' * 60_000},{'答' * 70_000}\n2,路灯,不亮,已修\n",
+    )
+    long, short = read_messages(path, need=("text", "reply"))
+    assert len(long.content) == 50_000 and len(long.reply) == 50_000 and long.text == "停水" + long.content
+    content_note, reply_note = long.notes
+    assert content_note.startswith("留言详情") and "60000" in content_note and "50000" in content_note
+    assert reply_note.startswith("答复意见") and "70000" in reply_note
+    assert short.notes == ()
+
+
 def test_gb18030_csv_is_read(tmp_path):
     path = tmp_path / "gbk.csv"
     write_csv(path, "留言主题,一级分类\n小区停电,城乡建设\n", encoding="gb18030")
