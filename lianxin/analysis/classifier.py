@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -51,35 +49,6 @@ _state = _Loaded()
 _lock = threading.Lock()
 
 
-def model_from_bytes(data: bytes, *, name: str = "model") -> DemandClassifier:
-    """Load (and so fully check) a model file's bytes; IntelError with a readable message if unusable."""
-    if not data:
-        raise IntelError(f"{name}: the model file is empty", code="bad_model")
-    fd, path = tempfile.mkstemp(prefix="lianxin-model-", suffix=".bin")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        from lianxin.intel.classifier import DemandClassifier
-
-        model = DemandClassifier.load(path)
-    except IntelError as exc:  # the message names the file: name the model instead of the scratch file
-        raise IntelError(exc.message.replace(os.path.basename(path), name), code=exc.code) from exc
-    finally:
-        os.unlink(path)
-    return model
-
-
-def model_to_bytes(model: DemandClassifier) -> bytes:
-    fd, path = tempfile.mkstemp(prefix="lianxin-model-", suffix=".bin")
-    os.close(fd)
-    try:
-        model.save(path)
-        with open(path, "rb") as fh:
-            return fh.read()
-    finally:
-        os.unlink(path)
-
-
 def active_version_id() -> int | None:
     """The active version's id: the shared cache first (short TTL), then one indexed query."""
     cached = cache.get(ACTIVE_KEY)
@@ -110,7 +79,9 @@ def active_classifier() -> DemandClassifier | None:
             return _state.model
         row = ClassifierVersion.objects.filter(pk=version_id).values_list("data", flat=True).first()
         try:
-            model = model_from_bytes(bytes(row or b""), name=f"#{version_id}")
+            from lianxin.intel.classifier import DemandClassifier
+
+            model = DemandClassifier.from_bytes(bytes(row or b""), name=f"#{version_id}")
         except IntelError as exc:
             _fail(version_id, exc.message)
             return None
@@ -204,8 +175,10 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
             fields={"file": [_("文件过大")]},
             code="bad_model",
         )
+    from lianxin.intel.classifier import DemandClassifier
+
     try:
-        model = model_from_bytes(data, name=name or "model")
+        model = DemandClassifier.from_bytes(data, name=name or "model")
     except IntelError as exc:
         raise ValidationFailed(
             _("模型文件不可用：%(error)s") % {"error": exc.message},
@@ -235,8 +208,10 @@ def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None
     row = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
     if row.state != ModelState.READY or not row.data:
         raise ValidationFailed(_("模型 #%(id)s 尚未训练完成，不能启用") % {"id": row.pk}, code="not_ready")
+    from lianxin.intel.classifier import DemandClassifier
+
     try:
-        model_from_bytes(bytes(row.data), name=f"#{row.pk}")
+        DemandClassifier.from_bytes(bytes(row.data), name=f"#{row.pk}")
     except IntelError as exc:
         raise ValidationFailed(
             _("模型 #%(id)s 无法加载：%(error)s") % {"id": row.pk, "error": exc.message}, code="bad_model"
@@ -331,7 +306,7 @@ def retrain_run(*, version_id: int, cv_folds: int = 3) -> ClassifierVersion:
 
         model = classifier_train(texts, labels, deeper={"label2": deeper}, cv_folds=folds)
         _progress(version_id, 90, "保存模型")
-        data = model_to_bytes(model)
+        data = model.to_bytes()
     except IntelError as exc:
         _progress(
             version_id, 100, f"训练失败：{exc.message}", state=ModelState.FAILED, finished_at=timezone.now()

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import joblib
 import numpy as np
@@ -410,21 +410,22 @@ class DemandClassifier:
 
     # --- files ---
 
-    def save(self, path: str | Path) -> ModelInfo:
-        """Write the model with its metadata and checksum; returns the metadata written."""
+    def to_bytes(self) -> bytes:
+        """The model file: magic, sizes, metadata (with the payload's checksum), payload."""
         buffer = io.BytesIO()
         joblib.dump({"features": self.features, "models": self.models}, buffer, compress=("zlib", 3))
         payload = buffer.getvalue()
         self.info.checksum = hashlib.sha256(payload).hexdigest()
         header = json.dumps(asdict(self.info), ensure_ascii=False).encode("utf-8")
+        return MAGIC + struct.pack(">II", len(header), len(payload)) + header + payload
+
+    def save(self, path: str | Path) -> ModelInfo:
+        """Write the model with its metadata and checksum; returns the metadata written."""
+        data = self.to_bytes()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as fh:
-            fh.write(MAGIC)
-            fh.write(struct.pack(">II", len(header), len(payload)))
-            fh.write(header)
-            fh.write(payload)
+        tmp.write_bytes(data)
         tmp.replace(path)
         return self.info
 
@@ -439,6 +440,18 @@ class DemandClassifier:
         """Load a model file; IntelError when it is missing, foreign, damaged or incompatible."""
         path = Path(path)
         info, payload = _read_model_file(path, with_payload=True)
+        return cls._unpack(info, payload, path.name)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str = "model") -> DemandClassifier:
+        """A model from the bytes of a model file (as stored in a database); errors name it `name`."""
+        if not data:
+            raise IntelError(f"{name}: the model file is empty", code="bad_model")
+        info, payload = _parse_model(io.BytesIO(data), name, with_payload=True)
+        return cls._unpack(info, payload, name)
+
+    @classmethod
+    def _unpack(cls, info: ModelInfo, payload: bytes, name: str) -> DemandClassifier:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -449,31 +462,33 @@ class DemandClassifier:
             if info.sklearn_version != sklearn.__version__:
                 hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"
             raise IntelError(
-                f"{path.name}: the model could not be loaded ({type(exc).__name__}){hint}", code="bad_model"
+                f"{name}: the model could not be loaded ({type(exc).__name__}){hint}", code="bad_model"
             ) from exc
         if not isinstance(features, Features) or "label" not in models:
-            raise IntelError(
-                f"{path.name}: the model file does not hold a demand classifier", code="bad_model"
-            )
+            raise IntelError(f"{name}: the model file does not hold a demand classifier", code="bad_model")
         return cls(features, models, info)
 
 
 def _read_model_file(path: Path, *, with_payload: bool) -> tuple[ModelInfo, bytes]:
-    name = path.name
     if not path.is_file():
         raise IntelError(f"{path}: no such model file", code="bad_model")
     try:
         with path.open("rb") as fh:
-            if fh.read(len(MAGIC)) != MAGIC:
-                raise IntelError(f"{name}: not a Lianxin model file", code="bad_model")
-            sizes = fh.read(8)
-            if len(sizes) != 8:
-                raise IntelError(f"{name}: the model file is truncated", code="bad_model")
-            header_len, payload_len = struct.unpack(">II", sizes)
-            header = fh.read(header_len)
-            payload = fh.read(payload_len + 1) if with_payload else b""
+            return _parse_model(fh, path.name, with_payload=with_payload)
     except OSError as exc:
-        raise IntelError(f"{name}: the model file cannot be read ({exc})", code="bad_model") from exc
+        raise IntelError(f"{path.name}: the model file cannot be read ({exc})", code="bad_model") from exc
+
+
+def _parse_model(fh: BinaryIO, name: str, *, with_payload: bool) -> tuple[ModelInfo, bytes]:
+    """Metadata (checked) and payload (size and checksum checked) of a model file's stream."""
+    if fh.read(len(MAGIC)) != MAGIC:
+        raise IntelError(f"{name}: not a Lianxin model file", code="bad_model")
+    sizes = fh.read(8)
+    if len(sizes) != 8:
+        raise IntelError(f"{name}: the model file is truncated", code="bad_model")
+    header_len, payload_len = struct.unpack(">II", sizes)
+    header = fh.read(header_len)
+    payload = fh.read(payload_len + 1) if with_payload else b""
     try:
         meta = json.loads(header.decode("utf-8"))
         info = ModelInfo(**meta)

@@ -38,7 +38,7 @@ def tiny_model_bytes() -> bytes:
     model = classifier_train(
         TRAFFIC + ENVIRONMENT, ["交通运输"] * len(TRAFFIC) + ["环境保护"] * len(ENVIRONMENT)
     )
-    return analysis_classifier.model_to_bytes(model)
+    return model.to_bytes()
 
 
 @pytest.fixture(autouse=True)
