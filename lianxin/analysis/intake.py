@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from lianxin.analysis.models import DemandIntel, SimilarChange
+from lianxin.core.notify import Message
 
 if TYPE_CHECKING:
     from lianxin.intel.urgency import Signal
@@ -49,15 +50,16 @@ PII_LABELS = {
 }
 
 
+def signal_message(kind: str, phrase: str) -> Message:
+    """One urgency signal as a line: its kind in words, the demand's own words quoted."""
+    return Message(SIGNAL_LINES.get(kind, OTHER_SIGNAL_LINE), {"phrase": phrase})
+
+
 def signal_lines(reason: str) -> list[str]:
-    """The signals of a stored urgency reason (`kind: phrase; …`, see intel.urgency) as lines in the
-    active language."""
-    lines = []
-    for part in filter(None, (p.strip() for p in reason.split("; "))):
-        kind, _, phrase = part.partition(": ")
-        msgid = SIGNAL_LINES.get(kind, OTHER_SIGNAL_LINE)
-        lines.append(gettext(msgid) % {"phrase": phrase or kind})
-    return lines
+    """The signals of a stored urgency reason as lines in the active language."""
+    from lianxin.intel.urgency import reason_signals
+
+    return [signal_message(kind, phrase).render() for kind, phrase in reason_signals(reason)]
 
 
 def pii_labels(kinds: list[str]) -> list[str]:
@@ -130,7 +132,6 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
 
 
 def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> None:
-    from lianxin.core.notify import Message
     from lianxin.demands.notifications import notify_roles
 
     notify_roles(
@@ -143,7 +144,7 @@ def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> Non
         ),
         body=[
             Message(gettext_noop("智能研判为特急，请立即核实处置。研判依据：")),
-            *(Message(SIGNAL_LINES.get(s.kind, OTHER_SIGNAL_LINE), {"phrase": s.phrase}) for s in signals),
+            *(signal_message(s.kind, s.phrase) for s in signals),
         ],
         kind="escalation",
     )

@@ -200,9 +200,19 @@ class Urgency:
 
     @property
     def reason(self) -> str:
+        """The first five signals as `kind: phrase; …` (stored; `reason_signals` reads it back)."""
         if not self.signals:
             return ""
         return "; ".join(f"{s.kind}: {s.phrase}" for s in self.signals[:5])
+
+
+def reason_signals(reason: str) -> list[tuple[str, str]]:
+    """The (kind, phrase) pairs of a stored `Urgency.reason`."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in reason.split("; "))):
+        kind, _, phrase = part.partition(": ")
+        pairs.append((kind, phrase or kind))
+    return pairs
 
 
 def detect_urgency(text: str | None) -> Urgency:
