@@ -134,8 +134,7 @@ def notify(
     and as its text in the default language; a plain string is stored as is.
     """
     if isinstance(title, Message):
-        with translation.override(settings.LANGUAGE_CODE):
-            text = title.render()
+        text = _default_text([title])
         msgid, params = title.msgid, dict(title.params)
     else:
         text, msgid, params = title, "", {}
@@ -167,9 +166,13 @@ def _body(body: Body) -> tuple[str, list[list[Any]]]:
     if isinstance(body, str):
         return body, []
     messages = [body] if isinstance(body, Message) else list(body)
+    return _default_text(messages), [m.pair() for m in messages]
+
+
+def _default_text(messages: list[Message]) -> str:
+    """What the row stores for senders, the admin and search: the text in the default language."""
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_lines(messages)
-    return text, [m.pair() for m in messages]
+        return render_lines(messages)
 
 
 def notification_deliver(notification_ids: list[int]) -> int:
