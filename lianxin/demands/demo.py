@@ -4,6 +4,7 @@ in every state, each driven through the real services so that timelines, deadlin
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from lianxin.demands import services
@@ -25,74 +26,155 @@ ROUTES = {
     "经济管理": "市市场监督管理局",
     "国土资源": "市自然资源和规划局",
 }
+# (category as 一级/二级 of the 附件1 taxonomy, type, title, content)
 SAMPLES = [
     (
-        "城乡建设",
+        "城乡建设/住房保障与房地产",
         DemandType.COMPLAINT,
         "小区电梯频繁故障无人维修",
         "我们小区{n}栋电梯近一个月多次停运，物业一直推诿，老人上下楼很困难。",
     ),
     (
-        "城乡建设",
+        "城乡建设/住房保障与房地产",
         DemandType.HELP,
         "老旧小区屋顶漏水",
         "{n}号楼顶层住户家中屋顶漏水严重，下雨天无法居住，请求尽快维修。",
     ),
     (
-        "城乡建设",
+        "城乡建设/住房保障与房地产",
         DemandType.CONSULTATION,
         "公租房申请条件咨询",
         "请问本市公租房申请需要哪些条件和材料？在哪里办理？",
     ),
     (
-        "劳动和社会保障",
+        "劳动和社会保障/工资福利",
         DemandType.COMPLAINT,
         "工地拖欠农民工工资",
         "某工地拖欠我们{n}名工人三个月工资，多次讨要未果。",
     ),
     (
-        "劳动和社会保障",
+        "劳动和社会保障/城镇职工社会保险",
         DemandType.CONSULTATION,
         "灵活就业社保缴费咨询",
         "灵活就业人员如何缴纳养老保险？每月缴费标准是多少？",
     ),
     (
-        "教育文体",
+        "教育文体/教育收费",
         DemandType.COMPLAINT,
         "学校违规收取资料费",
         "孩子所在学校要求每人交{n}0元资料费，没有收据，请核查。",
     ),
     (
-        "教育文体",
+        "教育文体/文化",
         DemandType.SUGGESTION,
         "建议增设社区图书室",
         "社区缺少阅读场所，建议利用闲置用房增设图书室。",
     ),
-    ("卫生计生", DemandType.HELP, "社区卫生站缺少常用药", "社区卫生服务站降压药经常缺货，老人只能跑大医院。"),
     (
-        "环境保护",
+        "卫生计生/公共卫生",
+        DemandType.HELP,
+        "社区卫生站缺少常用药",
+        "社区卫生服务站降压药经常缺货，老人只能跑大医院。",
+    ),
+    (
+        "环境保护/环境污染",
         DemandType.REPORT,
         "夜间工地噪音扰民",
         "附近工地每天晚上{n}点以后仍在施工，噪音严重影响休息。",
     ),
-    ("环境保护", DemandType.COMPLAINT, "餐馆油烟直排", "楼下餐馆油烟直接排放到居民楼，窗户都不敢开。"),
-    ("交通运输", DemandType.SUGGESTION, "建议增开公交线路", "新建小区到地铁站没有公交，建议增开接驳线路。"),
-    ("交通运输", DemandType.COMPLAINT, "道路破损坑洼", "主干道有多处坑洼，已发生{n}起电动车摔倒事故。"),
-    ("政法", DemandType.REPORT, "小区附近有人聚众赌博", "小区旁边门面每天有人聚众赌博，影响治安。"),
-    ("商贸旅游", DemandType.COMPLAINT, "超市销售过期食品", "在某超市购买的牛奶已过期{n}天，商家拒绝退换。"),
     (
-        "经济管理",
+        "环境保护/环境污染",
+        DemandType.COMPLAINT,
+        "餐馆油烟直排",
+        "楼下餐馆油烟直接排放到居民楼，窗户都不敢开。",
+    ),
+    (
+        "交通运输/客货运输",
+        DemandType.SUGGESTION,
+        "建议增开公交线路",
+        "新建小区到地铁站没有公交，建议增开接驳线路。",
+    ),
+    (
+        "交通运输/建设管理",
+        DemandType.COMPLAINT,
+        "道路破损坑洼",
+        "主干道有多处坑洼，已发生{n}起电动车摔倒事故。",
+    ),
+    ("政法/社会治安", DemandType.REPORT, "小区附近有人聚众赌博", "小区旁边门面每天有人聚众赌博，影响治安。"),
+    (
+        "商贸旅游/市场监管",
+        DemandType.COMPLAINT,
+        "超市销售过期食品",
+        "在某超市购买的牛奶已过期{n}天，商家拒绝退换。",
+    ),
+    (
+        "经济管理/其他",
         DemandType.PRAISE,
         "表扬市场监管所工作人员",
         "市场监管所工作人员耐心帮我处理消费纠纷，特此表扬。",
     ),
     (
-        "国土资源",
+        "国土资源/土地资源管理",
         DemandType.CONSULTATION,
         "不动产证办理进度",
         "购房已{n}年，不动产证迟迟办不下来，请问进度。",
     ),
 ]
+
+# Replies as handlers write them: facts found, measures taken, the basis, a contact. `_reply_text` uses
+# the whole text for most demands, its first two sentences for some, and an evasive or a template-only
+# reply for the rest, so that reply quality has something to tell apart.
+REPLIES = {
+    "小区电梯频繁故障无人维修": "经现场核查，该栋电梯主板老化导致多次停运，情况属实。我局已责令物业服务企业三日内更换主板并每周维保一次，"
+    "区特种设备检验机构将于维修后复检。根据《特种设备安全法》第四十条，电梯使用单位须定期维护保养。如有疑问请联系0731-88665432。",
+    "老旧小区屋顶漏水": "经实地查看，该楼顶层防水层破损，情况属实。已安排维修资金应急使用，施工单位本周进场修补，预计十日内完工。"
+    "依据《住宅专项维修资金管理办法》第二十二条办理。联系电话：0731-88665433。",
+    "公租房申请条件咨询": "您好，本市公租房申请条件为：本市城镇户籍或稳定就业满一年，家庭人均住房面积低于15平方米，收入符合标准。"
+    "需提交身份证、户口簿、收入证明，到户籍所在街道政务服务中心申请。依据《A市公共租赁住房管理办法》第八条。咨询电话：0731-88665434。",
+    "工地拖欠农民工工资": "经调查，该工地劳务分包单位拖欠工资情况属实。我局已责令总承包单位从工资保证金中先行支付，目前已发放两个月工资，"
+    "余款限期十日内付清。根据《保障农民工工资支付条例》第三十条处理。如仍未到账请拨打0731-88665435。",
+    "灵活就业社保缴费咨询": "您好，灵活就业人员可持身份证到社保经办窗口或通过A市人社网上办事大厅登记参保，"
+    "缴费基数可在全省平均工资的60%至300%之间自选，按月或按年缴纳。依据《社会保险法》第十条。咨询电话：0731-88665436。",
+    "学校违规收取资料费": "经核实，该校确有统一收取资料费情况。我局已责令学校全额退还所收费用，并对校长进行约谈，已在全区通报。"
+    "根据《中小学教辅材料管理办法》规定，学校不得强制学生购买资料。监督电话：0731-88665437。",
+    "建议增设社区图书室": "经了解，社区现有一间闲置用房可以改造。街道已将图书室纳入今年社区服务设施提升计划，"
+    "下一步将配置书架和首批两千册图书，预计下月开放。联系电话：0731-88665438。",
+    "社区卫生站缺少常用药": "经核查，该卫生服务站降压药因配送企业断供缺货，情况属实。已协调配送企业恢复供货，并增加常用慢病药品储备，"
+    "本周内补齐。依据《基本药物目录管理办法》保障配备。咨询电话：0731-88665439。",
+    "夜间工地噪音扰民": "经现场检查，该工地晚上十点后仍在施工，情况属实。我局已下达整改通知，责令停止夜间施工，对施工单位依法立案处罚。"
+    "根据《噪声污染防治法》第四十三条，夜间施工须取得证明。夜间举报电话：0731-88665440。",
+    "餐馆油烟直排": "经现场检查，该餐馆未安装油烟净化设施，情况属实。已责令其十五日内安装并通过检测，逾期将依法处罚。"
+    "依据《大气污染防治法》第八十一条。联系电话：0731-88665441。",
+    "建议增开公交线路": "经调查，该小区至地铁站确无公交线路。我局已将接驳线路纳入年度线网优化方案，下一步将开展客流调查，"
+    "计划年内开通微循环公交。联系电话：0731-88665442。",
+    "道路破损坑洼": "经现场勘察，该路段有多处坑洼，情况属实。已安排养护单位设置警示标志，并于三日内完成修补，"
+    "后续纳入年度大修计划。根据《城市道路管理条例》第二十二条办理。联系电话：0731-88665443。",
+    "小区附近有人聚众赌博": "经调查，辖区派出所已对该门面开展突击检查，查获赌博人员五名，依法给予行政处罚，"
+    "并将该处列为重点巡逻点位。依据《治安管理处罚法》第七十条。报警请拨110，联系电话：0731-88665444。",
+    "超市销售过期食品": "经现场检查，该超市确有过期牛奶在售，情况属实。已责令下架并立案调查，督促商家为您办理退货并按规定赔偿。"
+    "依据《食品安全法》第一百四十八条。投诉电话：12315。",
+    "表扬市场监管所工作人员": "感谢您对市场监管工作的肯定。我局已将您的表扬转达该所，并在单位内通报表扬，"
+    "下一步将继续提升消费纠纷调解服务。联系电话：0731-88665445。",
+    "不动产证办理进度": "经核实，该项目因开发企业未缴清土地出让金暂无法办证。我局已约谈开发企业，限期两个月内补缴，"
+    "补缴后即为业主办理。依据《不动产登记暂行条例》第十四条。咨询电话：0731-88665446。",
+}
+_EVASIVE_REPLY = "您反映的问题已收悉，该事项需进一步研究，建议您向所在社区咨询。"
+_TEMPLATE_REPLY = "经现场核查，已协调相关单位处理，问题已按规定办理。"
+
+
+def _reply_text(d: Demand) -> str:
+    """The handler's reply: mostly a full one, sometimes a short, an evasive or a template-only one.
+    Drawn from its own generator seeded by the demand, so the demo's main sequence stays as it was."""
+    title = next((t for t in REPLIES if d.title.endswith(t.removeprefix("社区"))), "")
+    r = random.Random(d.pk).random()
+    if not title or r >= 0.9:
+        return _TEMPLATE_REPLY
+    if r >= 0.8:
+        return _EVASIVE_REPLY
+    opening = f"您好！关于您反映的{d.title}问题，"
+    if r >= 0.6:
+        return opening + "。".join(REPLIES[title].split("。")[:2]) + "。"
+    return opening + REPLIES[title]
 
 
 def _final_state(rng, age_days: float) -> str:
@@ -137,9 +219,7 @@ def load(ctx) -> None:
             handlers.setdefault(user.unit_id, user)
     handlers[departments["市住房和城乡建设局"].pk] = users["handler"]
     roots = {c.name: c for c in Category.objects.filter(level=1)}
-    leaves: dict[str, list[Category]] = {}
-    for cat in Category.objects.filter(level=2).select_related("parent"):
-        leaves.setdefault(cat.parent.name, []).append(cat)
+    leaves = {(c.parent.name, c.name): c for c in Category.objects.filter(level=2).select_related("parent")}
     for name, unit_name in ROUTES.items():
         if name in roots:
             RoutingRule.objects.create(category=roots[name], unit=departments[unit_name], priority=100)
@@ -158,11 +238,12 @@ def load(ctx) -> None:
     created_demands: list[Demand] = []
     for i in range(COUNT):
         created = start + timedelta(seconds=span * (i + rng.random()) / COUNT)
-        root_name, dtype, title, content = SAMPLES[rng.randrange(len(SAMPLES))]
+        path, dtype, title, content = SAMPLES[rng.randrange(len(SAMPLES))]
+        root_name, leaf_name = path.split("/")
         community = communities[rng.randrange(len(communities))] if rng.random() < 0.7 else None
         if rng.random() < 0.3:
             community = [c for c in communities if c.parent_id == home_street.pk][rng.randrange(3)]
-        category = rng.choice(leaves.get(root_name) or [roots.get(root_name)]) if root_name in roots else None
+        category = leaves.get((root_name, leaf_name)) or roots.get(root_name)
         urgency = (
             Urgency.CRITICAL
             if rng.random() < 0.03
@@ -170,6 +251,10 @@ def load(ctx) -> None:
             if rng.random() < 0.1
             else Urgency.NORMAL
         )
+        if dtype in (DemandType.PRAISE, DemandType.CONSULTATION):
+            urgency = Urgency.NORMAL  # the draws above still happen, so the sequence stays the same
+        if community and community.name.endswith("社区"):
+            title = title.removeprefix("社区")  # 坡子街社区卫生站…, not 坡子街社区社区卫生站…
         by_citizen = rng.random() < 0.15
         demand, _ = services.demand_submit(
             actor=users["citizen"] if by_citizen else (operator if rng.random() < 0.5 else None),
@@ -262,7 +347,7 @@ def _drive(d: Demand, target: str, rng, now, operator, supervisor, handlers, str
     d = services.demand_reply(
         demand=d,
         actor=handler,
-        text="经现场核查，已协调相关单位处理，问题已按规定办理。",
+        text=_reply_text(d),
         outcome=outcome,
         now=m,
     )

@@ -191,7 +191,7 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
 )
 # Characters that rarely sit inside a place name: a backwards walk from a suffix stops there.
 _NAME_STOP = set(
-    "的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省有个等至设仅只最少么什"
+    "的在是了我你他她它们这那该本对把被给从向到和与及或请问也都就还又很没要想说让使将已曾再去来侧旁边面省有个等至设仅只最少么什跑"
 )
 _GENERIC_NAMES = {
     "城市道路",
@@ -248,6 +248,8 @@ _LEADING_NOISE = tuple(
             "占用",
             "侵占",
             "投诉",
+            "表扬",
+            "感谢",
             "而且",
             "并且",
             "但是",

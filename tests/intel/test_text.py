@@ -76,6 +76,9 @@ def test_place_names_find_roads_estates_and_schools_without_leading_noise():
     assert place_names("西地省涉外经济学院组织学生外出打工") == ["涉外经济学院"]
     assert "导致小区" not in place_names("施工导致小区停水")
     assert place_names("请给道路安装路灯") == []
+    # "only able to go to a big hospital" names no place: a verb before 医院 ends the backwards walk
+    assert place_names("社区卫生服务站降压药经常缺货，老人只能跑大医院。") == []
+    assert place_names("东风社区表扬市场监管所工作人员") == ["东风社区"]
 
 
 def test_stopword_file_comments_are_not_stopwords():
