@@ -326,5 +326,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "jieba": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "jieba": {"level": "WARNING"},
+        # Configured here so that the huey consumer does not add its own handler, which would print
+        # every line twice and without the personal-data filter.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

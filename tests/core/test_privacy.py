@@ -49,6 +49,13 @@ def test_log_filter_scrubs_formatted_arguments():
     assert "19900307" not in text
 
 
+def test_worker_log_lines_are_printed_once_and_through_the_personal_data_filter():
+    # run_huey adds its own unfiltered handler to the "huey" logger only when it has none
+    logger = logging.getLogger("huey")
+    assert logger.handlers and not logger.propagate
+    assert all(any(isinstance(f, PiiFilter) for f in handler.filters) for handler in logger.handlers)
+
+
 @pytest.mark.django_db
 def test_user_phone_is_encrypted_at_rest_and_searchable_by_hash():
     user = UserFactory(phone="139-1234-5678")
