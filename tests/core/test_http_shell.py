@@ -59,11 +59,22 @@ def test_home_page_in_english_after_switching_language(client):
     assert "Log in" in html
 
 
-def test_pages_load_no_asset_from_outside(client):
-    html = client.get("/").content.decode()
+@pytest.mark.parametrize("page", ["/", "/api/docs/", "/demands/submit/", "/demands/track/"])
+def test_pages_load_no_asset_from_outside(client, page):
+    html = client.get(page).content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources
     assert not [s for s in sources if s.startswith(("http://", "https://", "//"))]
+    assert "cdn." not in html
+
+
+def test_the_api_docs_load_swagger_ui_from_our_own_static_files(client):
+    html = client.get("/api/docs/").content.decode()
+    assets = [s for s in re.findall(r'(?:src|href)="([^"]+)"', html) if "swagger-ui" in s]
+    assert {a.rsplit(".", 1)[-1] for a in assets} >= {"js", "css"}
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_vendored_assets_are_served_locally(client):
