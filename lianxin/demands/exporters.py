@@ -71,6 +71,31 @@ def demand_rows(qs, user) -> Iterator[list[Any]]:
         ]
 
 
+# Citizens write the titles, contents and names: a cell that starts like a formula must stay text, or
+# opening the export would run it (CSV/formula injection, OWASP). XLSX cells are typed as strings;
+# CSV cells get the usual leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _xlsx_cells(sheet, row: list[Any]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cells = []
+    for value in row:
+        if not isinstance(value, str):
+            cells.append(value)
+            continue
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        cells.append(cell)
+    return cells
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -87,7 +112,7 @@ def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHt
         sheet = workbook.create_sheet(_("诉求工单"))
         sheet.append(header)
         for row in demand_rows(qs, user):
-            sheet.append(row)
+            sheet.append(_xlsx_cells(sheet, row))
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(
@@ -102,7 +127,7 @@ def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHt
         yield "\ufeff" + writer.writerow(header)
         with translation.override(language):  # rows are streamed after the view has returned
             for row in demand_rows(qs, user):
-                yield writer.writerow(row)
+                yield writer.writerow([_csv_cell(value) for value in row])
 
     response_s = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response_s["Content-Disposition"] = f'attachment; filename="demands-{stamp}.csv"'

@@ -129,6 +129,26 @@ def test_export_masks_for_cadre_and_not_for_operator(world):
     assert "139****5678" in values and "13912345678" not in values
 
 
+def test_export_keeps_a_citizens_formula_as_text(world):
+    make_demand(
+        world,
+        Status.IN_PROGRESS,
+        title='=HYPERLINK("http://evil.example/","点我")',
+        content="+cmd|' /C calc'!A0 \x01",
+        contact_name="@SUM(1+1)",
+    )
+    op = login(world, "operator")
+    body = b"".join(op.get("/demands/export/?format=csv").streaming_content).decode("utf-8-sig")
+    row = list(csv.reader(io.StringIO(body)))[1]
+    assert row[4] == '\'=HYPERLINK("http://evil.example/","点我")' and row[9] == "'@SUM(1+1)"
+    assert not [cell for cell in row if cell[:1] in ("=", "+", "-", "@")]
+    sheet = openpyxl.load_workbook(io.BytesIO(op.get("/demands/export/?format=xlsx").content)).active
+    cells = list(sheet.iter_rows())[1]
+    assert cells[4].data_type == "s" and cells[4].value == '=HYPERLINK("http://evil.example/","点我")'
+    assert cells[5].data_type == "s" and cells[5].value.startswith("+cmd")
+    assert not [c for c in cells if c.data_type == "f"]
+
+
 def test_export_speaks_the_language_of_the_user(world):
     d = make_demand(world, Status.CLOSED)
     d.resolved = True
