@@ -82,14 +82,37 @@ def actor_relations(actor: User | None, demand: Demand) -> set[str]:
     return relations
 
 
-def demand_allowed_actions(*, demand: Demand, actor: User | None) -> list[str]:
-    """Actions of the table the actor could take now (for showing forms; services re-check)."""
+def demand_allowed_actions(*, demand: Demand, actor: User | None, now: datetime | None = None) -> list[str]:
+    """Actions of the table the actor could take now (for showing forms; services re-check): the state,
+    the role, and the demand's own conditions (an extension to decide, the reopen window…)."""
     relations = actor_relations(actor, demand)
+    moment = _now(now)
     return [
         action
         for action, t in TABLE.items()
-        if action != Action.SUBMIT and demand.status in t.sources and relations & t.roles
+        if action != Action.SUBMIT
+        and demand.status in t.sources
+        and relations & t.roles
+        and _conditions_hold(action, demand, moment)
     ]
+
+
+def _conditions_hold(action: str, d: Demand, moment: datetime) -> bool:
+    """The checks beyond state and role that the action's service makes (it refuses with a Conflict)."""
+    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
+        return bool(d.extension_pending_until)
+    if action == Action.REQUEST_EXTENSION:
+        return not (d.extension_count or d.extension_pending_until) and not (
+            d.reply_due_at and moment >= d.reply_due_at
+        )
+    if action == Action.REOPEN:
+        window_passed = (
+            d.status == Status.CLOSED
+            and d.closed_at is not None
+            and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS)
+        )
+        return bool(d.lead_unit_id) and not window_passed
+    return True
 
 
 def _check(demand: Demand, actor: User | None, t: Transition, *, system: bool, code_verified: bool) -> None:

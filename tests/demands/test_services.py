@@ -163,6 +163,26 @@ def test_extension_too_late_and_denied(world):
         services.demand_approve_extension(demand=d, actor=world["operator"])
 
 
+def test_the_forms_offered_follow_the_extension_and_reopen_conditions(world):
+    def offered(d, role, **kw):
+        return set(services.demand_allowed_actions(demand=d, actor=world[role], **kw))
+
+    d = make_demand(world, Status.IN_PROGRESS)
+    assert "request_extension" in offered(d, "handler")
+    assert not {"approve_extension", "deny_extension"} & offered(d, "supervisor")  # nothing to decide
+    assert "request_extension" not in offered(d, "handler", now=d.reply_due_at + timedelta(minutes=1))
+    d = services.demand_request_extension(demand=d, actor=world["handler"], days=2, reason="x")
+    assert {"approve_extension", "deny_extension"} <= offered(d, "supervisor")
+    assert "request_extension" not in offered(d, "handler")  # one at a time, once per demand
+    d = services.demand_approve_extension(demand=d, actor=world["supervisor"])
+    assert "request_extension" not in offered(d, "handler")
+
+    closed = make_demand(world, Status.CLOSED)
+    assert "reopen" in offered(closed, "operator")
+    late = closed.closed_at + timedelta(days=services.REOPEN_WINDOW_DAYS + 1)
+    assert "reopen" not in offered(closed, "operator", now=late)
+
+
 def test_reply_requires_text_and_outcome(world):
     d = make_demand(world, Status.IN_PROGRESS)
     with pytest.raises(ValidationFailed):
