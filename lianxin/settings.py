@@ -44,8 +44,17 @@ def _dev_secret(name: str, filename: str) -> str:
     return path.read_text().strip()
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def _required_secret(name: str, dev_file: str) -> str:
     value = os.environ.get(name, "").strip()
+    if value and not DEBUG and len(value) < MIN_SECRET_LENGTH:
+        raise ImproperlyConfigured(
+            f"{name} is too short ({len(value)} characters): production needs at least "
+            f"{MIN_SECRET_LENGTH} random characters, e.g. from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     if value:
         return value
     if DEBUG:

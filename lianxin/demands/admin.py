@@ -11,6 +11,9 @@ from lianxin.demands.models import (
     RoutingRule,
 )
 
+# The admin home shows the same warning, above Django's index.
+admin.site.index_template = "admin/lianxin_index.html"
+
 
 class CalendarWarningMixin:
     """Shows admins a warning when a year is counted weekends-only (not covered by chinesecalendar)."""

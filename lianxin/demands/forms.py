@@ -22,9 +22,17 @@ class SubmitForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     content = forms.CharField(label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
     category = CategoryChoiceField(
-        label=_("问题分类"), queryset=Category.objects.filter(is_active=True, level__lte=2), required=False
+        label=_("问题分类"),
+        queryset=Category.objects.filter(is_active=True, level__lte=2),
+        required=False,
+        empty_label=_("不确定（由工作人员判断）"),
     )
-    area = AreaChoiceField(label=_("所在区域"), queryset=Area.objects.filter(depth__lte=3), required=False)
+    area = AreaChoiceField(
+        label=_("所在区域"),
+        queryset=Area.objects.filter(depth__lte=3),
+        required=False,
+        empty_label=_("请选择（选填）"),
+    )
     address = forms.CharField(label=_("详细地址"), max_length=300, required=False)
     contact_name = forms.CharField(label=_("联系人（选填）"), max_length=60, required=False)
     contact_phone = forms.CharField(label=_("联系电话（选填）"), max_length=30, required=False)

@@ -9,6 +9,7 @@ the handlers of the lead unit (who call the citizen back); everyone else sees th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -236,7 +237,12 @@ class DemandFilters:
             queue=_choice("queue", set(QUEUE_NAMES)),
             supervised=None if supervised == "" else supervised in ("1", "true", "yes"),
         )
+        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+            problems["date_to"] = [_("结束日期早于开始日期")]
         return filters, problems
+
+
+_NUMBER_LIKE = re.compile(r"[\d\s+\-()]+")
 
 
 def _day_start(day: date) -> datetime:
@@ -257,8 +263,9 @@ def demand_list(
     if f.phone:
         qs = qs.filter(contact_phone_hash=phone_index(f.phone))
     if f.q:
-        if f.q.isdigit() and len(f.q) >= 10:
-            qs = qs.filter(Q(ticket_no=f.q) | Q(contact_phone_hash=phone_index(f.q)))
+        if _NUMBER_LIKE.fullmatch(f.q) and len(digits := re.sub(r"\D", "", f.q)) >= 10:
+            # a ticket number or a phone as people type it: +86 138…, 139-0000-1111, (0731) 8…
+            qs = qs.filter(Q(ticket_no=digits) | Q(contact_phone_hash=phone_index(f.q)))
         else:
             qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q))
     if f.status:

@@ -451,9 +451,8 @@ def attachment_sniff(head: bytes, upload) -> str:
         upload.seek(0)
     mapping = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
     if kind not in mapping:
-        raise ValidationFailed(
-            _("附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF"), fields={"file": [_("文件类型不支持")]}
-        )
+        refusal = _("附件只能是图片（PNG/JPEG/GIF/WebP）或 PDF")
+        raise ValidationFailed(refusal, fields={"file": [refusal]})
     return mapping[kind]
 
 
@@ -465,11 +464,8 @@ def demand_attach(
         raise NotFound(_("工单不存在或无权查看"))
     size = getattr(upload, "size", None) or 0
     if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(
-            _("附件超过 %(n)d MB") % {"n": MAX_ATTACHMENT_BYTES // 1024 // 1024},
-            fields={"file": [_("文件过大")]},
-            code="too_large",
-        )
+        refusal = _("附件超过 %(n)d MB") % {"n": MAX_ATTACHMENT_BYTES // 1024 // 1024}
+        raise ValidationFailed(refusal, fields={"file": [refusal]}, code="too_large")
     if size == 0:
         raise ValidationFailed(_("附件为空"), fields={"file": [_("文件为空")]})
     if DemandAttachment.objects.filter(demand=demand).count() >= MAX_ATTACHMENTS:

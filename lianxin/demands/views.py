@@ -144,13 +144,31 @@ def mine(request: HttpRequest) -> HttpResponse:
 # --- staff lists -----------------------------------------------------------------------------------------
 
 
+# The list filters by parameter name, for saying which one is wrong.
+FILTER_LABELS = {
+    "q": gettext_lazy("关键词"),
+    "ticket_no": gettext_lazy("工单编号"),
+    "phone": gettext_lazy("联系电话"),
+    "status": gettext_lazy("状态"),
+    "type": gettext_lazy("诉求类型"),
+    "urgency": gettext_lazy("紧急程度"),
+    "category": gettext_lazy("分类"),
+    "area": gettext_lazy("区域"),
+    "unit": gettext_lazy("单位"),
+    "date_from": gettext_lazy("开始日期"),
+    "date_to": gettext_lazy("结束日期"),
+    "queue": gettext_lazy("队列"),
+    "supervised": gettext_lazy("督办"),
+}
+
+
 def _list_context(
     request: HttpRequest, *, queues: list[str], default_queue: str, title: str
 ) -> dict[str, Any]:
     params = request.GET.copy()
     if "queue" not in params and default_queue:
         params["queue"] = default_queue
-    filters = selectors.DemandFilters.from_params(params)
+    filters, problems = selectors.DemandFilters.parse(params)
     if params.get("measure"):
         filters.ids = None
     qs = selectors.demand_list(user=request.user, filters=filters)
@@ -174,6 +192,9 @@ def _list_context(
             for n, (c, cap) in selectors.queue_counts(user=request.user, names=queues).items()
         ],
         "queue": params.get("queue", ""),
+        "filter_problems": [
+            f"{FILTER_LABELS.get(name, name)}：{'；'.join(texts)}" for name, texts in problems.items()
+        ],
         "params": params,
         "query": query.urlencode(),
         "statuses": Status.choices,

@@ -26,6 +26,27 @@ def test_production_refuses_to_start_without_a_key_naming_it(tmp_path, present, 
     assert missing in result.stderr
 
 
+def test_production_refuses_a_short_key_and_the_cli_says_so_in_one_line(tmp_path):
+    env = {"DEBUG": "0", "LIANXIN_SECRET_KEY": "s" * 50, "LIANXIN_DATA_KEY": "abc", "ALLOWED_HOSTS": "x"}
+    assert "LIANXIN_DATA_KEY is too short (3 characters)" in _run_settings(env, tmp_path).stderr
+    cli = subprocess.run(
+        [sys.executable, "-m", "lianxin", "check"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("LIANXIN_")},
+            **env,
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode != 0
+    assert cli.stderr.strip().splitlines() == [
+        "lianxin: configuration error: LIANXIN_DATA_KEY is too short (3 characters): production needs at least "
+        "32 random characters, e.g. from python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    ]
+
+
 def test_production_starts_with_both_keys(tmp_path):
     result = _run_settings(
         {"DEBUG": "0", "LIANXIN_SECRET_KEY": "s" * 50, "LIANXIN_DATA_KEY": "d" * 50, "ALLOWED_HOSTS": "x"},

@@ -209,3 +209,43 @@ def test_form_and_action_errors_follow_the_chosen_language(world):
     html = op.post(f"/demands/{d.pk}/act/", reject, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="action-error">Please give the reason for rejecting the demand' in html
     assert "请填写不予受理的理由" not in html
+
+
+def test_the_workbench_says_which_filter_is_wrong_instead_of_ignoring_it_silently(world):
+    make_demand(world, Status.SUBMITTED)
+    c = login(world, "operator")
+    html = c.get("/demands/workbench/?queue=&date_from=abc&unit=x").content.decode()
+    assert "以下筛选条件有误" in html and "开始日期" in html and "单位" in html
+    reversed_range = c.get("/demands/workbench/?queue=&date_from=2026-05-02&date_to=2026-05-01")
+    assert "结束日期早于开始日期" in reversed_range.content.decode()
+    assert "filter-problems" not in c.get("/demands/workbench/?queue=").content.decode()
+    api = c.get("/api/v1/demands/?date_from=2026-05-02&date_to=2026-05-01")
+    assert api.status_code == 400 and "date_to" in api.content.decode()
+
+
+def test_search_finds_a_phone_typed_with_country_code_spaces_or_dashes(world):
+    d = make_demand(world, Status.SUBMITTED, contact_phone="13912345678")
+    c = login(world, "operator")
+    for typed in ("+86 139 1234 5678", "139-1234-5678", "+8613912345678"):
+        page = c.get("/demands/workbench/", {"queue": "", "q": typed})
+        assert [x.pk for x in page.context["demands"]] == [d.pk], typed
+    assert c.get("/demands/workbench/", {"queue": "", "q": d.ticket_no}).context["demands"][0].pk == d.pk
+
+
+def test_staff_are_warned_when_next_years_holidays_are_unknown(world, monkeypatch):
+    from django.utils import timezone
+
+    from lianxin.demands import workdays
+    from lianxin.demands.models import CalendarDay
+
+    next_year = timezone.localdate().year + 1
+    monkeypatch.setattr(workdays, "year_is_covered", lambda year: year != next_year)
+    admin_user = world["admin"]
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    warning = f"{next_year} 年的法定节假日未收录"
+    assert warning in login(world, "admin").get("/admin/").content.decode()
+    assert warning in login(world, "operator").get("/demands/workbench/").content.decode()
+    assert warning not in login(world, "handler").get("/demands/unit/").content.decode()
+    CalendarDay.objects.create(date=f"{next_year}-01-01", is_workday=False, name="元旦")
+    assert warning not in login(world, "operator").get("/demands/workbench/").content.decode()
