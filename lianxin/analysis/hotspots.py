@@ -32,7 +32,7 @@ def hotspots_refresh(
     *, days: int = WINDOW_DAYS, top: int = TOP, actor: Any = None, now: datetime | None = None
 ) -> HotIssueRun:
     """Mine the demands of the last `days` days and store the `top` hottest issues as a new run."""
-    from lianxin.demands.choices import Status
+    from lianxin.demands.choices import DemandType, Status
     from lianxin.demands.models import Demand
 
     end = now or timezone.now()
@@ -47,6 +47,7 @@ def hotspots_refresh(
         rows = list(
             Demand.objects.filter(created_at__gte=start, created_at__lte=end)
             .exclude(status=Status.REJECTED)
+            .exclude(type=DemandType.PRAISE)  # thanks are not problems, however many people send them
             .order_by("-created_at")
             .values_list(
                 "id",

@@ -61,6 +61,21 @@ def test_job_stores_ranked_issues_with_their_evidence(world):
     assert issue.start and issue.end and issue.start <= issue.end
 
 
+def test_praise_is_not_mined_as_a_problem(world):
+    for i in range(3):
+        demand_services.demand_submit(
+            actor=None,
+            type="praise",
+            title="表扬魅力之城小区物业",
+            content="魅力之城小区物业服务热情周到，及时维修电梯，特此表扬",
+            area=world.street,
+            contact_phone=f"1390000001{i}",
+        )
+    run = services.hotspots_refresh()
+    assert run.state == RunState.DONE and run.n_messages == 0
+    assert not HotIssue.objects.filter(run=run).exists()
+
+
 def test_a_failing_run_is_recorded_and_the_last_good_run_stays(world, monkeypatch):
     _noise_demands(world, world.street)
     good = services.hotspots_refresh()
