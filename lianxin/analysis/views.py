@@ -21,6 +21,8 @@ from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError
 from lianxin.core.params import as_id, by_id
+from lianxin.demands.models import Demand
+from lianxin.demands.selectors import demand_visible_q
 from lianxin.intel.pii import mask_pii
 
 
@@ -32,9 +34,19 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     issues = list(selectors.hot_issue_list(run=run, area=area)) if run else []
     points: list[dict[str, Any]] = []
     rows = []
+    # Evidence is what the viewer may open: a cadre sees an issue that reaches their area with the
+    # demands inside it, and only a count of the others.
+    evidence_ids = {d.pk for issue in issues for d in issue.demands.all()}
+    visible = set(
+        Demand.objects.filter(demand_visible_q(user), pk__in=evidence_ids).values_list("pk", flat=True)
+    )
     for issue in issues:
         evidence = []
+        hidden = 0
         for d in issue.demands.all():
+            if d.pk not in visible:
+                hidden += 1
+                continue
             title = mask_pii(d.title)
             evidence.append(
                 {
@@ -52,7 +64,9 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             )
             if lat is not None and lng is not None:
                 points.append({"lat": lat, "lng": lng, "title": title, "rank": issue.rank})
-        rows.append({"issue": issue, "summary": mask_pii(issue.summary), "evidence": evidence})
+        rows.append(
+            {"issue": issue, "summary": mask_pii(issue.summary), "evidence": evidence, "hidden": hidden}
+        )
     issue_points = [
         {
             "lat": i.lat,

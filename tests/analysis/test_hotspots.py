@@ -129,6 +129,27 @@ def test_cadre_sees_the_issues_of_their_area_only(world, client):
     assert client.get(reverse("analysis:hotspots")).status_code == 403
 
 
+def test_a_cadre_opens_only_the_evidence_inside_their_area_and_sees_a_count_of_the_rest(world, client):
+    inside = _noise_demands(world, world.street)
+    outside, _ = demand_services.demand_submit(
+        actor=None,
+        title="魅力之城小区烧烤店噪音扰民",
+        content="魅力之城小区楼下烧烤店噪音扰民，凌晨还在营业",
+        area=world.other_street,
+        contact_phone="13900000099",
+    )
+    services.hotspots_refresh()
+    issue = HotIssue.objects.get(rank=1)
+    assert outside in issue.demands.all()
+    client.force_login(world["far_cadre"])
+    html = client.get(reverse("analysis:hotspots")).content.decode()
+    assert outside.ticket_no in html and "另有 3 条在您的职责范围外" in html
+    assert not [d for d in inside if d.ticket_no in html]
+    client.force_login(world["operator"])
+    html = client.get(reverse("analysis:hotspots")).content.decode()
+    assert all(d.ticket_no in html for d in [*inside, outside]) and "职责范围外" not in html
+
+
 def test_hot_issues_for_area_feeds_the_evaluation_module(world):
     _noise_demands(world, world.street)
     services.hotspots_refresh()
