@@ -86,6 +86,11 @@ class MeasureValue:
     params: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
+    def percent(self) -> float | None:
+        """A rate as a percentage (pages show rates as 89.6%, as the cards do)."""
+        return None if self.value is None or self.kind != "rate" else self.value * 100
+
+    @property
     def rate(self) -> float | None:
         if not self.denominator:
             return None

@@ -179,6 +179,16 @@ def test_stats_page_numbers_link_to_lists(world):
     assert c.get(link).context["count"] == 1
 
 
+def test_stats_table_shows_rates_as_percentages_like_the_cards(world):
+    make_demand(world, Status.CLOSED)
+    make_demand(world, Status.IN_PROGRESS)
+    html = login(world, "supervisor").get("/demands/stats/?start=2000-01-01&end=2099-01-01").content.decode()
+    table = html[html.index('id="measures"') :]
+    assert "100.0%" in table and "1.000" not in table
+    score_row = table[table.index("满意度得分") :].split("</tr>")[0]
+    assert "—" in score_row  # an average has no numerator, only the demands it averages
+
+
 def test_stats_page_measure_labels_follow_the_chosen_language(world):
     make_demand(world, Status.CLOSED)
     c = login(world, "supervisor")
