@@ -402,10 +402,12 @@ class ImportOutcome:
     row: int
     article: Article | None = None
     error: str = ""
+    existing: bool = False  # the same article (category, title, body) was imported before
 
     def as_dict(self) -> dict[str, Any]:
         if self.article is not None:
-            return {"row": self.row, "id": self.article.pk, "url": self.article.get_absolute_url()}
+            found = {"row": self.row, "id": self.article.pk, "url": self.article.get_absolute_url()}
+            return {**found, "existing": True} if self.existing else found
         return {"row": self.row, "error": self.error}
 
 
@@ -453,7 +455,8 @@ def articles_import(
     *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor=None
 ) -> list[ImportOutcome]:
     """Publish each row as an article (trusted batch import); a bad row is refused with its reason
-    while the others go in. Rows are numbered from 1 (the first data row)."""
+    while the others go in. Rows are numbered from 1 (the first data row). Importing a file again is
+    safe: a row whose category, title and body match an article already there reports that article."""
     outcomes = []
     for number, row in enumerate(rows, start=1):
         try:
@@ -472,6 +475,12 @@ def articles_import(
                 )
                 article = Article(state=ArticleState.PUBLISHED, author=actor)
                 tags = _apply(article, data)
+                same = Article.objects.filter(
+                    category=category, title=article.title, body=article.body
+                ).first()
+                if same is not None:
+                    outcomes.append(ImportOutcome(row=number, article=same, existing=True))
+                    continue
                 article.save()
                 article.tags.set(tags)
                 _revision(article, action=RevisionAction.IMPORT, actor=actor)

@@ -75,7 +75,21 @@ def test_import_report_in_text(tmp_path, capsys):
     path.write_text("标题,分类,正文\n一,新闻,正文\n二,没有,正文\n", encoding="utf-8")
     call_command("portal", "import", str(path))
     out = capsys.readouterr().out
-    assert "imported 1, refused 1" in out and "没有" in out
+    assert "imported 1, already there 0, refused 1" in out and "没有" in out
+
+
+def test_importing_the_same_file_again_reports_the_articles_already_there(tmp_path, capsys):
+    PortalCategoryFactory(name="新闻", slug="xinwen")
+    path = tmp_path / "a.csv"
+    path.write_text("标题,分类,正文\n一,新闻,正文一\n二,新闻,正文二\n", encoding="utf-8")
+    call_command("portal", "import", str(path), "--json")
+    first = json.loads(capsys.readouterr().out)
+    path.write_text("标题,分类,正文\n一,新闻,正文一\n二,新闻,正文二改\n", encoding="utf-8")
+    call_command("portal", "import", str(path), "--json")
+    second = json.loads(capsys.readouterr().out)
+    assert second[0] == {**first[0], "existing": True}  # the same article: not imported twice
+    assert "existing" not in second[1] and second[1]["id"] != first[1]["id"]  # the body changed
+    assert Article.objects.filter(title="一").count() == 1
 
 
 def test_import_service_refuses_oversized_body(settings):
