@@ -232,7 +232,7 @@ def _apply(article: Article, data: ArticleInput) -> list[Tag]:
     article.kind = data.kind
     article.body = _check_body(data.body)
     plain = body_plain_text(article.body)
-    article.summary = clean_text(data.summary, max_length=500) or " ".join(plain.split())[:120]
+    article.summary = clean_text(data.summary, max_length=500) or _lead(" ".join(plain.split()), 120)
     article.source = clean_text(data.source, max_length=100)
     article.author_unit = clean_text(data.author_unit, max_length=100)
     article.published_at = data.published_at
@@ -392,6 +392,17 @@ def article_transition(*, article: Article, actor, action: str, note: str = "") 
     _revision(article, action=transition.revision, actor=actor, note=note)
     _after_commit_invalidate()
     return article
+
+
+def _lead(text: str, limit: int) -> str:
+    """The opening of `text` as a summary: whole sentences when the first fits, else cut at `limit`
+    characters with an ellipsis, never silently in the middle of a number or a word."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(mark, 0, limit) for mark in "。！？；")
+    if cut >= 20:  # a whole first sentence, unless it is only a few words
+        return text[: cut + 1]
+    return text[: limit - 1] + "…"
 
 
 # --- batch import -------------------------------------------------------------------------------

@@ -97,3 +97,20 @@ def test_import_service_refuses_oversized_body(settings):
     PortalCategoryFactory(name="新闻")
     outcomes = services.articles_import(rows=[{"title": "长", "category": "新闻", "body": "字" * 200}])
     assert "正文过长" in outcomes[0].error
+
+
+def test_a_summary_made_from_the_body_ends_at_a_sentence_or_with_an_ellipsis(tmp_path, capsys):
+    PortalCategoryFactory(name="新闻", slug="xinwen")
+    sentence = "本市公租房申请条件已调整，符合条件的家庭可到街道政务服务中心申请。"
+    long_number = "咨询请拨打" + "1234567890" * 20
+    path = tmp_path / "a.json"
+    rows = [
+        {"title": "句子", "category": "新闻", "body": sentence + "具体材料清单见附件，" * 12},
+        {"title": "号码", "category": "新闻", "body": long_number},
+    ]
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    call_command("portal", "import", str(path), "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert Article.objects.get(pk=report[0]["id"]).summary == sentence
+    cut = Article.objects.get(pk=report[1]["id"]).summary
+    assert cut.endswith("…") and len(cut) == 120
