@@ -361,7 +361,7 @@ class TrackView(APIView):
         demand = selectors.demand_track(
             ticket_no=request.query_params.get("ticket_no", ""), code=request.query_params.get("code", "")
         )
-        return Response(track_payload(demand))
+        return Response(TrackSerializer(track_payload(demand)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -384,7 +384,8 @@ class TrackView(APIView):
             note=v.get("note", ""),
             code_verified=True,
         )
-        return Response(track_payload(selectors.demand_track(ticket_no=v["ticket_no"], code=v["code"])))
+        tracked = selectors.demand_track(ticket_no=v["ticket_no"], code=v["code"])
+        return Response(TrackSerializer(track_payload(tracked)).data)
 
 
 class UnitListView(APIView):

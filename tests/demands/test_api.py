@@ -53,6 +53,9 @@ def test_public_submit_and_track_masks_personal_data(world):
     data = t.json()
     assert data["contact_phone"] == "139****5678" and data["contact_name"] == "王**"
     assert data["timeline"][0]["action"] == "submit"
+    # times read the same as in the submit answer: local time with its offset, not UTC "Z"
+    assert data["due_at"] == body["due_at"] and data["created_at"].endswith("+08:00")
+    assert data["timeline"][0]["created_at"].endswith("+08:00")
 
 
 def test_wrong_code_and_missing_ticket_are_the_same_404(world):
