@@ -1,13 +1,13 @@
 """Root URLs. Each app owns `urls.py` (pages, namespaced) and `api_urls.py` (under /api/v1/)."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lianxin.accounts.api import MeView, TokenView
 from lianxin.core import views as core_views
+from lianxin.portal.media import public_media
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
@@ -35,8 +35,10 @@ urlpatterns = [
     path("", include("lianxin.portal.site_urls")),
     path("contact/", include("lianxin.contact.urls")),
     path("evaluation/", include("lianxin.evaluation.urls")),
+    # Media storage is private (reports, batch zips, visit photos, demand attachments go through views that
+    # check permission); only the publishing site's images under portal/ have a public address, in every mode.
+    path(f"{settings.MEDIA_URL.strip('/')}/portal/<path:path>", public_media, name="public-media"),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []
 
 handler400 = "lianxin.core.views.bad_request"
 handler403 = "lianxin.core.views.permission_denied"

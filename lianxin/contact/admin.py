@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from lianxin.contact.models import (
     Assignment,
@@ -33,8 +36,21 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 class VisitPhotoInline(admin.TabularInline):
+    """Photos are added through the diary (content-checked there) and shown through the permission-checked
+    photo view: the file field's own widget would link to a /media/ address that is not served."""
+
     model = VisitPhoto
     extra = 0
+    fields = ["photo", "width", "height"]
+    readonly_fields = ["photo", "width", "height"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("照片"))
+    def photo(self, obj: VisitPhoto) -> str:
+        url = reverse("contact:photo", args=[obj.pk])
+        return format_html('<a href="{}"><img src="{}" alt="" style="max-height: 6rem"></a>', url, url)
 
 
 class VisitProblemInline(admin.TabularInline):

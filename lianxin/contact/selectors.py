@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from lianxin.contact.models import (
     Assignment,
@@ -71,6 +71,7 @@ class CoverageItem:
     obj: Any
     last_visit: date | None
     covered: bool
+    last_visit_id: int | None = None
 
 
 @dataclass
@@ -189,9 +190,18 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
     visits = Visit.objects.filter(cadre_filter, date__gte=start, date__lte=end)
     for row in visits.values("cadre_id").annotate(n=Count("pk")):
         out[row["cadre_id"]].visits = row["n"]
-    assigned_points = Assignment.objects.filter(_active_q(start, end), contact_point__isnull=False)
+    # Covered counts only what is also counted as assigned (active points and households), so that
+    # covered never exceeds assigned and equals the list `coverage_records` gives.
+    assigned_points = Assignment.objects.filter(
+        _active_q(start, end), contact_point__isnull=False, contact_point__is_active=True
+    )
+    # order_by(): Visit's default ordering would put date and pk into the SELECT DISTINCT, so that two
+    # visits to one point counted it twice.
     point_pairs = (
-        visits.filter(contact_point__isnull=False).values_list("cadre_id", "contact_point_id").distinct()
+        visits.filter(contact_point__isnull=False)
+        .order_by()
+        .values_list("cadre_id", "contact_point_id")
+        .distinct()
     )
     assigned_point_pairs = set(
         assigned_points.filter(cadre_filter).values_list("cadre_id", "contact_point_id")
@@ -201,13 +211,14 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
             out[cadre_id].points_covered += 1
     through = (
         Visit.households.through.objects.filter(visit__in=visits.values("pk"))
+        .order_by()
         .values_list("visit__cadre_id", "household_id")
         .distinct()
     )
     assigned_household_pairs = set(
-        Assignment.objects.filter(cadre_filter, _active_q(start, end), household__isnull=False).values_list(
-            "cadre_id", "household_id"
-        )
+        Assignment.objects.filter(
+            cadre_filter, _active_q(start, end), household__isnull=False, household__is_active=True
+        ).values_list("cadre_id", "household_id")
     )
     for cadre_id, household_id in through:
         if (cadre_id, household_id) in assigned_household_pairs:
@@ -219,6 +230,39 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
         out[row["visit__cadre_id"]].problems = row["n"]
         out[row["visit__cadre_id"]].problems_solved = row["solved"]
     return dict(out)
+
+
+def coverage_records(*, cadre: Any, start: date, end: date, target: str) -> list[CoverageItem]:
+    """The contact points (target "point") or households assigned to the cadre in [start, end], each with
+    the cadre's last visit to it in that window: the records behind `contact_measures`' assigned (all of
+    them) and covered (those with a visit) figures, in one query."""
+    window = Visit.objects.filter(cadre=cadre, date__gte=start, date__lte=end)
+    if target == CoverageTarget.POINT:
+        qs: QuerySet[Any] = contact_point_list(cadre=cadre, start=start, end=end)
+        latest = window.filter(contact_point=OuterRef("pk"))
+    elif target == CoverageTarget.HOUSEHOLD:
+        qs = household_list(cadre=cadre, start=start, end=end)
+        latest = window.filter(households=OuterRef("pk"))
+    else:
+        raise ValueError(f"unknown coverage target {target!r}")
+    latest = latest.order_by("-date", "-pk")
+    rows = qs.annotate(
+        last_visit_date=Subquery(latest.values("date")[:1]), last_visit_pk=Subquery(latest.values("pk")[:1])
+    )
+    return [
+        CoverageItem(row, row.last_visit_date, row.last_visit_pk is not None, row.last_visit_pk)
+        for row in rows
+    ]
+
+
+def demand_ids_visible(*, user: Any, demand_ids: list[int]) -> set[int]:
+    """Which of these demands (a visit's problems) `user` may open, by the demands app's visibility rule."""
+    from lianxin.demands.models import Demand
+    from lianxin.demands.selectors import demand_visible_q
+
+    if not demand_ids:
+        return set()
+    return set(Demand.objects.filter(demand_visible_q(user), pk__in=demand_ids).values_list("pk", flat=True))
 
 
 def problem_solved_q(prefix: str = "demand__") -> Q:

@@ -6,21 +6,24 @@ from datetime import date
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
 from lianxin.contact.access import OVERSEER_ROLES, cadre_from_request, may_view_cadre
 from lianxin.contact.forms import VisitForm
-from lianxin.contact.models import Visit
+from lianxin.contact.models import Visit, VisitPhoto
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import (
     contact_point_list,
     coverage_get,
     coverage_rules,
+    demand_ids_visible,
     household_list,
     visit_list,
 )
@@ -95,7 +98,54 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"obj": h, "phone": h.phone if request.user.pk == visit.cadre_id else mask_phone(h.phone)}
         for h in visit.households.all()
     ]
-    return render(request, "contact/visit_detail.html", {"visit": visit, "households": households})
+    problems = list(visit.problems.all())
+    linked = demand_ids_visible(user=request.user, demand_ids=[p.demand_id for p in problems if p.demand_id])
+    return render(
+        request,
+        "contact/visit_detail.html",
+        {
+            "visit": visit,
+            "households": households,
+            "problems": [(p, p.demand_id in linked) for p in problems],
+        },
+    )
+
+
+# Image formats a visit photo may have (services.PHOTO_FORMATS) and the type each is served as.
+PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+@role_required("cadre", *OVERSEER_ROLES)
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A visit photo, to whoever may open its visit, by the visit page's own rule: another cadre gets a
+    404, a role outside the diary a 403, an anonymous visitor the login page.
+
+    Photos show households (困难户, 低保...), so they never sit at a public /media/ address. The type
+    comes from the image itself, not from the uploaded file name.
+    """
+    photo = VisitPhoto.objects.select_related("visit__cadre").filter(pk=pk).first()
+    if photo is None or not may_view_cadre(request.user, photo.visit.cadre):
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    try:
+        with Image.open(handle) as img:
+            content_type = PHOTO_TYPES.get(img.format or "")
+    except (UnidentifiedImageError, OSError):
+        content_type = None
+    handle.seek(0)
+    name = photo.image.name.rsplit("/", 1)[-1]
+    response = FileResponse(
+        handle,
+        content_type=content_type or "application/octet-stream",
+        as_attachment=content_type is None,
+        filename=name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
+    return response
 
 
 @role_required("cadre", *OVERSEER_ROLES)

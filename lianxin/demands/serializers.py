@@ -14,7 +14,7 @@ from rest_framework.fields import SkipField
 
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
-from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
+from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_contact
 from lianxin.demands.services import demand_allowed_actions
@@ -176,6 +176,9 @@ class DemandDetailSerializer(DemandListSerializer):
     contact = serializers.SerializerMethodField()
     assisting_units = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
+    visit = serializers.SerializerMethodField(
+        help_text=gettext_lazy("来源走访记录的 id（走访中发现的问题转成的诉求），否则为 null")
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(DemandListSerializer.Meta):
@@ -208,6 +211,7 @@ class DemandDetailSerializer(DemandListSerializer):
             "urge_count",
             "was_overdue",
             "merged_into",
+            "visit",
             "version",
             "allowed_actions",
         ]
@@ -228,6 +232,16 @@ class DemandDetailSerializer(DemandListSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_merged_into(self, obj: Demand) -> str | None:
         return obj.merged_into.ticket_no if obj.merged_into_id and obj.merged_into else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_visit(self, obj: Demand) -> int | None:
+        # The link lives on the visit side (contact.VisitProblem.demand, related_name "visit_problem");
+        # only demands of the visit channel can have one, so the others cost no query.
+        if obj.channel != Channel.VISIT:
+            return None
+        from lianxin.contact.models import VisitProblem
+
+        return VisitProblem.objects.filter(demand_id=obj.pk).values_list("visit_id", flat=True).first()
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj: Demand) -> list[str]:

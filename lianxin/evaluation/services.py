@@ -65,8 +65,11 @@ def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = 
     report = Report.objects.filter(cadre=cadre, period=str(period)).first()
     if report is not None and report.is_final:
         field = report.pdf if fmt == "pdf" else report.docx
-        with field.open("rb") as fh:
-            return fh.read()
+        try:
+            with field.open("rb") as fh:
+                return fh.read()
+        except (FileNotFoundError, ValueError) as exc:  # ValueError: no file recorded on the field
+            raise NotFound(_("报告不存在")) from exc
     return render(report_content(cadre=cadre, period=period), fmt)
 
 

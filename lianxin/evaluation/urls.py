@@ -14,6 +14,7 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("reports/batches/", views.batch_start, name="batch_start"),
     path("reports/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("reports/batches/<int:pk>/download.zip", views.batch_download, name="batch_download"),
     re_path(r"^reports/(?P<username>[\w.@+-]+)/(?P<period>[^/]+)/$", views.report_detail, name="report"),
     re_path(
         r"^reports/(?P<username>[\w.@+-]+)/(?P<period>[^/]+)/download\.(?P<fmt>pdf|docx)$",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,8 +19,9 @@ from django.views.decorators.http import require_POST
 from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
 from lianxin.contact.access import OVERSEER_ROLES, cadre_named, may_view_cadre
+from lianxin.contact.models import CoverageTarget
 from lianxin.contact.periods import Period
-from lianxin.contact.selectors import visit_list, visit_problem_list
+from lianxin.contact.selectors import coverage_records, visit_list, visit_problem_list
 from lianxin.core.errors import ApplicationError
 from lianxin.core.params import as_id
 from lianxin.demands.measures import LABELS
@@ -34,6 +37,11 @@ CONTACT_RECORDS = {
     "visits": gettext_lazy("走访次数"),
     "problems": gettext_lazy("走访发现问题"),
     "problems_solved": gettext_lazy("走访问题解决"),
+}
+# The contact points / households behind the coverage figures: numerator covered, denominator assigned.
+COVERAGE_RECORDS = {
+    "point_coverage": (CoverageTarget.POINT, gettext_lazy("联系点覆盖")),
+    "household_coverage": (CoverageTarget.HOUSEHOLD, gettext_lazy("联系户覆盖")),
 }
 
 
@@ -151,7 +159,8 @@ def records(request: HttpRequest) -> HttpResponse:
         scope, name = Scope(unit=unit), unit.name
     else:
         raise Http404
-    label = LABELS.get(measure) or CONTACT_RECORDS.get(measure) or measure
+    coverage = COVERAGE_RECORDS.get(measure)
+    label = LABELS.get(measure) or CONTACT_RECORDS.get(measure) or (coverage and coverage[1]) or measure
     ctx: dict[str, Any] = {
         "name": name,
         "period": period,
@@ -159,14 +168,23 @@ def records(request: HttpRequest) -> HttpResponse:
         "measure_label": str(label),
         "part": part,
     }
+    if coverage is not None and subject == "cadre":
+        items = coverage_records(cadre=cadre, start=period.first_day, end=period.last_day, target=coverage[0])
+        if part == "numerator":
+            items = [i for i in items if i.covered]
+        ctx.update(coverage_items=items, target=coverage[0], total=len(items))
+        return render(request, "evaluation/records.html", ctx)
     if measure in CONTACT_RECORDS and subject == "cadre":
         start, end = period.first_day, period.last_day
         if measure == "visits":
-            ctx["visits"] = visit_list(cadre=cadre, start=start, end=end)
+            ctx["visits"] = rows = list(visit_list(cadre=cadre, start=start, end=end))
         else:
-            ctx["problems"] = visit_problem_list(
-                cadre=cadre, start=start, end=end, solved=True if measure == "problems_solved" else None
+            ctx["problems"] = rows = list(
+                visit_problem_list(
+                    cadre=cadre, start=start, end=end, solved=True if measure == "problems_solved" else None
+                )
             )
+        ctx["total"] = len(rows)
         return render(request, "evaluation/records.html", ctx)
     if measure not in TRACEABLE:
         return _bad(request, ApplicationError(_("未知指标「%(measure)s」") % {"measure": measure}))
@@ -315,8 +333,15 @@ def report_download(request: HttpRequest, username: str, period: str, fmt: str) 
         "pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
-    response = HttpResponse(data, content_type=types[fmt])
-    response["Content-Disposition"] = f'attachment; filename="report-{cadre.username}-{month}.{fmt}"'
+    # Named as in a batch's zip: username, name (UTF-8 in Content-Disposition), month.
+    return _download(io.BytesIO(data), types[fmt], f"{cadre.username}-{cadre}-{month}.{fmt}")
+
+
+def _download(handle: IO[bytes], content_type: str, filename: str) -> FileResponse:
+    """A private file as a download: its type, a UTF-8 file name, no sniffing, no shared caches."""
+    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)
     return response
 
 
@@ -341,3 +366,16 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evaluation/_batch_progress.html" if request.headers.get("HX-Request") else "evaluation/batch.html"
     )
     return render(request, template, {"batch": batch})
+
+
+@role_required(*OVERSEER_ROLES)
+def batch_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A batch's zip, to those who start and see batches (the batch page's rule); 404 until it exists."""
+    batch = get_object_or_404(ReportBatch.objects.select_related("unit"), pk=pk)
+    if not batch.archive:
+        raise Http404
+    try:
+        handle = batch.archive.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return _download(handle, "application/zip", f"{batch.unit.name}-{batch.period}-{batch.fmt}.zip")

@@ -56,6 +56,11 @@ def card_rates(client, cadre, period) -> dict[str, str]:
     return dict(re.findall(r'class="rate" data-code="(\w+)"[^>]*>([^<]+)<', html))
 
 
+def body_of(response) -> bytes:
+    """The bytes of a download (files are streamed with FileResponse)."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def _report_command(out, username="cadre_t", period="2026-03", fmt="pdf"):
     call_command(
         "report", "cadre", "--username", username, "--period", period, "--format", fmt, "--out", str(out)
@@ -159,11 +164,11 @@ def test_edit_then_finalise_archives_unchanged_with_hash(client, data):
     report = Report.objects.get(cadre=data.cadre, period="2026-03")
     assert report.is_final and len(report.pdf_sha256) == 64
     pdf = client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "pdf"]))
-    body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    body = body_of(pdf)
     assert hashlib.sha256(body).hexdigest() == report.pdf_sha256
     # New data after finalising does not change the archive.
     demand_through(data, date(2026, 3, 9))
-    again = client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "pdf"])).content
+    again = body_of(client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "pdf"])))
     assert hashlib.sha256(again).hexdigest() == report.pdf_sha256
     assert report_content(cadre=data.cadre, period=MARCH).issues_text == "最终问题"
     from lianxin.core.errors import Conflict
@@ -242,7 +247,7 @@ def test_report_stays_chinese_under_english(client, data, tmp_path, django_captu
     page = client.get(reverse("evaluation:report", args=["cadre_t", "2026-03"])).content.decode()
     assert 'lang="en"' in page and "Download PDF" in page
     assert all(label in page for label in chinese) and "Response rate" not in page  # the document's preview
-    body = client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "docx"])).content
+    body = body_of(client.get(reverse("evaluation:report_download", args=["cadre_t", "2026-03", "docx"])))
     text = docx_text(body)
     assert all(label in text for label in chinese) and "Response rate" not in text
     # The command, with English active.

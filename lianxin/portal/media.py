@@ -1,0 +1,39 @@
+"""The only media served at a public address: what the publishing site shows to everyone (article covers,
+under `portal/` in media storage). Every other file in media storage is private and reaches people only
+through a view that checks permission (report archives, batch zips, visit photos, demand attachments)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.cache import patch_cache_control
+
+PUBLIC_PREFIX = "portal/"
+# Covers are content-checked images (services.check_cover); nothing else is served from here, so a file
+# that is not one of these (say `x.html`) is never handed to a browser from our origin.
+PUBLIC_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+
+
+def public_media(request: HttpRequest, path: str) -> FileResponse:
+    """`/media/portal/<path>`: a public image of the publishing site, or 404 (never a file outside
+    `portal/`: `..` is refused before the storage is asked)."""
+    name = posixpath.normpath(PUBLIC_PREFIX + path)
+    content_type = PUBLIC_TYPES.get(posixpath.splitext(name)[1].lower())
+    if not name.startswith(PUBLIC_PREFIX) or ".." in name.split("/") or content_type is None:
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
