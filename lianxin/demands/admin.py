@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.demands.models import (
@@ -93,8 +95,22 @@ class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
 @admin.register(DemandAttachment)
 class DemandAttachmentAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "demand", "content_type", "size", "created_at")
+    """Attachments are added through the demand (content-checked there) and opened through the
+    permission-checked attachment view: the file field's widget would link to an unserved /media/ path."""
+
+    list_display = ("original_name", "demand", "content_type", "size", "created_at", "opened")
+    fields = ("demand", "opened", "original_name", "content_type", "size", "uploaded_by", "created_at")
+    readonly_fields = fields
     raw_id_fields = ("demand", "uploaded_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("文件"))
+    def opened(self, obj: DemandAttachment) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("demands:attachment", args=[obj.pk]), obj.original_name
+        )
 
 
 @admin.register(IdempotencyRecord)

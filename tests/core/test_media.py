@@ -106,3 +106,15 @@ def test_demand_attachment_only_through_its_view(client, settings, tmp_path, url
     response = client.get(view)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == _png()
+
+
+@pytest.mark.django_db
+def test_the_attachment_admin_opens_files_through_the_view(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world = make_world()
+    demand = demand_through(world, date(2026, 3, 2))
+    item = demand_attach(demand=demand, actor=world.operator, upload=SimpleUploadedFile("收据.png", _png()))
+    client.force_login(UserFactory(username="root", roles="admin", is_staff=True, is_superuser=True))
+    html = client.get(reverse("admin:demands_demandattachment_change", args=[item.pk])).content.decode()
+    assert reverse("demands:attachment", args=[item.pk]) in html
+    assert f"/media/{item.file.name}" not in html
