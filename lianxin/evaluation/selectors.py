@@ -194,6 +194,19 @@ def dashboard_scope(user: Any) -> Scope:
     return cadre_scope(user)
 
 
+MIN_TREND_MONTHS = 3
+
+
+def _from_first_data(trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trend from its first month with any rate (at least the last `MIN_TREND_MONTHS`): a
+    twelve-month axis of which nine months predate the data draws mostly empty space."""
+    first = next(
+        (i for i, month in enumerate(trend) if any(v is not None for k, v in month.items() if k != "period")),
+        len(trend),
+    )
+    return trend[min(first, max(0, len(trend) - MIN_TREND_MONTHS)) :]
+
+
 def dashboard_data(*, scope: Scope, period: Period, months: int = 12) -> dict[str, Any]:
     """Everything the dashboard charts draw, as JSON-able data."""
     start, end = period_range(period)
@@ -213,7 +226,7 @@ def dashboard_data(*, scope: Scope, period: Period, months: int = 12) -> dict[st
     while day < end:
         days.append({"day": day.isoformat(), "n": by_day.get(day, 0)})
         day = day.fromordinal(day.toordinal() + 1)
-    trend = rates_trend(scope=scope, period=period, months=months)
+    trend = _from_first_data(rates_trend(scope=scope, period=period, months=months))
     unit_counts = grouped_counts(period=period, by="lead_unit_id", base=scope.q())
     unit_names = dict(Unit.objects.filter(pk__in=[k for k in unit_counts if k]).values_list("pk", "name"))
     overdue = sorted(

@@ -44,10 +44,22 @@ def cadre_get(*, username: str) -> User:
     return cadre
 
 
+def _check_started(period: Period) -> None:
+    """A report covers a month that has begun (the current one is a report in progress)."""
+    current = Period.of(timezone.localdate())
+    if (period.year, period.month) > (current.year, current.month):
+        raise ValidationFailed(
+            _("报告期 %(period)s 尚未开始（本月为 %(current)s）") % {"period": period, "current": current},
+            code="future_period",
+            fields={"period": [_("不能晚于本月")]},
+        )
+
+
 def report_content(*, cadre: User, period: Period, actor: Any | None = None) -> ReportContent:
     """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft."""
     if actor is not None and not may_view_cadre(actor, cadre):
         raise NotFound(_("报告不存在"))
+    _check_started(period)
     report = Report.objects.filter(cadre=cadre, period=str(period)).first()
     if report is not None and report.is_final and report.content:
         return ReportContent.from_dict(report.content)

@@ -304,7 +304,10 @@ def report_detail(request: HttpRequest, username: str, period: str) -> HttpRespo
             messages.error(request, exc.message)
             return redirect("evaluation:report", username=cadre.username, period=str(month))
         return redirect("evaluation:report", username=cadre.username, period=str(month))
-    content = services.report_content(cadre=cadre, period=month, actor=request.user)
+    try:
+        content = services.report_content(cadre=cadre, period=month, actor=request.user)
+    except ApplicationError as exc:  # a month that has not begun
+        return _bad(request, exc)
     report = cadre.contact_reports.filter(period=str(month)).first()
     return render(
         request,

@@ -150,6 +150,15 @@ def test_web_report_invalid_period_is_400_naming_it(client, world):
     assert client.get(reverse("evaluation:scorecards") + "?period=abc").status_code == 400
 
 
+def test_a_month_that_has_not_begun_has_no_report(client, world, tmp_path):
+    with pytest.raises(CommandError, match="2099-01 尚未开始"):
+        _report_command(tmp_path / "x.pdf", period="2099-01")
+    assert not (tmp_path / "x.pdf").exists()
+    client.force_login(world.cadre)
+    response = client.get(reverse("evaluation:report", args=["cadre_t", "2099-01"]))
+    assert response.status_code == 400 and "2099-01" in response.content.decode()
+
+
 def test_edit_then_finalise_archives_unchanged_with_hash(client, data):
     report_draft_save(
         cadre=data.cadre, period=MARCH, actor=data.cadre, issues_text="我的问题", plans_text="我的打算"
