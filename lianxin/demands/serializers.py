@@ -17,7 +17,7 @@ from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_contact
-from lianxin.demands.services import demand_allowed_actions
+from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
 from lianxin.demands.transitions import API_ACTIONS
 from lianxin.org.models import Area, Category
 
@@ -52,6 +52,12 @@ class LookupField(serializers.CharField):
         return found
 
 
+def _plausible_phone(value: str) -> None:
+    # checked with the other fields, so that one answer names every wrong field (services re-check)
+    if value and not phone_is_plausible(value):
+        raise serializers.ValidationError(str(PHONE_FORMAT_ERROR))
+
+
 class DemandSubmitSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(max_length=5000)
@@ -63,7 +69,9 @@ class DemandSubmitSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", validators=[_plausible_phone]
+    )
 
 
 @cache

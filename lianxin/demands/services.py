@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import User
@@ -80,6 +81,14 @@ def actor_relations(actor: User | None, demand: Demand) -> set[str]:
     if demand.requester_id and demand.requester_id == actor.pk:
         relations.add(REQUESTER)
     return relations
+
+
+PHONE_FORMAT_ERROR = gettext_lazy("电话号码格式不正确")  # 7 to 15 digits
+
+
+def phone_is_plausible(value: str) -> bool:
+    """A phone as people write it (+86 138…, 0731-8…, spaces): 7 to 15 digits."""
+    return 7 <= sum(c.isdigit() for c in value) <= 15
 
 
 def demand_allowed_actions(*, demand: Demand, actor: User | None, now: datetime | None = None) -> list[str]:
@@ -278,8 +287,8 @@ def demand_submit(
         errors["lat"] = [_("纬度应在 -90 到 90 之间")]
     if lng is not None and not -180 <= lng <= 180:
         errors["lng"] = [_("经度应在 -180 到 180 之间")]
-    if contact_phone and not 7 <= len("".join(c for c in contact_phone if c.isdigit())) <= 15:
-        errors["contact_phone"] = [_("电话号码格式不正确")]
+    if contact_phone and not phone_is_plausible(contact_phone):
+        errors["contact_phone"] = [str(PHONE_FORMAT_ERROR)]
     if len(address or "") > 300:
         errors["address"] = [_("最多 %(n)d 字") % {"n": 300}]
     if len(contact_name or "") > 60:

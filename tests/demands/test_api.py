@@ -280,6 +280,14 @@ def _english(client):
     return client
 
 
+def test_one_answer_names_every_wrong_field_the_phone_included(world):
+    r = client_for().post(
+        SUBMIT, {"title": "", "content": "夜里施工", "contact_phone": "abc", "lat": 95}, format="json"
+    )
+    assert r.status_code == 400
+    assert set(r.json()["error"]["fields"]) == {"title", "contact_phone", "lat"}
+
+
 def test_json_errors_follow_the_chosen_language(world):
     """Service and serializer messages travel in the JSON error format in the UI language; Chinese by default."""
     d = make_demand(world)
