@@ -29,6 +29,8 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     content_type = PUBLIC_TYPES.get(posixpath.splitext(name)[1].lower())
     if not name.startswith(PUBLIC_PREFIX) or ".." in name.split("/") or content_type is None:
         raise Http404
+    if not _may_see(request, name):
+        raise Http404
     try:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
@@ -37,3 +39,13 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, public=True, max_age=3600)
     return response
+
+
+def _may_see(request: HttpRequest, name: str) -> bool:
+    """The cover of a published article is everyone's; a draft's only its editors' (for the preview)."""
+    from lianxin.portal.selectors import public_articles
+
+    if public_articles().filter(cover=name).exists():
+        return True
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and (user.has_role("editor") or user.has_role("admin")))

@@ -17,6 +17,7 @@ from PIL import Image
 from lianxin.demands.services import demand_attach
 from tests.contact.factories import demand_through, make_world
 from tests.factories import UserFactory
+from tests.portal.factories import published_article
 
 PRIVATE = [
     "reports/2026-10/4/cadre-2026-10.pdf",
@@ -72,6 +73,10 @@ def test_private_files_have_no_media_address(client, media, urls):
 
 @pytest.mark.django_db
 def test_portal_covers_stay_public_and_nothing_else_under_that_address(client, media, urls):
+    from lianxin.portal.models import Article
+
+    article = published_article()
+    Article.objects.filter(pk=article.pk).update(cover="portal/covers/2026/11/cover.png")
     response = client.get("/media/portal/covers/2026/11/cover.png")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
@@ -87,6 +92,25 @@ def test_portal_covers_stay_public_and_nothing_else_under_that_address(client, m
         response = client.get(sneaky)
         assert response.status_code == 404, sneaky
         assert not response.streaming, sneaky
+
+
+@pytest.mark.django_db
+def test_a_drafts_cover_is_only_for_editors_until_it_is_published(client, media, urls):
+    from lianxin.portal.models import Article, ArticleState
+
+    article = published_article()
+    Article.objects.filter(pk=article.pk).update(
+        cover="portal/covers/2026/11/cover.png", state=ArticleState.DRAFT
+    )
+    address = "/media/portal/covers/2026/11/cover.png"
+    assert client.get(address).status_code == 404
+    client.force_login(UserFactory(roles="operator"))
+    assert client.get(address).status_code == 404
+    client.force_login(UserFactory(roles="editor"))
+    assert client.get(address).status_code == 200  # the preview shows it
+    client.logout()
+    Article.objects.filter(pk=article.pk).update(state=ArticleState.PUBLISHED)
+    assert client.get(address).status_code == 200
 
 
 @pytest.mark.django_db
