@@ -24,6 +24,18 @@ def require_shared(*names: str) -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Files that tests upload or render (attachments, photos, reports) go to a folder of the test run,
+    never to the developer's var/media. Tests that need their own folder still set MEDIA_ROOT."""
+    from django.test import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Start each test in the default language: a request with an English cookie leaves English active

@@ -108,3 +108,7 @@ def test_wsgi_loads_the_segmenters_before_the_first_request_unless_told_not_to(t
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-2:] == loaded.split()
+
+
+def test_tests_keep_their_files_out_of_the_developers_var_media():
+    assert not Path(settings.MEDIA_ROOT).resolve().is_relative_to((ROOT / "var").resolve())
