@@ -96,6 +96,19 @@ def may_see_contact(user: Any, demand: Demand) -> bool:
     return bool(user.has_role("handler") and user.unit_id and user.unit_id == demand.lead_unit_id)
 
 
+def contact_visible_q(user: Any) -> Q:
+    """The demands whose contact `user` sees in full (`may_see_contact` as a filter). A phone search
+    runs only among these: matching on a masked phone would let anyone recover it digit by digit."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NOTHING
+    if user.has_role("operator", "supervisor", "admin"):
+        return Q()
+    q = Q(requester_id=user.pk)
+    if user.has_role("handler") and user.unit_id:
+        q |= Q(lead_unit_id=user.unit_id)
+    return q
+
+
 def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
     if may_see_contact(user, demand):
         return {"name": demand.contact_name or "", "phone": demand.contact_phone or "", "masked": "no"}
@@ -261,11 +274,12 @@ def demand_list(
     if f.ticket_no:
         qs = qs.filter(ticket_no=f.ticket_no)
     if f.phone:
-        qs = qs.filter(contact_phone_hash=phone_index(f.phone))
+        qs = qs.filter(contact_visible_q(user), contact_phone_hash=phone_index(f.phone))
     if f.q:
         if _NUMBER_LIKE.fullmatch(f.q) and len(digits := re.sub(r"\D", "", f.q)) >= 10:
             # a ticket number or a phone as people type it: +86 138…, 139-0000-1111, (0731) 8…
-            qs = qs.filter(Q(ticket_no=digits) | Q(contact_phone_hash=phone_index(f.q)))
+            by_phone = contact_visible_q(user) & Q(contact_phone_hash=phone_index(f.q))
+            qs = qs.filter(Q(ticket_no=digits) | by_phone)
         else:
             qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q))
     if f.status:

@@ -202,3 +202,20 @@ def test_detail_page_scoping(world):
         c = Client()
         c.force_login(world[role])
         assert c.get(f"/demands/{d.pk}/").status_code == code, role
+
+
+def test_a_masked_phone_cannot_be_recovered_by_searching_for_it(world):
+    d = make_demand(world, Status.IN_PROGRESS, contact_phone="13912345678")
+
+    def found(role, **params):
+        api = APIClient()
+        api.force_authenticate(world[role])
+        return api.get("/api/v1/demands/", params).json()["count"]
+
+    # the cadre sees the demand but its phone masked: the right number finds nothing, like a wrong one
+    assert found("cadre", ticket_no=d.ticket_no) == 1
+    assert found("cadre", phone="13912345678") == 0
+    assert found("cadre", q="13912345678") == 0
+    assert found("cadre", q=d.ticket_no) == 1  # the ticket number still works
+    assert found("operator", phone="13912345678") == 1
+    assert found("handler", phone="13912345678") == 1  # the lead unit calls the citizen back
