@@ -109,6 +109,24 @@ def contact_visible_q(user: Any) -> Q:
     return q
 
 
+def demand_texts(user: Any, demand: Demand) -> dict[str, str]:
+    """Title, content, address and reply as `user` may read them: whoever sees the contact masked (a
+    cadre, an assisting unit) also sees personal data written into the texts masked, as exports do."""
+    texts = {
+        "title": demand.title or "",
+        "content": demand.content or "",
+        "address": demand.address or "",
+        "reply_text": demand.reply_text or "",
+    }
+    if may_see_contact(user, demand):
+        return texts
+    from lianxin.core.masking import mask_address
+    from lianxin.demands.intel_hooks import mask_pii
+
+    masked = {name: mask_pii(value) for name, value in texts.items() if name != "address"}
+    return {**masked, "address": mask_address(texts["address"])}
+
+
 def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
     if may_see_contact(user, demand):
         return {"name": demand.contact_name or "", "phone": demand.contact_phone or "", "masked": "no"}

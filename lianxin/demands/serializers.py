@@ -16,7 +16,7 @@ from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
-from lianxin.demands.selectors import demand_contact
+from lianxin.demands.selectors import demand_contact, demand_texts
 from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
 from lianxin.demands.transitions import API_ACTIONS
 from lianxin.org.models import Area, Category
@@ -166,6 +166,14 @@ class DemandListSerializer(serializers.ModelSerializer):
             "warning_level",
             "supervised",
         ]
+
+    def to_representation(self, instance: Demand) -> dict[str, Any]:
+        """Personal data written into the texts is masked for whoever sees the contact masked
+        (a cadre, an assisting unit), as in exports (`exporters.demand_rows`)."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        texts = demand_texts(getattr(request, "user", None), instance)
+        return {**data, **{name: texts[name] for name in texts if name in data}}
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_category(self, obj: Demand) -> dict[str, Any] | None:

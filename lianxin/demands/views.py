@@ -283,6 +283,7 @@ def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
     return {
         "demand": demand,
         "contact": selectors.demand_contact(user, demand),
+        "texts": selectors.demand_texts(user, demand),
         "events": list(selectors.demand_timeline(demand=demand)),
         "attachments": list(demand.attachments.all()),
         "assisting": list(demand.assisting_units.all()),

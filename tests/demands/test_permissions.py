@@ -1,6 +1,8 @@
 """Every role × every action and door. Expected outcomes are written out here, not derived from the
 transition table, so a change to the table that widens a role shows up as a failing test."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -219,3 +221,27 @@ def test_a_masked_phone_cannot_be_recovered_by_searching_for_it(world):
     assert found("cadre", q=d.ticket_no) == 1  # the ticket number still works
     assert found("operator", phone="13912345678") == 1
     assert found("handler", phone="13912345678") == 1  # the lead unit calls the citizen back
+
+
+def test_personal_data_in_the_texts_is_masked_for_whoever_sees_the_contact_masked(world):
+    d = make_demand(
+        world,
+        Status.IN_PROGRESS,
+        title="王大爷电话13987654321家漏水",
+        content="身份证430102196501011234，请联系13987654321",
+        address="劳动东路123号5栋2单元301室",
+    )
+
+    def seen(role):
+        api = APIClient()
+        api.force_authenticate(world[role])
+        body = api.get(f"/api/v1/demands/{d.pk}/").json()
+        page = Client()
+        page.force_login(world[role])
+        return json.dumps(body, ensure_ascii=False) + page.get(f"/demands/{d.pk}/").content.decode()
+
+    cadre = seen("cadre")
+    assert "13987654321" not in cadre and "196501011234" not in cadre and "2单元301室" not in cadre
+    assert "漏水" in cadre  # the rest of the text stays readable
+    operator = seen("operator")
+    assert "13987654321" in operator and "430102196501011234" in operator and "2单元301室" in operator
