@@ -256,8 +256,11 @@ def load(ctx) -> None:
         if community and community.name.endswith("社区"):
             title = title.removeprefix("社区")  # 坡子街社区卫生站…, not 坡子街社区社区卫生站…
         by_citizen = rng.random() < 0.15
+        submitter = users["citizen"] if by_citizen else (operator if rng.random() < 0.5 else None)
+        if submitter is not operator:
+            urgency = Urgency.NORMAL  # citizens and the web form do not set urgency; operators judge it
         demand, _ = services.demand_submit(
-            actor=users["citizen"] if by_citizen else (operator if rng.random() < 0.5 else None),
+            actor=submitter,
             title=f"{community.name if community else ''}{title}",
             content=content.format(n=rng.randint(2, 9)),
             type=dtype,

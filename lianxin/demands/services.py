@@ -282,6 +282,10 @@ def demand_submit(
         errors["type"] = [_allowed(DemandType.values)]
     if urgency not in Urgency.values:
         errors["urgency"] = [_allowed(Urgency.values)]
+    elif urgency != Urgency.NORMAL and "operator" not in relations:
+        # urgency moves deadlines and alerts everyone on duty: an operator judges it (the text's own
+        # danger signals are proposed to them by intel), a citizen or an anonymous caller does not
+        errors["urgency"] = [_("紧急程度由受理人员判断，提交时请留空或填 normal")]
     if lat is not None and not -90 <= lat <= 90:
         errors["lat"] = [_("纬度应在 -90 到 90 之间")]
     if lng is not None and not -180 <= lng <= 180:

@@ -31,11 +31,24 @@ def test_submit_sets_ticket_code_and_dispatch_deadline(world):
 
 def test_submit_critical_has_short_deadline_and_alerts(world):
     d, _ = services.demand_submit(
-        actor=world["citizen"], title="燃气泄漏", content="楼道闻到燃气味", urgency="critical"
+        actor=world["operator"], title="燃气泄漏", content="楼道闻到燃气味", urgency="critical"
     )
     assert d.due_at == d.created_at + timedelta(minutes=30)
-    assert d.requester == world["citizen"]
-    assert Notification.objects.filter(recipient=world["operator"], title__contains="特急").exists()
+    assert Notification.objects.filter(recipient=world["supervisor"], title__contains="特急").exists()
+
+
+@pytest.mark.parametrize("who", ["citizen", None])
+def test_only_an_operator_sets_urgency(world, who):
+    # it moves deadlines and alerts everyone on duty; the text's danger signals are proposed by intel
+    with pytest.raises(ValidationFailed) as exc:
+        services.demand_submit(
+            actor=world[who] if who else None, title="燃气泄漏", content="楼道闻到燃气味", urgency="critical"
+        )
+    assert set(exc.value.fields) == {"urgency"}
+    d, _ = services.demand_submit(
+        actor=world[who] if who else None, title="燃气泄漏", content="楼道闻到燃气味"
+    )
+    assert d.urgency == "normal"
 
 
 def test_submit_names_invalid_fields(world):
