@@ -27,6 +27,7 @@ from lianxin.demands import selectors, services
 from lianxin.demands.choices import DemandType, Status, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.serializers import (
+    PUBLIC_ACTIONS,
     DemandDetailSerializer,
     DemandEventSerializer,
     DemandListSerializer,
@@ -267,11 +268,21 @@ class DemandDetailView(APIView):
 class DemandTimelineView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses={200: DemandEventSerializer(many=True), 404: ERROR})
+    @extend_schema(
+        tags=TAGS,
+        responses={200: DemandEventSerializer(many=True), 404: ERROR},
+        description="Staff see every event with its actor, note and data. The citizen who submitted "
+        "the demand sees what the public tracking page shows: the public steps, without staff names, "
+        "internal notes or routing data.",
+    )
     def get(self, request: Request, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
-        events = selectors.demand_timeline(demand=demand)
-        return Response(DemandEventSerializer(events, many=True).data)
+        events = list(selectors.demand_timeline(demand=demand))
+        if request.user.is_staff_member:
+            return Response(DemandEventSerializer(events, many=True).data)
+        public = [e for e in events if e.action in PUBLIC_ACTIONS]
+        rows = DemandEventSerializer(public, many=True).data
+        return Response([{**row, "actor": None, "note": "", "data": {}} for row in rows])
 
 
 class DemandTransitionView(APIView):

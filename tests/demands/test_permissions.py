@@ -245,3 +245,18 @@ def test_personal_data_in_the_texts_is_masked_for_whoever_sees_the_contact_maske
     assert "漏水" in cadre  # the rest of the text stays readable
     operator = seen("operator")
     assert "13987654321" in operator and "430102196501011234" in operator and "2单元301室" in operator
+
+
+def test_the_citizen_sees_the_public_steps_of_their_timeline_without_staff_names_or_notes(world):
+    d = make_demand(world, Status.IN_PROGRESS)
+    services.demand_supervise(demand=d, actor=world["supervisor"], note="内部督办意见")
+    api = APIClient()
+    api.force_authenticate(world["citizen"])
+    events = api.get(f"/api/v1/demands/{d.pk}/timeline/").json()
+    assert [e["action"] for e in events][:2] == ["submit", "accept"]
+    assert "supervise" not in {e["action"] for e in events}
+    assert all(e["actor"] is None and e["note"] == "" and e["data"] == {} for e in events)
+    staff = APIClient()
+    staff.force_authenticate(world["operator"])
+    notes = {e["note"] for e in staff.get(f"/api/v1/demands/{d.pk}/timeline/").json()}
+    assert "内部督办意见" in notes
