@@ -37,6 +37,15 @@ def _media_in_a_temporary_folder(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters of earlier tests (every test client
+    is 127.0.0.1) must not refuse this test's submissions. One cache per xdist worker (decision 15)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Start each test in the default language: a request with an English cookie leaves English active
     in the thread (LocaleMiddleware activates and never deactivates), which would leak into the next test."""

@@ -12,10 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -48,28 +50,51 @@ QUEUE_LABELS = {
 # --- citizen ---------------------------------------------------------------------------------------------
 
 
+def _throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """The API's rate limit of `scope` (public_submit, public_track) on a public page: a 429 page
+    saying how long to wait, or None when the request may go on."""
+    from types import SimpleNamespace
+
+    from lianxin.demands.api import PublicSubmitThrottle  # DRF's scoped throttle, atomic on Redis
+
+    throttle = PublicSubmitThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+        return None
+    wait = max(1, int(throttle.wait() or 1))
+    response = render(request, "core/429.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def submit(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     is_operator = bool(user and user.has_role("operator"))
+    if request.method == "POST" and not is_operator and (refused := _throttled(request, "public_submit")):
+        return refused
     form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator)
     if request.method == "POST" and form.is_valid():
         v = form.cleaned_data
         try:
-            demand, _created = services.demand_submit(
-                actor=user,
-                title=v["title"],
-                content=v["content"],
-                type=v["type"],
-                urgency=v.get("urgency") or Urgency.NORMAL,
-                category=v.get("category"),
-                area=v.get("area"),
-                address=v.get("address", ""),
-                contact_name=v.get("contact_name", ""),
-                contact_phone=v.get("contact_phone", ""),
-                idempotency_key=request.POST.get("idempotency_key", ""),
-            )
-            if v.get("attachment"):
-                services.demand_attach(demand=demand, actor=user, upload=v["attachment"], check_access=False)
+            # one transaction: a refused attachment leaves no demand behind (the citizen never saw
+            # its ticket number and would submit again)
+            with transaction.atomic():
+                demand, _created = services.demand_submit(
+                    actor=user,
+                    title=v["title"],
+                    content=v["content"],
+                    type=v["type"],
+                    urgency=v.get("urgency") or Urgency.NORMAL,
+                    category=v.get("category"),
+                    area=v.get("area"),
+                    address=v.get("address", ""),
+                    contact_name=v.get("contact_name", ""),
+                    contact_phone=v.get("contact_phone", ""),
+                    idempotency_key=request.POST.get("idempotency_key", ""),
+                )
+                if v.get("attachment"):
+                    services.demand_attach(
+                        demand=demand, actor=user, upload=v["attachment"], check_access=False
+                    )
         except ApplicationError as exc:
             for name, errors in (exc.fields or {"__all__": [exc.message]}).items():
                 form.add_error(name if name in form.fields else None, "; ".join(errors))
@@ -90,6 +115,8 @@ def submitted(request: HttpRequest, ticket_no: str) -> HttpResponse:
 
 
 def track(request: HttpRequest) -> HttpResponse:
+    if (request.GET or request.method == "POST") and (refused := _throttled(request, "public_track")):
+        return refused  # each lookup or rating tries a query code: the API's limit on guessing
     form = TrackForm(request.GET or None)
     demand = None
     not_found = False
@@ -404,7 +431,14 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     item = DemandAttachment.objects.select_related("demand").filter(pk=pk).first()
     if item is None or not selectors.demand_is_visible(request.user, item.demand):
         raise Http404
-    return FileResponse(item.file.open("rb"), content_type=item.content_type, filename=item.original_name)
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError):  # the file is gone from storage: not a 500
+        raise Http404 from None
+    response = FileResponse(handle, content_type=item.content_type, filename=item.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True)  # a citizen's file: no shared cache keeps it
+    return response
 
 
 # --- stats -------------------------------------------------------------------------------------------------

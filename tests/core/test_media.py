@@ -129,6 +129,7 @@ def test_demand_attachment_only_through_its_view(client, settings, tmp_path, url
     assert client.get(raw).status_code == 404
     response = client.get(view)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert "private" in response["Cache-Control"] and response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == _png()
 
 
