@@ -1,8 +1,10 @@
 """Personal data in free text: find it, and mask it wherever the public or an export sees the text.
 
 What is found (`kind`):
-- `phone` — mainland mobile numbers (1[3-9] + 9 digits, also written 138-1234-5678, 138 1234 5678 or
-  with +86/0086), and landlines with an area code (0731-84567890, (0731)8456 7890).
+- `phone` — mainland mobile numbers (1[3-9] + 9 digits, also written 138-1234-5678, 138 1234 5678,
+  139.1234.5678, 139—1234—5678, 139·1234·5678 or with +86/0086), landlines with an area code
+  (0731-84567890, (0731)8456 7890, 0731.8456.7890), 400/800 numbers, and local landlines of 7–8 digits
+  (84567890, 845-6789) when a contact cue (电话, 联系, 手机, 拨打, 致电, 热线, 座机, tel) comes just before.
 - `id_card` — resident identity numbers: 18 characters (17 digits + digit or X, with a plausible birth
   date) or the old 15 digits. The checksum is reported, not required: a mistyped number is still personal.
 - `email` — e-mail addresses.
@@ -40,11 +42,15 @@ _WIDTH = str.maketrans(
 
 _NOT_DIGIT_BEFORE = r"(?<![0-9])"
 _NOT_DIGIT_AFTER = r"(?![0-9])"
-_SEP = r"[ \-]?"
+# between the groups of a phone number: nothing, or up to three of space, hyphen, dot, dashes (—, –,
+# ‐, ―, ——), middle dots (·, ・, •) or underscore: 139 1234 5678, 139.1234.5678, 139—1234—5678, 139 - 1234
+_SEP = r"[ \-.·・•—–‐‑―_]{0,3}"
 
 _MOBILE = re.compile(
     _NOT_DIGIT_BEFORE
-    + r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9]"
+    + r"(?:(?:\+|00)?86"
+    + _SEP
+    + r")?1[3-9][0-9]"
     + _SEP
     + r"[0-9]{4}"
     + _SEP
@@ -53,10 +59,32 @@ _MOBILE = re.compile(
 )
 _LANDLINE = re.compile(
     _NOT_DIGIT_BEFORE
-    + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[2-9][0-9]{2,3}[ \-]?[0-9]{4}"
+    + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})"
+    + _SEP
+    + r"[2-9][0-9]{2,3}"
+    + _SEP
+    + r"[0-9]{4}"
     + _NOT_DIGIT_AFTER
 )
-_SERVICE = re.compile(_NOT_DIGIT_BEFORE + r"(?:400|800)[ \-]?[0-9]{3}[ \-]?[0-9]{4}" + _NOT_DIGIT_AFTER)
+_SERVICE = re.compile(
+    _NOT_DIGIT_BEFORE + r"(?:400|800)" + _SEP + r"[0-9]{3}" + _SEP + r"[0-9]{4}" + _NOT_DIGIT_AFTER
+)
+# A local landline without its area code (8456 7890, 845-6789) is only a phone after a contact cue
+# (电话, 联系, 手机, 拨打, 致电, 热线, 座机, tel, telephone, phone, mobile) and a few words of a phrase such as 联系电话号码是：
+# — never across a sentence, never an amount (元, 万, %), a date (年, 月, 日, 20201126 after 时间) or part of a
+# longer number (a 15-digit ticket number). Further numbers listed after it (、 或 / ，) are phones too.
+_LOCAL = (
+    _NOT_DIGIT_BEFORE
+    + r"[2-9][0-9]{2,3}"
+    + _SEP
+    + r"[0-9]{4}(?![0-9]|[.,][0-9]|\s*(?:[元万亿千百年月日号次人户个岁米平%％]|块钱))"
+)
+_CUED_LOCAL = re.compile(
+    r"(?:电话|联系|手机|拨打|致电|热线|座机|(?<![A-Za-z])(?i:tel(?:ephone)?|phone|mobile))"
+    r"[\s:：是为即了的号码方式电话机座固定人本我其（）()/、.]{0,8}?"
+    r"(?P<number>" + _LOCAL + r")"
+)
+_NEXT_LOCAL = re.compile(r"(?:[、,，/;；\s]|或|和|及){1,3}(?P<number>" + _LOCAL + r")")
 _ID18 = re.compile(
     _NOT_DIGIT_BEFORE
     + r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
@@ -143,6 +171,11 @@ def detect_pii(text: str | None) -> list[Finding]:
     for pattern in (_MOBILE, _LANDLINE, _SERVICE):
         for match in pattern.finditer(folded):
             add("phone", match)
+    for cued in _CUED_LOCAL.finditer(folded):
+        listed: re.Match[str] | None = cued
+        while listed is not None:
+            add("phone", listed, "number")
+            listed = _NEXT_LOCAL.match(folded, listed.end())
     for match in _EMAIL.finditer(folded):
         add("email", match)
     for match in _ADDRESS.finditer(folded):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -101,6 +103,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "revisions": article.revisions.select_related("actor").order_by("-number"),
             "views": counter.views_total(article.pk),
+            # an imported or hand-set time in the past: approving publishes the article under that date
+            "backdated": article.state == ArticleState.REVIEW
+            and article.published_at is not None
+            and article.published_at < timezone.now(),
         },
     )
 
@@ -147,19 +153,24 @@ def article_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @editor_required
 def article_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Rows become articles sent for review by the importing editor (a second editor publishes them);
+    only the operator's `lianxin portal import` publishes directly."""
+    may_create = request.user.has_role("admin")
+    form = ImportForm(request.POST or None, request.FILES or None, allow_create_categories=may_create)
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             rows = parse_rows(upload.read(), filename=upload.name)
-            outcomes = services.articles_import(
-                rows=rows, create_categories=form.cleaned_data["create_categories"], actor=request.user
+            outcomes = services.articles_import_for_review(
+                rows=rows,
+                actor=request.user,
+                create_categories=form.cleaned_data.get("create_categories", False),
             )
         except ApplicationError as exc:
             form.add_error("file", exc.message)
         else:
-            report = [o.as_dict() for o in outcomes]
+            report = [_import_row(o) for o in outcomes]
     return render(
         request,
         "portal/editor/import.html",
@@ -171,3 +182,13 @@ def article_import(request: HttpRequest) -> HttpResponse:
             "refused": sum(1 for r in report or [] if "error" in r),
         },
     )
+
+
+def _import_row(outcome: services.ImportOutcome) -> dict[str, object]:
+    # The editor's page of the article, not its public address: an imported article is not public yet.
+    row: dict[str, object] = outcome.as_dict()
+    if outcome.article is not None:
+        row["editor_url"] = reverse("portal:editor_article", args=[outcome.article.pk])
+        row["title"] = outcome.article.title
+        row["state"] = outcome.article.get_state_display()
+    return row

@@ -82,3 +82,8 @@ class ArticleForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV 或 JSON 文件"))
     create_categories = forms.BooleanField(label=_("自动创建不存在的栏目"), required=False)
+
+    def __init__(self, *args, allow_create_categories: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not allow_create_categories:  # admins only: sections are the site's structure
+            del self.fields["create_categories"]

@@ -462,17 +462,21 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed
 
 
-def articles_import(
-    *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor=None
+def _import_rows(
+    *, rows: Sequence[dict[str, Any]], create_categories: bool, actor, publish: bool
 ) -> list[ImportOutcome]:
-    """Publish each row as an article (trusted batch import); a bad row is refused with its reason
-    while the others go in. Rows are numbered from 1 (the first data row). Importing a file again is
-    safe: a row whose category, title and body match an article already there reports that article."""
+    """Each row in its own savepoint: a bad row is refused with its reason while the others go in.
+    Rows are numbered from 1 (the first data row). A row whose category, title and body match an
+    article already there (in any state) reports that article instead of making a second one.
+
+    `publish`: the row is published at once (at its time, else now); otherwise it becomes a draft of
+    `actor` sent for review at once, its time kept as the proposed publication time."""
     outcomes = []
     for number, row in enumerate(rows, start=1):
         try:
             with transaction.atomic():
                 category = _category_by_name(str(row.get("category") or ""), create=create_categories)
+                published_at = _parse_time(row.get("time"))
                 data = ArticleInput(
                     title=str(row.get("title") or ""),
                     category=category,
@@ -480,11 +484,12 @@ def articles_import(
                     summary=str(row.get("summary") or ""),
                     source=str(row.get("source") or ""),
                     author_unit=str(row.get("author_unit") or ""),
-                    published_at=_parse_time(row.get("time")) or timezone.now(),
+                    published_at=(published_at or timezone.now()) if publish else published_at,
                     tags=row.get("tags") or "",
                     kind=str(row.get("kind") or ArticleKind.NEWS),
                 )
-                article = Article(state=ArticleState.PUBLISHED, author=actor)
+                state = ArticleState.PUBLISHED if publish else ArticleState.DRAFT
+                article = Article(state=state, author=actor)
                 tags = _apply(article, data)
                 same = Article.objects.filter(
                     category=category, title=article.title, body=article.body
@@ -495,12 +500,39 @@ def articles_import(
                 article.save()
                 article.tags.set(tags)
                 _revision(article, action=RevisionAction.IMPORT, actor=actor)
+                if not publish:
+                    article = article_transition(article=article, actor=actor, action="submit")
             outcomes.append(ImportOutcome(row=number, article=article))
         except (ValidationFailed, NotFound, Conflict) as exc:
             outcomes.append(ImportOutcome(row=number, error=exc.message))
     if any(o.article for o in outcomes):
         _after_commit_invalidate()
     return outcomes
+
+
+def articles_import(
+    *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor=None
+) -> list[ImportOutcome]:
+    """Publish each row as an article: the trusted operator's batch import (`lianxin portal import`,
+    see contract.md), which bypasses review. Never call it for a web user: see
+    `articles_import_for_review`. Importing a file again is safe (`existing`)."""
+    return _import_rows(rows=rows, create_categories=create_categories, actor=actor, publish=True)
+
+
+def articles_import_for_review(
+    *, rows: Sequence[dict[str, Any]], actor, create_categories: bool = False
+) -> list[ImportOutcome]:
+    """The editors' batch import (the page /portal/editor/import/): each row becomes an article by
+    `actor`, sent for review at once, so that, like any article an editor writes, a second editor
+    approves it before it is published. The row's time is only the proposed publication time, shown
+    to the reviewer. Importing a file again is safe (`existing`).
+
+    Raises PermissionDenied when `actor` is not an editor, or asks to create categories without
+    being an admin (sections are the site's structure, not an editor's to add in passing)."""
+    _require_editor(actor)
+    if create_categories and not actor.has_role("admin"):
+        raise PermissionDenied(_("只有管理员可以在导入时新建栏目"), code="create_categories_admin_only")
+    return _import_rows(rows=rows, create_categories=create_categories, actor=actor, publish=False)
 
 
 def articles_import_file(*, path: str, create_categories: bool = False, actor=None) -> list[ImportOutcome]:

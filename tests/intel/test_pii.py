@@ -98,3 +98,91 @@ def test_detection_never_raises_and_spans_never_overlap(text):
     for a, b in zip(findings, findings[1:]):
         assert a.end <= b.start
     assert len(mask_pii(text)) == len(text)
+
+
+def test_mobile_numbers_with_dots_dashes_and_middle_dots_are_phones():
+    for text in [
+        "电话139.1234.5678",
+        "手机 139 1234 5678，",
+        "139—1234—5678",
+        "139——1234——5678",
+        "139–1234–5678",
+        "139·1234·5678",
+        "139・1234・5678",
+        "139 - 1234 - 5678",
+        "１３９．１２３４．５６７８",
+        "+86.139.1234.5678",
+        "座机0731.8456.7890",
+        "0731—8456—7890",
+    ]:
+        assert kinds(text) == ["phone"], text
+        masked = mask_pii(text)
+        assert len(masked) == len(text)
+        assert not re.search(r"[0-9０-９]{2}", masked.replace("+86", "")), masked
+
+
+def test_local_landlines_after_a_contact_cue_are_phones():
+    for text, number in [
+        ("联系电话：84567890", "84567890"),
+        ("请拨打 8456 7890 咨询", "8456 7890"),
+        ("电话是845-6789。", "845-6789"),
+        ("热线（84567890）", "84567890"),
+        ("致电84567890", "84567890"),
+        ("手机号码为8456·7890", "8456·7890"),
+        ("Tel: 84567890", "84567890"),
+        ("telephone 8456-7890", "8456-7890"),
+        ("联系方式：８４５６７８９０", "８４５６７８９０"),
+    ]:
+        assert kinds(text) == ["phone"], text
+        masked = mask_pii(text)
+        assert number not in masked and not re.search(r"[0-9０-９]", masked), masked
+    masked = mask_pii("电话84567890、84567891或8456-7892，周一至周五")
+    assert masked == "电话********、********或****-****，周一至周五"
+
+
+def test_amounts_dates_and_ticket_numbers_near_a_cue_are_not_phones():
+    for text in [
+        "手机3999999元",
+        "电话费用84567890",
+        "联系时间20201126",
+        "联系了8456789户",
+        "电话 84567890 万元",
+        "热线接到84567890次",  # a count, not introduced as the number
+        "电话工单202611260000356已办结",
+        "电话202611260000356",
+        "联系 12345 热线",
+        "共84567890人，电话。",  # the cue comes after
+        "总价1020408元，拨打过。",
+        "hotel 84567890",
+        "联系。84567890",  # not across a sentence
+    ]:
+        assert mask_pii(text) == text, text
+
+
+cue = st.sampled_from(["电话", "联系电话：", "拨打", "致电", "热线", "手机号：", "tel:", "联系方式为 "])
+local = st.builds(
+    lambda first, rest: f"{first}{rest}",
+    st.sampled_from("23456789"),
+    st.text(alphabet="0123456789", min_size=6, max_size=7),
+)
+wide_separator = st.sampled_from(["", " ", "-", ".", "—", "——", "·", "・", " - "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(free_text, mobile, wide_separator, free_text)
+def test_masking_never_leaks_a_mobile_written_with_any_separator(before, number, sep, after):
+    written = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
+    text = f"{before} {written}，{after}"
+    masked = mask_pii(text)
+    assert len(masked) == len(text)
+    assert written not in masked and number[3:7] not in masked and number[7:] not in masked
+
+
+@settings(max_examples=300, deadline=None)
+@given(free_text, cue, local, wide_separator, free_text)
+def test_masking_never_leaks_a_local_landline_after_a_cue(before, said, number, sep, after):
+    written = f"{number[:-4]}{sep}{number[-4:]}"
+    text = f"{before}。{said}{written}，{after}"
+    masked = mask_pii(text)
+    assert len(masked) == len(text)
+    assert written not in masked and number[-4:] not in masked
