@@ -1,7 +1,11 @@
 """Login throttling shared by the page login and the API token door.
 
-Failures are counted per username and per client address in the shared cache (Redis in production),
-so every web node sees the same count.
+Failures are counted in the shared cache (Redis in production), so every web node sees the same count:
+- per username from one address: `LOGIN_MAX_FAILURES` (the guessing of one person's password);
+- per address: four times that (one address trying many usernames);
+- per username from anywhere: ten times that (guessing spread over many addresses).
+So somebody who knows a username cannot lock its owner out from one address: their own address is
+locked long before the username is.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ class TooManyAttempts(ApplicationError):
 
 
 def _keys(username: str, ip: str) -> list[str]:
-    return [f"login-fail:user:{username.lower()[:150]}", f"login-fail:ip:{ip}"]
+    user = username.lower()[:150]
+    return [f"login-fail:user-ip:{user}:{ip}", f"login-fail:ip:{ip}", f"login-fail:user:{user}"]
 
 
 def login_check_allowed(username: str, ip: str) -> None:
     limit = settings.LOGIN_MAX_FAILURES
-    user_key, ip_key = _keys(username, ip)
-    if (cache.get(user_key) or 0) >= limit or (cache.get(ip_key) or 0) >= limit * 4:
+    counts = cache.get_many(_keys(username, ip))
+    if any((counts.get(key) or 0) >= limit * factor for key, factor in zip(_keys(username, ip), (1, 4, 10))):
         minutes = max(1, settings.LOGIN_FAILURE_WINDOW // 60)
         raise TooManyAttempts(_("登录失败次数过多，请 %(n)d 分钟后再试。") % {"n": minutes})
 

@@ -50,6 +50,33 @@ def test_repeated_failures_lock_the_username(client, settings):
     assert response.json()["error"]["code"] == "throttled"
 
 
+def test_failures_from_another_address_do_not_lock_the_owner_out(client, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    UserFactory(username="victim3")
+    attempt = {"username": "victim3", "password": "bad"}
+    for i in range(12):  # four addresses, each locked after its own three failures
+        client.post(
+            "/api/v1/auth/token/", attempt, content_type="application/json", REMOTE_ADDR=f"10.0.0.{i % 4}"
+        )
+    locked = client.post(
+        "/api/v1/auth/token/", attempt, content_type="application/json", REMOTE_ADDR="10.0.0.1"
+    )
+    assert locked.status_code == 429
+    owner = {"username": "victim3", "password": PASSWORD}
+    response = client.post(
+        "/api/v1/auth/token/", owner, content_type="application/json", REMOTE_ADDR="10.9.9.9"
+    )
+    assert response.status_code == 200
+    for i in range(30):  # guessing spread over many addresses stops at ten times the limit
+        client.post(
+            "/api/v1/auth/token/", attempt, content_type="application/json", REMOTE_ADDR=f"10.1.{i}.1"
+        )
+    spread = client.post(
+        "/api/v1/auth/token/", owner, content_type="application/json", REMOTE_ADDR="10.9.9.8"
+    )
+    assert spread.status_code == 429
+
+
 def test_page_login_is_throttled_too(client, settings):
     settings.LOGIN_MAX_FAILURES = 2
     UserFactory(username="victim2")
