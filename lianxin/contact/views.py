@@ -9,7 +9,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -29,6 +28,7 @@ from lianxin.contact.selectors import (
 )
 from lianxin.contact.services import visit_log
 from lianxin.core.errors import ApplicationError
+from lianxin.core.files import file_response, open_or_404
 from lianxin.core.masking import mask_phone
 
 
@@ -126,10 +126,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = VisitPhoto.objects.select_related("visit__cadre").filter(pk=pk).first()
     if photo is None or not may_view_cadre(request.user, photo.visit.cadre):
         raise Http404
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    handle = open_or_404(photo.image)
     try:
         with Image.open(handle) as img:
             content_type = PHOTO_TYPES.get(img.format or "")
@@ -137,15 +134,9 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
         content_type = None
     handle.seek(0)
     name = photo.image.name.rsplit("/", 1)[-1]
-    response = FileResponse(
-        handle,
-        content_type=content_type or "application/octet-stream",
-        as_attachment=content_type is None,
-        filename=name,
+    return file_response(
+        handle, content_type or "application/octet-stream", filename=name, as_attachment=content_type is None
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True)
-    return response
 
 
 @role_required("cadre", *OVERSEER_ROLES)

@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from lianxin.accounts.permissions import role_required, staff_required
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
+from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id, as_page, by_id
 from lianxin.demands import exporters, intel_hooks, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
@@ -431,14 +431,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     item = DemandAttachment.objects.select_related("demand").filter(pk=pk).first()
     if item is None or not selectors.demand_is_visible(request.user, item.demand):
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError):  # the file is gone from storage: not a 500
-        raise Http404 from None
-    response = FileResponse(handle, content_type=item.content_type, filename=item.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True)  # a citizen's file: no shared cache keeps it
-    return response
+    return file_response(open_or_404(item.file), item.content_type, filename=item.original_name)
 
 
 # --- stats -------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +22,7 @@ from lianxin.contact.models import CoverageTarget
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import coverage_records, visit_list, visit_problem_list
 from lianxin.core.errors import ApplicationError
+from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id
 from lianxin.demands.measures import LABELS
 from lianxin.evaluation import selectors, services
@@ -337,15 +337,8 @@ def report_download(request: HttpRequest, username: str, period: str, fmt: str) 
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
     # Named as in a batch's zip: username, name (UTF-8 in Content-Disposition), month.
-    return _download(io.BytesIO(data), types[fmt], f"{cadre.username}-{cadre}-{month}.{fmt}")
-
-
-def _download(handle: IO[bytes], content_type: str, filename: str) -> FileResponse:
-    """A private file as a download: its type, a UTF-8 file name, no sniffing, no shared caches."""
-    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True)
-    return response
+    filename = f"{cadre.username}-{cadre}-{month}.{fmt}"
+    return file_response(io.BytesIO(data), types[fmt], filename=filename, as_attachment=True)
 
 
 @require_POST
@@ -377,8 +370,5 @@ def batch_download(request: HttpRequest, pk: int) -> FileResponse:
     batch = get_object_or_404(ReportBatch.objects.select_related("unit"), pk=pk)
     if not batch.archive:
         raise Http404
-    try:
-        handle = batch.archive.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return _download(handle, "application/zip", f"{batch.unit.name}-{batch.period}-{batch.fmt}.zip")
+    filename = f"{batch.unit.name}-{batch.period}-{batch.fmt}.zip"
+    return file_response(open_or_404(batch.archive), "application/zip", filename=filename, as_attachment=True)
