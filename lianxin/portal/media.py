@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import posixpath
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
-from django.utils.cache import patch_cache_control
+
+from lianxin.core.files import file_response, open_or_404
 
 PUBLIC_PREFIX = "portal/"
 # Covers are content-checked images (services.check_cover); nothing else is served from here, so a file
@@ -29,23 +29,11 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     content_type = PUBLIC_TYPES.get(posixpath.splitext(name)[1].lower())
     if not name.startswith(PUBLIC_PREFIX) or ".." in name.split("/") or content_type is None:
         raise Http404
-    if not _may_see(request, name):
-        raise Http404
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, public=True, max_age=3600)
-    return response
-
-
-def _may_see(request: HttpRequest, name: str) -> bool:
-    """The cover of a published article is everyone's; a draft's only its editors' (for the preview)."""
     from lianxin.portal.selectors import public_articles
 
-    if public_articles().filter(cover=name).exists():
-        return True
+    if public_articles().filter(cover=name).exists():  # a published article's cover is everyone's
+        return file_response(open_or_404(name), content_type, public_max_age=3600)
     user = getattr(request, "user", None)
-    return bool(user and user.is_authenticated and (user.has_role("editor") or user.has_role("admin")))
+    if user and user.is_authenticated and (user.has_role("editor") or user.has_role("admin")):
+        return file_response(open_or_404(name), content_type)  # a draft's, for the preview: private
+    raise Http404
