@@ -21,8 +21,7 @@ from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError
 from lianxin.core.params import as_id, by_id
-from lianxin.demands.models import Demand
-from lianxin.demands.selectors import demand_visible_q
+from lianxin.demands.selectors import visible_demand_ids
 from lianxin.intel.pii import mask_pii
 
 
@@ -36,10 +35,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     rows = []
     # Evidence is what the viewer may open: a cadre sees an issue that reaches their area with the
     # demands inside it, and only a count of the others.
-    evidence_ids = {d.pk for issue in issues for d in issue.demands.all()}
-    visible = set(
-        Demand.objects.filter(demand_visible_q(user), pk__in=evidence_ids).values_list("pk", flat=True)
-    )
+    visible = visible_demand_ids(user, (d.pk for issue in issues for d in issue.demands.all()))
     for issue in issues:
         evidence = []
         hidden = 0

@@ -22,7 +22,6 @@ from lianxin.contact.selectors import (
     contact_point_list,
     coverage_get,
     coverage_rules,
-    demand_ids_visible,
     household_list,
     visit_list,
 )
@@ -30,6 +29,7 @@ from lianxin.contact.services import visit_log
 from lianxin.core.errors import ApplicationError
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.masking import mask_phone
+from lianxin.demands.selectors import visible_demand_ids
 
 
 @role_required("cadre", *OVERSEER_ROLES)
@@ -99,7 +99,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for h in visit.households.all()
     ]
     problems = list(visit.problems.all())
-    linked = demand_ids_visible(user=request.user, demand_ids=[p.demand_id for p in problems if p.demand_id])
+    linked = visible_demand_ids(request.user, (p.demand_id for p in problems if p.demand_id))
     return render(
         request,
         "contact/visit_detail.html",

@@ -10,7 +10,7 @@ the handlers of the lead unit (who call the citizen back); everyone else sees th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -84,6 +84,15 @@ def demand_is_visible(user: Any, demand: Demand) -> bool:
     if user.has_role("handler") and user.unit_id and demand.lead_unit_id == user.unit_id:
         return True
     return Demand.objects.filter(demand_visible_q(user), pk=demand.pk).exists()
+
+
+def visible_demand_ids(user: Any, ids: Iterable[int]) -> set[int]:
+    """Which of these demands `user` may open (`demand_visible_q`), in one query: for pages that list
+    other records' demands (a visit's problems, a hot issue's evidence) and link only the visible ones."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return set(Demand.objects.filter(demand_visible_q(user), pk__in=wanted).values_list("pk", flat=True))
 
 
 def may_see_contact(user: Any, demand: Demand) -> bool:
