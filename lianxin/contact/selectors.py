@@ -255,14 +255,20 @@ def coverage_records(*, cadre: Any, start: date, end: date, target: str) -> list
     ]
 
 
-def demand_ids_visible(*, user: Any, demand_ids: list[int]) -> set[int]:
-    """Which of these demands (a visit's problems) `user` may open, by the demands app's visibility rule."""
-    from lianxin.demands.models import Demand
-    from lianxin.demands.selectors import demand_visible_q
+def visit_of_demand(demand: Any) -> Visit | None:
+    """The visit a demand was raised on (the link lives on the visit side, `VisitProblem.demand`), with
+    its cadre and contact point; only demands of the visit channel can have one, so the others cost
+    no query."""
+    from lianxin.demands.choices import Channel
 
-    if not demand_ids:
-        return set()
-    return set(Demand.objects.filter(demand_visible_q(user), pk__in=demand_ids).values_list("pk", flat=True))
+    if demand is None or demand.channel != Channel.VISIT:
+        return None
+    problem = (
+        VisitProblem.objects.select_related("visit__cadre", "visit__contact_point")
+        .filter(demand_id=demand.pk)
+        .first()
+    )
+    return problem.visit if problem is not None else None
 
 
 def problem_solved_q(prefix: str = "demand__") -> Q:

@@ -14,7 +14,7 @@ from rest_framework.fields import SkipField
 
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
-from lianxin.demands.choices import Action, Channel, DemandType, Outcome, Satisfaction, Urgency
+from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_contact, demand_texts
 from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
@@ -251,13 +251,10 @@ class DemandDetailSerializer(DemandListSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_visit(self, obj: Demand) -> int | None:
-        # The link lives on the visit side (contact.VisitProblem.demand, related_name "visit_problem");
-        # only demands of the visit channel can have one, so the others cost no query.
-        if obj.channel != Channel.VISIT:
-            return None
-        from lianxin.contact.models import VisitProblem
+        from lianxin.contact.selectors import visit_of_demand
 
-        return VisitProblem.objects.filter(demand_id=obj.pk).values_list("visit_id", flat=True).first()
+        visit = visit_of_demand(obj)
+        return visit.pk if visit is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj: Demand) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from lianxin.contact.access import may_view_cadre
-from lianxin.contact.models import VisitProblem
+from lianxin.contact.selectors import visit_of_demand
 
 register = template.Library()
 
@@ -16,18 +16,8 @@ register = template.Library()
 def visit_source(context: dict[str, Any], demand: Any) -> dict[str, Any]:
     """「来源走访」 of a demand raised on a visit: linked for users who may see the visit (the visit page's
     own rule), plain text for the others; nothing for demands of other channels (no query either)."""
-    from lianxin.demands.choices import Channel
-
-    if demand is None or demand.channel != Channel.VISIT:
+    visit = visit_of_demand(demand)
+    if visit is None:
         return {"visit": None}
-    problem = (
-        VisitProblem.objects.select_related("visit__cadre", "visit__contact_point")
-        .filter(demand_id=demand.pk)
-        .first()
-    )
-    if problem is None:
-        return {"visit": None}
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    linked = user is not None and may_view_cadre(user, problem.visit.cadre)
-    return {"visit": problem.visit, "linked": linked}
+    user = getattr(context.get("request"), "user", None)
+    return {"visit": visit, "linked": user is not None and may_view_cadre(user, visit.cadre)}
