@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any, cast
+from typing import Any
 
-from django.core.cache import cache as default_cache
-from django.core.cache.backends.redis import RedisCacheClient
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +20,7 @@ from lianxin.accounts.permissions import IsStaffMember
 from lianxin.core.api import ERROR
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_page
+from lianxin.core.throttling import AtomicScopedRateThrottle
 from lianxin.demands import selectors, services
 from lianxin.demands.choices import DemandType, Status, Urgency
 from lianxin.demands.models import Demand, DemandEvent
@@ -126,63 +124,6 @@ LIST_PARAMETERS = [
 ]
 
 
-_THROTTLE_SCRIPT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-local n = redis.call('ZCARD', KEYS[1])
-if n >= tonumber(ARGV[3]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, n, oldest[2]}
-end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {1, n + 1, '0'}
-"""
-# One redis-py client and registered script per connection pool of this process (Django's cache builds
-# a new client object, with its table of response callbacks, for every call).
-_throttle_scripts: dict[int, tuple[Any, Any]] = {}
-
-
-def _redis_throttle_script() -> Any:
-    backend: Any = getattr(default_cache, "_cache", None)
-    if not isinstance(backend, RedisCacheClient):
-        return None
-    backend = cast(Any, backend)
-    pool = backend._get_connection_pool(True)
-    entry = _throttle_scripts.get(id(pool))
-    if entry is None or entry[0] is not pool:
-        client = backend._client(connection_pool=pool)
-        entry = _throttle_scripts[id(pool)] = (pool, client.register_script(_THROTTLE_SCRIPT))
-    return entry[1]
-
-
-class PublicSubmitThrottle(ScopedRateThrottle):
-    """DRF's ScopedRateThrottle — same scopes, rates, client identity and sliding window — kept on Redis
-    by one atomic script (a sorted set of hit times): one round trip instead of a get and a set, and
-    concurrent hits of one client cannot overwrite each other. Other caches use DRF's code unchanged."""
-
-    def allow_request(self, request, view):  # type: ignore[no-untyped-def]
-        script = _redis_throttle_script()
-        if script is None:
-            return super().allow_request(request, view)
-        self.scope = getattr(view, self.scope_attr, None)
-        if not self.scope:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.now = self.timer()
-        allowed, hits, oldest = script(
-            keys=[self.cache.make_key(self.key + ":window")],
-            args=[repr(self.now), self.duration, self.num_requests, f"{self.now!r}:{secrets.token_hex(4)}"],
-        )
-        self.history = [float(oldest)] * int(hits)  # what DRF's wait() reads: count and oldest hit
-        return bool(int(allowed))
-
-
 def _client_key(request: Request) -> str:
     return (request.headers.get("Idempotency-Key") or "").strip()[:100]
 
@@ -200,7 +141,7 @@ class DemandCollectionView(APIView):
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [PublicSubmitThrottle()]
+            return [AtomicScopedRateThrottle()]
         return []
 
     @extend_schema(

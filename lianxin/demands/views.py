@@ -26,6 +26,7 @@ from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id, as_page, by_id
+from lianxin.core.throttling import page_throttled
 from lianxin.demands import exporters, intel_hooks, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
@@ -50,26 +51,10 @@ QUEUE_LABELS = {
 # --- citizen ---------------------------------------------------------------------------------------------
 
 
-def _throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
-    """The API's rate limit of `scope` (public_submit, public_track) on a public page: a 429 page
-    saying how long to wait, or None when the request may go on."""
-    from types import SimpleNamespace
-
-    from lianxin.demands.api import PublicSubmitThrottle  # DRF's scoped throttle, atomic on Redis
-
-    throttle = PublicSubmitThrottle()
-    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
-        return None
-    wait = max(1, int(throttle.wait() or 1))
-    response = render(request, "core/429.html", {"wait": wait}, status=429)
-    response["Retry-After"] = str(wait)
-    return response
-
-
 def submit(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     is_operator = bool(user and user.has_role("operator"))
-    if request.method == "POST" and not is_operator and (refused := _throttled(request, "public_submit")):
+    if request.method == "POST" and not is_operator and (refused := page_throttled(request, "public_submit")):
         return refused
     form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +100,7 @@ def submitted(request: HttpRequest, ticket_no: str) -> HttpResponse:
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    if (request.GET or request.method == "POST") and (refused := _throttled(request, "public_track")):
+    if (request.GET or request.method == "POST") and (refused := page_throttled(request, "public_track")):
         return refused  # each lookup or rating tries a query code: the API's limit on guessing
     form = TrackForm(request.GET or None)
     demand = None
