@@ -177,9 +177,7 @@ def article_import(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
-            "taken": sum(1 for r in report or [] if "id" in r and not r.get("existing")),
-            "existing": sum(1 for r in report or [] if r.get("existing")),
-            "refused": sum(1 for r in report or [] if "error" in r),
+            **services.import_counts(report or []),
         },
     )
 

@@ -462,6 +462,14 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed
 
 
+def import_counts(report: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many rows of an import report (`ImportOutcome.as_dict`) went in, were there already, were
+    refused: the summary the page and the CLI print."""
+    existing = sum(1 for r in report if r.get("existing"))
+    refused = sum(1 for r in report if "error" in r)
+    return {"taken": len(report) - existing - refused, "existing": existing, "refused": refused}
+
+
 def _import_rows(
     *, rows: Sequence[dict[str, Any]], create_categories: bool, actor, publish: bool
 ) -> list[ImportOutcome]:

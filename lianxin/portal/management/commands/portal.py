@@ -37,15 +37,15 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
             return
-        taken = sum(1 for r in report if "id" in r and not r.get("existing"))
-        existing = sum(1 for r in report if r.get("existing"))
         for r in report:
             if "id" in r:
                 line = f"row {r['row']}: {r['url']}" + (" (already imported)" if r.get("existing") else "")
             else:
                 line = f"row {r['row']}: refused — {r['error']}"
             self.stdout.write(line)
-        refused = len(report) - taken - existing
+        n = services.import_counts(report)
         self.stdout.write(
-            self.style.SUCCESS(f"imported {taken}, already there {existing}, refused {refused}")
+            self.style.SUCCESS(
+                f"imported {n['taken']}, already there {n['existing']}, refused {n['refused']}"
+            )
         )
