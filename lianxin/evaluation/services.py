@@ -46,10 +46,11 @@ def cadre_get(*, username: str) -> User:
 
 def _check_started(period: Period) -> None:
     """A report covers a month that has begun (the current one is a report in progress)."""
-    current = Period.of(timezone.localdate())
-    if (period.year, period.month) > (current.year, current.month):
+    today = timezone.localdate()
+    if period.first_day > today:
         raise ValidationFailed(
-            _("报告期 %(period)s 尚未开始（本月为 %(current)s）") % {"period": period, "current": current},
+            _("报告期 %(period)s 尚未开始（本月为 %(current)s）")
+            % {"period": period, "current": Period.of(today)},
             code="future_period",
             fields={"period": [_("不能晚于本月")]},
         )
@@ -106,11 +107,7 @@ def report_finalise(*, cadre: User, period: Period, actor: Any) -> Report:
     """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated."""
     if actor.pk != cadre.pk:
         raise PermissionDenied(_("报告只能由领导干部本人定稿"))
-    if period.first_day > timezone.localdate():
-        raise ValidationFailed(
-            _("期间 %(period)s 尚未开始") % {"period": period}, fields={"period": [str(period)]}
-        )
-    content = report_content(cadre=cadre, period=period)
+    content = report_content(cadre=cadre, period=period)  # refuses a month that has not begun
     files = {fmt: render(content, fmt) for fmt in FORMATS}
     with transaction.atomic():
         report, _created = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
