@@ -118,22 +118,20 @@ def contact_visible_q(user: Any) -> Q:
     return q
 
 
-def demand_texts(user: Any, demand: Demand) -> dict[str, str]:
-    """Title, content, address and reply as `user` may read them: whoever sees the contact masked (a
-    cadre, an assisting unit) also sees personal data written into the texts masked, as exports do."""
-    texts = {
-        "title": demand.title or "",
-        "content": demand.content or "",
-        "address": demand.address or "",
-        "reply_text": demand.reply_text or "",
-    }
+TEXT_FIELDS = ("title", "content", "address", "reply_text")
+
+
+def demand_texts(user: Any, demand: Demand, names: Iterable[str] = TEXT_FIELDS) -> dict[str, str]:
+    """The texts `names` (of TEXT_FIELDS) as `user` may read them: whoever sees the contact masked (a
+    cadre, an assisting unit) also sees personal data written into the texts masked, as exports do.
+    Only the texts asked for are masked (a list row shows the title alone)."""
+    texts = {name: getattr(demand, name) or "" for name in names}
     if may_see_contact(user, demand):
         return texts
     from lianxin.core.masking import mask_address
     from lianxin.demands.intel_hooks import mask_pii
 
-    masked = {name: mask_pii(value) for name, value in texts.items() if name != "address"}
-    return {**masked, "address": mask_address(texts["address"])}
+    return {name: mask_address(text) if name == "address" else mask_pii(text) for name, text in texts.items()}
 
 
 def demand_contact(user: Any, demand: Demand) -> dict[str, str]:

@@ -16,7 +16,7 @@ from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
 from lianxin.demands.models import Demand, DemandEvent
-from lianxin.demands.selectors import demand_contact, demand_texts
+from lianxin.demands.selectors import TEXT_FIELDS, demand_contact, demand_texts
 from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
 from lianxin.demands.transitions import API_ACTIONS
 from lianxin.org.models import Area, Category
@@ -172,8 +172,8 @@ class DemandListSerializer(serializers.ModelSerializer):
         (a cadre, an assisting unit), as in exports (`exporters.demand_rows`)."""
         data = super().to_representation(instance)
         request = self.context.get("request")
-        texts = demand_texts(getattr(request, "user", None), instance)
-        return {**data, **{name: texts[name] for name in texts if name in data}}
+        shown = [name for name in TEXT_FIELDS if name in data]  # the list has only the title
+        return {**data, **demand_texts(getattr(request, "user", None), instance, shown)}
 
     @extend_schema_field(RefSerializer(allow_null=True))
     def get_category(self, obj: Demand) -> dict[str, Any] | None:
