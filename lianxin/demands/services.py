@@ -101,26 +101,33 @@ def demand_allowed_actions(*, demand: Demand, actor: User | None, now: datetime 
         if action != Action.SUBMIT
         and demand.status in t.sources
         and relations & t.roles
-        and _conditions_hold(action, demand, moment)
+        and _refusal(action, demand, moment) is None
     ]
 
 
-def _conditions_hold(action: str, d: Demand, moment: datetime) -> bool:
-    """The checks beyond state and role that the action's service makes (it refuses with a Conflict)."""
-    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
-        return bool(d.extension_pending_until)
+def _refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
+    """Why the demand's own state refuses `action` beyond its status and the actor's role (an
+    extension to decide, one extension per demand, before the due time, the reopen window, a lead
+    unit), or None: the services raise it, the forms offered leave the action out."""
+    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION) and not d.extension_pending_until:
+        return Conflict(_("没有待审批的延期申请"), code="no_extension_request")
     if action == Action.REQUEST_EXTENSION:
-        return not (d.extension_count or d.extension_pending_until) and not (
-            d.reply_due_at and moment >= d.reply_due_at
-        )
+        if d.extension_count or d.extension_pending_until:
+            return Conflict(_("每件工单只能延期一次"), code="extension_used")
+        if d.reply_due_at and moment >= d.reply_due_at:
+            return Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
     if action == Action.REOPEN:
-        window_passed = (
+        if (
             d.status == Status.CLOSED
             and d.closed_at is not None
             and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS)
-        )
-        return bool(d.lead_unit_id) and not window_passed
-    return True
+        ):
+            return Conflict(
+                _("办结已超过 %(n)d 天，不能重办") % {"n": REOPEN_WINDOW_DAYS}, code="reopen_window_passed"
+            )
+        if not d.lead_unit_id:
+            return Conflict(_("工单没有主办单位，不能重办"), code="no_unit")
+    return None
 
 
 def _check(demand: Demand, actor: User | None, t: Transition, *, system: bool, code_verified: bool) -> None:
@@ -708,10 +715,8 @@ def demand_request_extension(
         )
     d = _lock(demand, actor, Action.REQUEST_EXTENSION)
     moment = _now(now)
-    if d.extension_count or d.extension_pending_until:
-        raise Conflict(_("每件工单只能延期一次"), code="extension_used")
-    if d.reply_due_at and moment >= d.reply_due_at:
-        raise Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
+    if refusal := _refusal(Action.REQUEST_EXTENSION, d, moment):
+        raise refusal
     from lianxin.demands.workdays import add_working_days
 
     base = timezone.localtime(d.reply_due_at or moment)
@@ -744,11 +749,12 @@ def demand_approve_extension(
 ) -> Demand:
     """批准延期: the pending request becomes the new reply due time."""
     d = _lock(demand, actor, Action.APPROVE_EXTENSION)
-    if not d.extension_pending_until:
-        raise Conflict(_("没有待审批的延期申请"), code="no_extension_request")
     moment = _now(now)
-    old_due = d.reply_due_at
-    d.reply_due_at, d.extension_pending_until = d.extension_pending_until, None
+    if refusal := _refusal(Action.APPROVE_EXTENSION, d, moment):
+        raise refusal
+    old_due, new_due = d.reply_due_at, d.extension_pending_until
+    assert new_due is not None  # _refusal: there is a request to approve
+    d.reply_due_at, d.extension_pending_until = new_due, None
     d.extension_count += 1
     _set_stage(d, Stage.REPLY, moment, d.reply_due_at)
     _save(d)
@@ -758,7 +764,7 @@ def demand_approve_extension(
         Action.APPROVE_EXTENSION,
         d.status,
         note=note,
-        data={"old_due": old_due.isoformat() if old_due else None, "new_due": d.reply_due_at.isoformat()},
+        data={"old_due": old_due.isoformat() if old_due else None, "new_due": new_due.isoformat()},
         now=moment,
     )
     notify_unit(d, title=Message(gettext_noop("延期已批准 %(ticket)s"), {"ticket": d.ticket_no}), body=note)
@@ -770,9 +776,9 @@ def demand_deny_extension(*, demand: Demand, actor: User, reason: str, now: date
     """驳回延期: the request is dropped; the deadline stays."""
     reason = _required_text(reason, "reason", _("请填写驳回理由"))
     d = _lock(demand, actor, Action.DENY_EXTENSION)
-    if not d.extension_pending_until:
-        raise Conflict(_("没有待审批的延期申请"), code="no_extension_request")
     moment = _now(now)
+    if refusal := _refusal(Action.DENY_EXTENSION, d, moment):
+        raise refusal
     d.extension_pending_until = None
     _save(d)
     _event(d, actor, Action.DENY_EXTENSION, d.status, note=reason, now=moment)
@@ -883,16 +889,8 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     reason = _required_text(reason, "reason", _("请填写重办理由"))
     d = _lock(demand, actor, Action.REOPEN)
     before, moment = d.status, _now(now)
-    if (
-        d.status == Status.CLOSED
-        and d.closed_at
-        and moment - d.closed_at > timedelta(days=REOPEN_WINDOW_DAYS)
-    ):
-        raise Conflict(
-            _("办结已超过 %(n)d 天，不能重办") % {"n": REOPEN_WINDOW_DAYS}, code="reopen_window_passed"
-        )
-    if not d.lead_unit_id:
-        raise Conflict(_("工单没有主办单位，不能重办"), code="no_unit")
+    if refusal := _refusal(Action.REOPEN, d, moment):
+        raise refusal
     d.status, d.closure, d.closed_at = Status.IN_PROGRESS, "", None
     d.reopen_count += 1
     d.signed_at = d.signed_at or moment
