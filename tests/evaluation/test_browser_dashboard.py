@@ -1,9 +1,14 @@
 """The dashboard in real Chromium: ECharts draws every chart and Leaflet shows areas and points
 without any tile server (government networks are often offline)."""
 
+from datetime import date
+
 import pytest
 
+from lianxin.contact.models import ContactPoint
 from lianxin.core.demo import demo_load
+from lianxin.org.models import Area, Category
+from tests.contact.factories import demand_through, make_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -27,4 +32,59 @@ def test_supervisor_dashboard_draws_charts_and_map_offline(browser, live_server,
     assert page.locator("#map .leaflet-tile").count() == 0  # no tile layer configured
     page.screenshot(path=str(artifacts / "dashboard-desktop.png"), full_page=True)
     assert external == []  # nothing fetched from outside the site
+    page.close()
+
+
+def test_dashboard_shows_names_from_the_database_as_text_not_html(browser, live_server, settings):
+    """Area, contact point and category names are typed by admins; the map's tooltips and the charts'
+    tooltips must show them as text, never parse them as HTML (one name would run script for every
+    cadre who opens the dashboard)."""
+    settings.LIANXIN_MAP_TILES = ""
+    w = make_world()
+    payloads = {
+        "area": "<img src=x onerror=\"alert('area')\">",
+        "point": "<img src=x onerror=\"alert('point')\">",
+        "category": "<img src=x onerror=\"alert('category')\">",
+    }
+    Area.objects.filter(pk=w.street.pk).update(name=payloads["area"])
+    ContactPoint.objects.filter(pk=w.point.pk).update(name=payloads["point"])
+    Category.objects.filter(pk=w.category.pk).update(name=payloads["category"])
+    demand_through(w, date(2026, 1, 12))
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{live_server.url}/accounts/login/?next=/evaluation/dashboard/%3Fperiod%3D2026-01")
+    page.fill("#id_username", w.cadre.username)
+    page.fill("#id_password", settings.LIANXIN_DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/evaluation/dashboard/?period=2026-01")
+    page.wait_for_selector("#map .leaflet-interactive", timeout=15000)
+    page.wait_for_selector("#chart-area canvas", timeout=15000)
+    page.wait_for_selector("#chart-category canvas", timeout=15000)
+
+    # Open every tooltip on the map: Leaflet builds a tooltip's content when it opens.
+    shapes = page.locator("#map path.leaflet-interactive")
+    for i in range(shapes.count()):
+        shapes.nth(i).dispatch_event("mouseover")
+    tooltips = page.inner_text("#map .leaflet-tooltip-pane")
+    assert payloads["area"] + "：1" in tooltips
+    assert payloads["point"] in tooltips
+
+    # ECharts' own tooltips escape names; a custom formatter returning HTML would not.
+    for chart in ("chart-area", "chart-category"):
+        page.evaluate(
+            "id => echarts.getInstanceByDom(document.getElementById(id))"
+            ".dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})",
+            chart,
+        )
+    page.wait_for_function(
+        "names => names.every(([id, name]) => document.getElementById(id).innerText.includes(name))",
+        arg=[["chart-area", payloads["area"]], ["chart-category", payloads["category"]]],
+        timeout=5000,
+    )
+
+    page.wait_for_timeout(300)  # a broken image's onerror fires asynchronously
+    assert page.locator("img[src=x]").count() == 0
+    assert dialogs == []
     page.close()
