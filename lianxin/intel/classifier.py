@@ -536,6 +536,16 @@ def _fit_level(
     return model
 
 
+def fit_counts(
+    counts: Counts, rows: np.ndarray, labels: Sequence[str], *, random_state: int = 0
+) -> tuple[Features, CalibratedClassifierCV]:
+    """The features and first-level model fitted on the `rows` of analysed `counts` (`labels` are
+    those rows'): one fold of a cross-validation; held-out rows go through
+    `features.transform_counts`."""
+    features, matrix = Features.fit(counts, rows)
+    return features, _fit_level(matrix, labels, sorted(set(labels)), random_state)
+
+
 def classifier_train(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -725,7 +735,6 @@ def _cross_validate_counts(
     predicted from their text as `DemandClassifier.predict` does, so the speed is the real one; without,
     from the counts, with the time of analysing them added."""
     y = np.asarray(labels, dtype=object)
-    keep = sorted(set(labels))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     predicted = np.empty(len(y), dtype=object)
     fold_f1: list[float] = []
@@ -736,8 +745,9 @@ def _cross_validate_counts(
     splits = list(splitter.split(np.zeros(len(y)), y.astype(str)))
     for train_idx, test_idx in tqdm(splits, desc="folds", disable=not progress, file=sys.stderr):
         start = time.perf_counter()
-        features, matrix = Features.fit(counts, rows[train_idx])
-        model = _fit_level(matrix, [str(v) for v in y[train_idx]], keep, random_state)
+        features, model = fit_counts(
+            counts, rows[train_idx], [str(v) for v in y[train_idx]], random_state=random_state
+        )
         train_seconds.append(time.perf_counter() - start + analyse_per_message * len(train_idx))
         train_sizes.append(len(train_idx))
         start = time.perf_counter()
