@@ -229,6 +229,12 @@ LOGOUT_REDIRECT_URL = "core:home"
 # Failed logins allowed per username+address within the window before further tries are refused.
 LOGIN_MAX_FAILURES = int(os.environ.get("LIANXIN_LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LIANXIN_LOGIN_FAILURE_WINDOW", "900"))
+# Hours an API token works after it is issued (lianxin.accounts.authentication); then the client asks again.
+LIANXIN_API_TOKEN_TTL = int(os.environ.get("LIANXIN_API_TOKEN_TTL", "72"))
+if LIANXIN_API_TOKEN_TTL < 1:
+    raise ImproperlyConfigured(
+        f"LIANXIN_API_TOKEN_TTL is {LIANXIN_API_TOKEN_TTL}: API tokens need a lifetime of at least 1 hour."
+    )
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
@@ -271,7 +277,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "lianxin.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

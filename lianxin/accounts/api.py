@@ -4,13 +4,13 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lianxin.accounts.services import token_issue
 from lianxin.accounts.throttling import (
     client_ip,
     login_check_allowed,
@@ -43,7 +43,9 @@ class MeSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token (throttled per user and address)."""
+    """Exchange a username and password for an API token (throttled per user and address).
+
+    The same key while it is younger than `LIANXIN_API_TOKEN_TTL` hours, a fresh one after that."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -66,8 +68,7 @@ class TokenView(APIView):
             login_record_failure(username, ip)
             raise ApplicationError(_("用户名或密码不正确。"), code="invalid_credentials")
         login_record_success(username, ip)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user=user).key})
 
 
 class MeView(APIView):

@@ -4,7 +4,7 @@ what they may see (lianxin.accounts.scoping)."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +74,33 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.phone_hash = phone_index(self.phone or "")
         self.roles = ",".join(sorted({r.strip() for r in (self.roles or "").split(",") if r.strip()}))
-        super().save(*args, **kwargs)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = frozenset(kwargs["update_fields"])  # read here and by Django
+        if not self._ends_token(kwargs.get("update_fields")):
+            super().save(*args, **kwargs)
+            return
+        from lianxin.accounts.services import token_revoke  # services import this module
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            token_revoke(user=self)
+
+    def _ends_token(self, update_fields: frozenset[str] | None) -> bool:
+        """Whether this save stores a different password hash than the database holds, or deactivates
+        the user: either ends the user's API token, as a new password ends their other sessions.
+
+        Comparing the stored row catches every way a password changes (`set_password` from the admin,
+        the `changepassword` command or a form, `set_unusable_password`, a hash assigned directly) at
+        the price of one query when an existing user is saved with those fields. A rehash at login after
+        a hasher upgrade counts too, once, as it does for Django's sessions.
+        """
+        if self.pk is None or (update_fields is not None and not {"password", "is_active"} & update_fields):
+            return False
+        stored = User.objects.filter(pk=self.pk).values_list("password", "is_active").first()
+        if stored is None:
+            return False
+        password, was_active = stored
+        return password != self.password or (was_active and not self.is_active)
 
     @property
     def role_list(self) -> list[str]:
