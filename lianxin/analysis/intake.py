@@ -127,7 +127,7 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
             },
         )
         if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
-            _escalate(demand, intel, urgency.signals[:5])
+            _escalate(demand, intel, urgency.evidence[:5])
     return intel
 
 

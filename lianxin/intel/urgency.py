@@ -199,11 +199,22 @@ class Urgency:
         return sorted({s.kind for s in self.signals})
 
     @property
+    def evidence(self) -> list[Signal]:
+        """The signals with each (kind, phrase) once, first place first: a phrase that stands in the
+        title and again in the details is one piece of evidence, not two."""
+        seen: set[tuple[str, str]] = set()
+        distinct = []
+        for signal in self.signals:
+            if (signal.kind, signal.phrase) not in seen:
+                seen.add((signal.kind, signal.phrase))
+                distinct.append(signal)
+        return distinct
+
+    @property
     def reason(self) -> str:
-        """The first five signals as `kind: phrase; …` (stored; `reason_signals` reads it back)."""
-        if not self.signals:
-            return ""
-        return "; ".join(f"{s.kind}: {s.phrase}" for s in self.signals[:5])
+        """The first five pieces of evidence as `kind: phrase; …` (stored; `reason_signals` reads it
+        back)."""
+        return "; ".join(f"{s.kind}: {s.phrase}" for s in self.evidence[:5])
 
 
 def reason_signals(reason: str) -> list[tuple[str, str]]:

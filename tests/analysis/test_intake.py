@@ -154,6 +154,14 @@ def test_escalation_body_names_the_signals_in_the_readers_language(
         assert note.display_body == chinese
 
 
+def test_a_phrase_in_the_title_and_the_details_is_named_once(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        demand, _ = demand_services.demand_submit(actor=None, title="邻居要跳楼", content=DANGER)
+    note = Notification.objects.get(kind="escalation", recipient=world["supervisor"])
+    assert note.body.count("跳楼") == 1
+    assert DemandIntel.objects.get(demand=demand).urgency_reason == "self_harm: 跳楼"
+
+
 def test_every_urgency_kind_has_a_line_of_its_own():
     from lianxin.analysis.intake import SIGNAL_LINES
     from lianxin.intel.urgency import CRITICAL_KINDS, URGENT_KINDS

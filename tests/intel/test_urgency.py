@@ -25,6 +25,13 @@ def test_danger_to_life_self_harm_violence_and_mass_incidents_are_critical(text,
     assert result.reason
 
 
+def test_a_phrase_met_twice_is_one_piece_of_evidence():
+    result = detect_urgency("邻居要跳楼。楼顶有人要跳楼，还拿着刀说要持刀")
+    assert len(result.signals) == 3
+    assert [(s.kind, s.phrase) for s in result.evidence] == [("self_harm", "跳楼"), ("violence", "持刀")]
+    assert result.reason == "self_harm: 跳楼; violence: 持刀"
+
+
 def test_negated_danger_does_not_count():
     assert detect_urgency("经抢救已经没有生命危险").level != "critical"
 
