@@ -66,6 +66,7 @@ MIN_EXAMPLES = 3
 LEVELS = ("label", "label2", "label3")
 PREDICT_BATCH = 2000
 _DIGITS = re.compile(r"\d+")
+_HAN = re.compile("[\u3400-\u9fff]")
 
 
 def _lianxin_version() -> str:
@@ -383,8 +384,10 @@ class DemandClassifier:
             notes = []
             if not body.replace(" ", ""):
                 notes.append("empty text: no basis for a category")
+            elif not _HAN.search(body):
+                notes.append("no Chinese text: the category is a guess")
             elif len(body) > CLASSIFY_CHARS:
-                notes.append(f"only the first {CLASSIFY_CHARS} characters were read")
+                notes.append(f"the category is judged on the first {CLASSIFY_CHARS} characters")
             results.append(
                 Prediction(
                     label=suggestions[0].label,

@@ -154,6 +154,19 @@ def test_an_empty_text_prediction_carries_a_note(trained):
     assert trained.predict_one("").notes
 
 
+@pytest.mark.parametrize("text", ["The street light outside No. 5 is broken", "😀😀😀", "12345 !!! ###"])
+def test_a_text_without_chinese_is_said_to_be_a_guess(trained, text):
+    prediction = trained.predict_one(text)
+    assert prediction.notes == ["no Chinese text: the category is a guess"]
+
+
+def test_a_long_text_says_how_much_of_it_the_category_is_judged_on(trained):
+    assert trained.predict_one("路灯坏了。" * 300).notes == [
+        "the category is judged on the first 1000 characters"
+    ]
+    assert trained.predict_one("路灯坏了").notes == []
+
+
 def test_training_needs_two_learnable_categories():
     with pytest.raises(IntelError, match="two categories"):
         classifier_train(["a", "b", "c"], ["x", "x", "x"])
