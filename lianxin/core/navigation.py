@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem(_("考核排名"), "evaluation:scorecards", ("cadre", "supervisor", "admin")),
     NavItem(_("数据看板"), "evaluation:dashboard", ("operator", "cadre", "supervisor", "admin")),
     NavItem(_("统计"), "demands:stats", ("operator", "supervisor", "admin")),
+    NavItem(_("答复质量"), "analysis:reply_quality", ("operator", "supervisor", "admin")),
     NavItem(_("宣传"), "portal:home", (PUBLIC,)),
     NavItem(_("编辑部"), "portal:editor_home", ("editor", "admin")),
     NavItem(_("管理后台"), "admin:index", ("admin",)),

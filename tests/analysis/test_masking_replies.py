@@ -98,3 +98,12 @@ def test_unit_summary_lists_mean_score_and_flagged_count_with_links(world, clien
     assert flagged.ticket_no in listing and reverse("demands:detail", args=[flagged.pk]) in listing
     client.force_login(world["handler"])
     assert client.get(reverse("analysis:reply_quality")).status_code == 403
+
+
+def test_the_reply_quality_summary_is_in_the_navigation_of_those_who_may_open_it(world, client):
+    link = f'href="{reverse("analysis:reply_quality")}"'
+    for role in ("operator", "supervisor"):
+        client.force_login(world[role])
+        assert link in client.get(reverse("demands:track")).content.decode()
+    client.force_login(world["handler"])
+    assert link not in client.get(reverse("demands:track")).content.decode()
