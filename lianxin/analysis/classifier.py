@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lianxin.analysis.models import ClassifierVersion, ModelSource, ModelState
 from lianxin.core.errors import ValidationFailed
@@ -47,6 +48,27 @@ class _Loaded:
 
 _state = _Loaded()
 _lock = threading.Lock()
+
+# The problems of intel.errors.IntelError in the reader's words (intel's own messages are English).
+PROBLEMS = {
+    "empty": gettext_lazy("模型文件是空的"),
+    "missing": gettext_lazy("模型文件不存在"),
+    "unreadable": gettext_lazy("模型文件无法读取"),
+    "foreign": gettext_lazy("这不是连心的分类模型文件"),
+    "truncated": gettext_lazy("模型文件不完整（可能上传或复制时被截断）"),
+    "metadata": gettext_lazy("模型文件的说明信息已损坏"),
+    "not_classifier": gettext_lazy("文件中不是诉求分类模型"),
+    "newer": gettext_lazy("模型文件的格式比本系统新，请先升级连心"),
+    "checksum": gettext_lazy("校验和不符，模型文件已损坏"),
+    "unpickle": gettext_lazy("模型无法载入（可能由另一版本的 scikit-learn 训练），请重新训练"),
+    "few_categories": gettext_lazy("已办结工单中至少要有两个分类、每类不少于 3 条，才能训练"),
+}
+
+
+def intel_error_text(exc: IntelError) -> str:
+    """An IntelError as people of the web read it: its problem in their language, else its message."""
+    known = PROBLEMS.get(exc.problem)
+    return str(known) if known is not None else exc.message
 
 
 def active_version_id() -> int | None:
@@ -83,7 +105,7 @@ def active_classifier() -> DemandClassifier | None:
 
             model = DemandClassifier.from_bytes(bytes(row or b""), name=f"#{version_id}")
         except IntelError as exc:
-            _fail(version_id, exc.message)
+            _fail(version_id, f"#{version_id}: {intel_error_text(exc)}")
             return None
         except Exception as exc:  # noqa: BLE001 - any load failure: intake goes on without the model
             _fail(version_id, f"#{version_id}: {type(exc).__name__}: {exc}")
@@ -181,8 +203,8 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
         model = DemandClassifier.from_bytes(data, name=name or "model")
     except IntelError as exc:
         raise ValidationFailed(
-            _("模型文件不可用：%(error)s") % {"error": exc.message},
-            fields={"file": [exc.message]},
+            _("模型文件不可用：%(error)s") % {"error": f"{name or 'model'}：{intel_error_text(exc)}"},
+            fields={"file": [intel_error_text(exc)]},
             code="bad_model",
         ) from exc
     version = ClassifierVersion.objects.create(
@@ -214,7 +236,8 @@ def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None
         DemandClassifier.from_bytes(bytes(row.data), name=f"#{row.pk}")
     except IntelError as exc:
         raise ValidationFailed(
-            _("模型 #%(id)s 无法加载：%(error)s") % {"id": row.pk, "error": exc.message}, code="bad_model"
+            _("模型 #%(id)s 无法加载：%(error)s") % {"id": row.pk, "error": intel_error_text(exc)},
+            code="bad_model",
         ) from exc
     ClassifierVersion.objects.filter(is_active=True).exclude(pk=row.pk).update(is_active=False)
     row.is_active, row.activated_at = True, timezone.now()
@@ -309,7 +332,11 @@ def retrain_run(*, version_id: int, cv_folds: int = 3) -> ClassifierVersion:
         data = model.to_bytes()
     except IntelError as exc:
         _progress(
-            version_id, 100, f"训练失败：{exc.message}", state=ModelState.FAILED, finished_at=timezone.now()
+            version_id,
+            100,
+            f"训练失败：{intel_error_text(exc)}",
+            state=ModelState.FAILED,
+            finished_at=timezone.now(),
         )
         return ClassifierVersion.objects.get(pk=version_id)
     except Exception as exc:  # noqa: BLE001 - the job reports any failure on its row

@@ -449,7 +449,7 @@ class DemandClassifier:
     def from_bytes(cls, data: bytes, *, name: str = "model") -> DemandClassifier:
         """A model from the bytes of a model file (as stored in a database); errors name it `name`."""
         if not data:
-            raise IntelError(f"{name}: the model file is empty", code="bad_model")
+            raise IntelError(f"{name}: the model file is empty", code="bad_model", problem="empty")
         info, payload = _parse_model(io.BytesIO(data), name, with_payload=True)
         return cls._unpack(info, payload, name)
 
@@ -465,30 +465,38 @@ class DemandClassifier:
             if info.sklearn_version != sklearn.__version__:
                 hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"
             raise IntelError(
-                f"{name}: the model could not be loaded ({type(exc).__name__}){hint}", code="bad_model"
+                f"{name}: the model could not be loaded ({type(exc).__name__}){hint}",
+                code="bad_model",
+                problem="unpickle",
             ) from exc
         if not isinstance(features, Features) or "label" not in models:
-            raise IntelError(f"{name}: the model file does not hold a demand classifier", code="bad_model")
+            raise IntelError(
+                f"{name}: the model file does not hold a demand classifier",
+                code="bad_model",
+                problem="not_classifier",
+            )
         return cls(features, models, info)
 
 
 def _read_model_file(path: Path, *, with_payload: bool) -> tuple[ModelInfo, bytes]:
     if not path.is_file():
-        raise IntelError(f"{path}: no such model file", code="bad_model")
+        raise IntelError(f"{path}: no such model file", code="bad_model", problem="missing")
     try:
         with path.open("rb") as fh:
             return _parse_model(fh, path.name, with_payload=with_payload)
     except OSError as exc:
-        raise IntelError(f"{path.name}: the model file cannot be read ({exc})", code="bad_model") from exc
+        raise IntelError(
+            f"{path.name}: the model file cannot be read ({exc})", code="bad_model", problem="unreadable"
+        ) from exc
 
 
 def _parse_model(fh: BinaryIO, name: str, *, with_payload: bool) -> tuple[ModelInfo, bytes]:
     """Metadata (checked) and payload (size and checksum checked) of a model file's stream."""
     if fh.read(len(MAGIC)) != MAGIC:
-        raise IntelError(f"{name}: not a Lianxin model file", code="bad_model")
+        raise IntelError(f"{name}: not a Lianxin model file", code="bad_model", problem="foreign")
     sizes = fh.read(8)
     if len(sizes) != 8:
-        raise IntelError(f"{name}: the model file is truncated", code="bad_model")
+        raise IntelError(f"{name}: the model file is truncated", code="bad_model", problem="truncated")
     header_len, payload_len = struct.unpack(">II", sizes)
     header = fh.read(header_len)
     payload = fh.read(payload_len + 1) if with_payload else b""
@@ -496,19 +504,32 @@ def _parse_model(fh: BinaryIO, name: str, *, with_payload: bool) -> tuple[ModelI
         meta = json.loads(header.decode("utf-8"))
         info = ModelInfo(**meta)
     except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
-        raise IntelError(f"{name}: the model file's metadata is damaged", code="bad_model") from exc
+        raise IntelError(
+            f"{name}: the model file's metadata is damaged", code="bad_model", problem="metadata"
+        ) from exc
     if info.format != MODEL_FORMAT:
-        raise IntelError(f"{name}: a {info.format!r} file, not a demand classifier", code="bad_model")
+        raise IntelError(
+            f"{name}: a {info.format!r} file, not a demand classifier",
+            code="bad_model",
+            problem="not_classifier",
+        )
     if info.format_version > FORMAT_VERSION:
         raise IntelError(
             f"{name}: model format {info.format_version} is newer than this Lianxin reads ({FORMAT_VERSION})",
             code="bad_model",
+            problem="newer",
         )
     if with_payload:
         if len(payload) != payload_len:
-            raise IntelError(f"{name}: the model file is truncated or has extra bytes", code="bad_model")
+            raise IntelError(
+                f"{name}: the model file is truncated or has extra bytes",
+                code="bad_model",
+                problem="truncated",
+            )
         if hashlib.sha256(payload).hexdigest() != info.checksum:
-            raise IntelError(f"{name}: checksum mismatch, the model file is damaged", code="bad_model")
+            raise IntelError(
+                f"{name}: checksum mismatch, the model file is damaged", code="bad_model", problem="checksum"
+            )
     return info, payload
 
 
@@ -573,6 +594,7 @@ def classifier_train(
         raise IntelError(
             f"need at least two categories with {MIN_EXAMPLES}+ labelled messages each; found {len(keep)}",
             code="not_enough_data",
+            problem="few_categories",
         )
     start = time.perf_counter()
     counts = count_texts(texts, progress=progress)

@@ -33,8 +33,8 @@ def test_first_uploaded_model_becomes_active_and_suggests_mapped_categories(
 @pytest.mark.parametrize(
     "data, words",
     [
-        (b"", "empty"),
-        (b"PK\x03\x04 definitely a zip file", "not a Lianxin model file"),
+        (b"", "模型文件是空的"),
+        (b"PK\x03\x04 definitely a zip file", "这不是连心的分类模型文件"),
     ],
 )
 def test_corrupt_upload_is_refused_with_a_clear_message(world, data, words):
@@ -48,7 +48,7 @@ def test_damaged_model_bytes_are_refused(world, tiny_model_bytes):
     damaged = tiny_model_bytes[:-40] + bytes(40)
     with pytest.raises(ValidationFailed) as caught:
         services.classifier_version_upload(data=damaged, name="damaged.bin")
-    assert "checksum" in caught.value.message or "truncated" in caught.value.message
+    assert "校验和不符" in caught.value.message or "不完整" in caught.value.message
     assert "damaged.bin" in caught.value.message and "lianxin-model-" not in caught.value.message
 
 
@@ -80,6 +80,7 @@ def test_broken_active_model_leaves_intake_working_and_admins_see_why(
     status = classifier_status()
     assert not status.ok and status.code == "bad_model" and f"#{version.pk}" in status.message
     assert "lianxin-model-" not in status.message  # the version is named, not the scratch file
+    assert "模型文件不完整" in status.message  # in the admin's language, not intel's English
     demand, created = demand_services.demand_submit(actor=None, title="公交车晚点", content="公交车天天晚点")
     assert created and demand.status == Status.SUBMITTED
     client.force_login(world["admin"])
@@ -135,4 +136,5 @@ def test_retrain_without_enough_data_fails_on_its_row(world):
     classifier.retrain_run(version_id=version.pk)
     version.refresh_from_db()
     assert version.state == ModelState.FAILED and "训练失败" in version.message
+    assert "至少要有两个分类" in version.message
     assert not version.is_active
