@@ -342,12 +342,16 @@ LIANXIN_MAP_TILES = os.environ.get("LIANXIN_MAP_TILES", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"pii": {"()": "lianxin.core.logging.PiiFilter"}},
+    "filters": {
+        "pii": {"()": "lianxin.core.logging.PiiFilter"},
+        "client_errors": {"()": "lianxin.core.logging.ClientErrorFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors"]},  # 403/404: a line, not a traceback
         "jieba": {"level": "WARNING"},
         # Configured here so that the huey consumer does not add its own handler, which would print
         # every line twice and without the personal-data filter.

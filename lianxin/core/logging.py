@@ -1,7 +1,8 @@
-"""A logging filter that keeps personal data (phones, ID numbers, e-mail addresses) out of every log line.
+"""Logging filters: personal data (phones, ID numbers, e-mail addresses) kept out of every log line, and
+requests refused for the client's fault logged as one line, not a traceback.
 
-It uses the same detector that masks free text for the public (lianxin.intel.pii), so the two never
-disagree about what counts as a phone or an ID number.
+The personal-data filter uses the same detector that masks free text for the public
+(lianxin.intel.pii), so the two never disagree about what counts as a phone or an ID number.
 """
 
 from __future__ import annotations
@@ -26,4 +27,16 @@ class PiiFilter(logging.Filter):
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        return True
+
+
+class ClientErrorFilter(logging.Filter):
+    """On `django.request`: a 4xx answer (a refused permission, a page that is not there) is the client's
+    doing, so its warning keeps its one line and drops the traceback Django attaches to it; a 5xx keeps
+    its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info, record.exc_text = None, None
         return True

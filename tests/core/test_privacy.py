@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from lianxin.accounts.models import User
 from lianxin.core.crypto import phone_index
-from lianxin.core.logging import PiiFilter, scrub
+from lianxin.core.logging import ClientErrorFilter, PiiFilter, scrub
 from lianxin.core.masking import mask_id_number, mask_name, mask_phone
 from tests.factories import UserFactory
 
@@ -65,3 +65,25 @@ def test_user_phone_is_encrypted_at_rest_and_searchable_by_hash():
     assert "5678" not in raw
     assert User.objects.get(pk=user.pk).phone == "139-1234-5678"
     assert User.objects.filter(phone_hash=phone_index("13912345678")).get() == user
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_logged_as_one_line_without_a_traceback(client, caplog):
+    client.force_login(UserFactory(username="plain_handler", roles="handler"))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/analysis/replies/")
+    assert response.status_code == 403
+    refused = [r for r in caplog.records if r.name == "django.request" and r.status_code == 403]
+    assert refused and all(r.exc_info is None for r in refused)
+
+
+def test_a_server_error_keeps_its_traceback():
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "x", None, sys.exc_info())
+    record.status_code = 500
+    ClientErrorFilter().filter(record)
+    assert record.exc_info is not None
