@@ -99,6 +99,7 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
     """Urgency proposal, personal data and category suggestions of a new demand; escalates 特急."""
     from lianxin.analysis.classifier import active_version_id, suggest
     from lianxin.demands.models import Demand
+    from lianxin.demands.services import demand_intel_urgency_set
     from lianxin.intel.pii import detect_pii
     from lianxin.intel.urgency import detect_urgency
 
@@ -126,6 +127,7 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
                 "model_version_id": active_version_id() if suggestions else None,
             },
         )
+        demand_intel_urgency_set(demand_id=demand.pk, level=urgency.level)
         if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
             _escalate(demand, intel, urgency.evidence[:5])
     return intel

@@ -20,7 +20,6 @@ __all__ = [
     "hot_issue_list",
     "hot_issues_for_area",
     "hotspot_run_latest",
-    "public_similar",
     "reply_quality_by_unit",
     "reply_quality_list",
 ]
@@ -90,21 +89,6 @@ def hot_issues_for_area(*, area: Any, start: datetime, end: datetime, limit: int
             end=i.end,
         )
         for i in qs.order_by("-heat", "rank")[:limit]
-    ]
-
-
-def public_similar(ids: list[int]) -> list[dict[str, Any]]:
-    """What a citizen may see of other people's demands: a masked title, when, and the public status."""
-    from lianxin.demands.models import Demand
-
-    rows = {
-        d.pk: d
-        for d in Demand.objects.filter(pk__in=ids).only("id", "title", "status", "closure", "created_at")
-    }
-    return [
-        {"title": mask_pii(rows[i].title), "created_at": rows[i].created_at, "status": rows[i].status_display}
-        for i in ids
-        if i in rows
     ]
 
 

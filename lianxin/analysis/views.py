@@ -13,14 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError
-from lianxin.core.params import as_id, by_id
+from lianxin.core.params import as_id
 from lianxin.demands.selectors import visible_demand_ids
 from lianxin.intel.pii import mask_pii
 
@@ -108,27 +108,6 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
     transaction.on_commit(lambda: hotspots_refresh_task(user_id))
     messages.success(request, _("已开始重新分析热点问题，稍后刷新本页查看结果。"))
     return redirect("analysis:hotspots")
-
-
-@require_http_methods(["GET", "POST"])
-def similar_fragment(request: HttpRequest) -> HttpResponse:
-    """ "Already reported": open demands like the one being written — masked titles, nothing personal.
-
-    The citizen's form POSTs (with its CSRF token): a text of a few hundred Chinese characters would
-    make a GET's request line longer than the web server takes. GET stays for short queries."""
-    from lianxin.org.models import Area
-
-    query = request.POST if request.method == "POST" else request.GET
-    title = (query.get("title") or "")[:200]
-    content = (query.get("content") or "")[:2000]
-    area_id = query.get("area") or ""
-    area = by_id(Area, area_id)
-    try:
-        ids = services.similar_for_text(title=title, content=content, area=area, limit=5)
-        items = selectors.public_similar(ids)
-    except Exception:  # noqa: BLE001 - a hint only: the form works without it
-        items = []
-    return render(request, "analysis/_already_reported.html", {"items": items})
 
 
 @role_required("operator")

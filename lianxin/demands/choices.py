@@ -19,6 +19,12 @@ class Urgency(models.TextChoices):
     CRITICAL = "critical", _("特急")
 
 
+# Urgency levels in order, to compare intel's proposal with a demand's own urgency.
+URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.CRITICAL: 2}
+# The proposals worth flagging before acceptance (疑似紧急 / 疑似特急).
+SUSPECT_LEVELS = [Urgency.URGENT, Urgency.CRITICAL]
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("网站/手机")
     PHONE = "phone", _("电话")

@@ -47,6 +47,11 @@ def detect_urgency(text: str) -> str:
     return _call("detect_urgency", text, default="") or ""
 
 
+def similar_for_text(*, title: str, content: str, area: Any = None, limit: int = 5) -> list[int]:
+    """Ids of open demands like a text being written, best first; [] without intel."""
+    return _call("similar_for_text", title=title, content=content, area=area, limit=limit, default=[]) or []
+
+
 def detect_pii(text: str) -> list[dict[str, Any]]:
     """Personal data found in free text ([{"kind", "start", "end"}]); [] without intel."""
     return _call("detect_pii", text, default=[]) or []

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.crypto import EncryptedTextField
 from lianxin.demands.choices import (
+    SUSPECT_LEVELS,
+    URGENCY_RANK,
     Action,
     Channel,
     Closure,
@@ -31,6 +33,11 @@ class Demand(models.Model):
     query_code = models.CharField(_("查询码"), max_length=16)
     type = models.CharField(_("诉求类型"), max_length=20, choices=DemandType.choices, default=DemandType.HELP)
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    # What intel's intake check proposed from the text when above 一般 (blank otherwise): proposed, not
+    # set (decisions 17, 22), so the queue can put a suspected 特急 awaiting acceptance first.
+    intel_urgency = models.CharField(
+        _("研判紧急程度"), max_length=10, choices=Urgency.choices, blank=True, default="", editable=False
+    )
     title = models.CharField(_("标题"), max_length=200)
     content = models.TextField(_("内容"))
     category = models.ForeignKey(
@@ -160,6 +167,12 @@ class Demand(models.Model):
             models.Index(
                 fields=["supervised", "-created_at"], name="demand_supervised", condition=Q(supervised=True)
             ),
+            # Suspected urgent demands awaiting acceptance (few rows): put first in the 待受理 queue.
+            models.Index(
+                fields=["-created_at"],
+                name="demand_suspected",
+                condition=Q(status=Status.SUBMITTED, intel_urgency__in=SUSPECT_LEVELS),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +183,16 @@ class Demand(models.Model):
         from lianxin.demands.choices import OPEN_STATUSES
 
         return self.status in OPEN_STATUSES
+
+    @property
+    def suspected_urgency(self) -> str:
+        """The urgency intel proposed when it is above this demand's own and the demand still awaits
+        acceptance ("urgent" | "critical"), else "" (`selectors.urgency_suspected_q` as a filter)."""
+        if self.status != Status.SUBMITTED or self.intel_urgency not in SUSPECT_LEVELS:
+            return ""
+        if URGENCY_RANK.get(self.intel_urgency, 0) <= URGENCY_RANK.get(self.urgency, 0):
+            return ""
+        return self.intel_urgency
 
     @property
     def status_display(self) -> str:

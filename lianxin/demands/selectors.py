@@ -26,7 +26,7 @@ from lianxin.core.dates import parse_day
 from lianxin.core.errors import NotFound
 from lianxin.core.masking import mask_name, mask_phone
 from lianxin.core.params import as_id
-from lianxin.demands.choices import OPEN_STATUSES, Status, WarningLevel
+from lianxin.demands.choices import OPEN_STATUSES, SUSPECT_LEVELS, Status, Urgency, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.org.models import Area, Category
 
@@ -36,6 +36,7 @@ LIST_ONLY = (
     "title",
     "type",
     "urgency",
+    "intel_urgency",
     "status",
     "closure",
     "channel",
@@ -335,6 +336,27 @@ def demand_list(
     return qs.select_related("category", "area", "lead_unit").order_by("-created_at", "-id")
 
 
+def urgency_suspected_q() -> Q:
+    """Awaiting acceptance, and intel proposed a higher urgency than the demand's own (疑似特急/紧急;
+    `Demand.suspected_urgency` per row). Its first two terms are the condition of the partial index
+    `demand_suspected`, which holds these few rows."""
+    return Q(status=Status.SUBMITTED, intel_urgency__in=SUSPECT_LEVELS) & (
+        Q(intel_urgency=Urgency.CRITICAL, urgency__in=[Urgency.NORMAL, Urgency.URGENT])
+        | Q(intel_urgency=Urgency.URGENT, urgency=Urgency.NORMAL)
+    )
+
+
+def rows_first(qs: QuerySet[Demand], first: Q, *, start: int, stop: int) -> list[Demand]:
+    """Rows `start:stop` of `qs` with those matching `first` ahead of the others, each part in the
+    order of `qs`. Two ordered queries instead of one sorted on an expression: each reads its index in
+    order (`first` a small partial index), where sorting by `CASE …` would read every row of the queue."""
+    ahead = list(qs.filter(first)[start:stop])
+    if len(ahead) == stop - start:
+        return ahead
+    n_ahead = start + len(ahead) if ahead or start == 0 else qs.filter(first).count()
+    return ahead + list(qs.exclude(first)[max(start - n_ahead, 0) : stop - n_ahead])
+
+
 def capped_count(qs: QuerySet[Any], cap: int = 10_000) -> tuple[int, bool]:
     """Count up to `cap` rows (an exact count of a million rows is too slow for a list page)."""
     n = qs.order_by().values("pk")[: cap + 1].count()
@@ -345,6 +367,28 @@ def queue_counts(*, user: Any, names: list[str], now: datetime | None = None) ->
     now = now or timezone.now()
     base = Demand.objects.filter(demand_visible_q(user))
     return {name: capped_count(base.filter(_queue_q(name, now)), cap=999) for name in names}
+
+
+def demand_hint_list(*, user: Any, ids: Iterable[int], limit: int = 5) -> list[dict[str, Any]]:
+    """The "already reported" hint on the submission form: of the demands `ids` (best first), what the
+    writer may see — a masked title, when, the status. Staff see every open one; citizens and anonymous
+    callers only those staff accepted (past 待受理), so nobody's unreviewed text goes public."""
+    from lianxin.demands.intel_hooks import mask_pii
+
+    ids = list(ids)
+    staff = bool(user is not None and getattr(user, "is_authenticated", False) and user.is_staff_member)
+    statuses = OPEN_STATUSES if staff else OPEN_STATUSES - {Status.SUBMITTED}
+    rows = {
+        d.pk: d
+        for d in Demand.objects.filter(pk__in=ids, status__in=statuses).only(
+            "id", "title", "status", "closure", "created_at"
+        )
+    }
+    return [
+        {"title": mask_pii(rows[i].title), "created_at": rows[i].created_at, "status": rows[i].status_display}
+        for i in ids
+        if i in rows
+    ][:limit]
 
 
 def my_demands(*, user: User) -> QuerySet[Demand]:

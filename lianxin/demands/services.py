@@ -520,6 +520,17 @@ def demand_attach(
 # --- operator intake -----------------------------------------------------------------------------------
 
 
+def demand_intel_urgency_set(*, demand_id: int, level: str) -> None:
+    """Keep intel's urgency proposal for the demand's text on the demand when it is above 一般 (blank
+    otherwise), so that lists flag 疑似特急/疑似紧急 and the 待受理 queue puts it first with no join. A
+    proposal, not the demand's urgency (decisions 17, 22): no event, no version bump. Called by the
+    intake check (analysis.intake) inside its transaction."""
+    from lianxin.demands.choices import SUSPECT_LEVELS
+
+    value = level if level in SUSPECT_LEVELS else ""
+    Demand.objects.filter(pk=demand_id).exclude(intel_urgency=value).update(intel_urgency=value)
+
+
 @transaction.atomic
 def demand_accept(
     *,
@@ -532,7 +543,9 @@ def demand_accept(
     area: Area | None = None,
     now: datetime | None = None,
 ) -> Demand:
-    """受理: submitted → accepted; the operator may classify (type, urgency, category, area) at once."""
+    """受理: submitted → accepted; the operator may classify (type, urgency, category, area) at once.
+    A category that is an ancestor of the demand's own (a first-level proposal for a demand already
+    filed deeper in that branch) keeps the deeper one: accepting never coarsens the classification."""
     d = _lock(demand, actor, Action.ACCEPT)
     before, moment = d.status, _now(now)
     changes: dict[str, Any] = {}
@@ -542,7 +555,7 @@ def demand_accept(
         d.urgency = changes["urgency"] = _choice(urgency, Urgency, "urgency")
         d.dispatch_due_at = deadline_policy().dispatch_due(d.created_at, _limits(d))
         _set_stage(d, Stage.DISPATCH, d.created_at, d.dispatch_due_at)
-    if category is not None:
+    if category is not None and not _is_within(d.category, category):
         d.category, changes["category"] = category, category.name
     if area is not None:
         d.area, changes["area"] = area, area.name
@@ -550,6 +563,11 @@ def demand_accept(
     _save(d)
     _event(d, actor, Action.ACCEPT, before, note=note, data=changes, now=moment)
     return d
+
+
+def _is_within(current: Category | None, category: Category) -> bool:
+    """`current` is `category` or lies in its subtree (compared by materialised path)."""
+    return current is not None and (current.pk == category.pk or current.path.startswith(category.path + "/"))
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ app_name = "demands"
 urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("submitted/<str:ticket_no>/", views.submitted, name="submitted"),
+    path("similar/", views.already_reported, name="already_reported"),
     path("track/", views.track, name="track"),
     path("mine/", views.mine, name="mine"),
     path("workbench/", views.workbench, name="workbench"),

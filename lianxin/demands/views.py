@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lianxin.accounts.permissions import role_required, staff_required
 from lianxin.core.dates import parse_day
@@ -84,12 +84,42 @@ def submit(request: HttpRequest) -> HttpResponse:
             for name, errors in (exc.fields or {"__all__": [exc.message]}).items():
                 form.add_error(name if name in form.fields else None, "; ".join(errors))
         else:
+            if user is not None and user.is_staff_member and selectors.demand_is_visible(user, demand):
+                # staff taking a call go on with the work order (accept, classify, merge, dispatch);
+                # the query code is theirs to read out to the caller, once
+                messages.success(
+                    request,
+                    _("已登记工单：工单编号 %(ticket)s，查询码 %(code)s（请告知来电群众）")
+                    % {"ticket": demand.ticket_no, "code": demand.query_code},
+                )
+                return redirect("demands:detail", pk=demand.pk)
             request.session.setdefault("demands_submitted", {})[demand.ticket_no] = demand.query_code
             request.session.modified = True
             return redirect("demands:submitted", ticket_no=demand.ticket_no)
     import uuid
 
-    return render(request, "demands/submit.html", {"form": form, "idempotency_key": uuid.uuid4().hex})
+    return render(
+        request,
+        "demands/submit.html",
+        {"form": form, "idempotency_key": uuid.uuid4().hex, "phone_intake": is_operator},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def already_reported(request: HttpRequest) -> HttpResponse:
+    """The submission form's "already reported" hint: open demands like the text being written, as
+    `selectors.demand_hint_list` lets the writer see them. The form POSTs (a long text would not fit a
+    GET's request line); GET stays for short queries."""
+    query = request.POST if request.method == "POST" else request.GET
+    area = by_id(Area, query.get("area"))
+    ids = intel_hooks.similar_for_text(
+        title=(query.get("title") or "")[:200],
+        content=(query.get("content") or "")[:2000],
+        area=area,
+        limit=20,
+    )
+    items = selectors.demand_hint_list(user=request.user, ids=ids, limit=5)
+    return render(request, "demands/_already_reported.html", {"items": items})
 
 
 def submitted(request: HttpRequest, ticket_no: str) -> HttpResponse:
@@ -188,7 +218,11 @@ def _list_context(
         qs = _measure_filter(request, qs, params)
     qs = qs.only(*selectors.LIST_ONLY)
     page_number = as_page(params.get("page"))
-    rows = list(qs[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE + 1])
+    start, stop = (page_number - 1) * PAGE_SIZE, page_number * PAGE_SIZE + 1
+    if filters.queue == "to_accept":  # a suspected 特急 waits for nobody: first in the queue
+        rows = selectors.rows_first(qs, selectors.urgency_suspected_q(), start=start, stop=stop)
+    else:
+        rows = list(qs[start:stop])
     count, capped = selectors.capped_count(qs, cap=1000)
     query = params.copy()
     query.pop("page", None)
@@ -236,6 +270,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["workbench"], default_queue="to_accept", title=_("受理工作台")
     )
+    # 电话受理: the operator records a caller's demand on the submission form (channel 电话, urgency
+    # theirs to set); only roles that may submit get the button (transitions.TABLE: not admin alone).
+    ctx["intake_url"] = reverse("demands:submit") if request.user.has_role("operator") else ""
     return _render_list(request, ctx, "demands:workbench")
 
 

@@ -57,15 +57,16 @@ def test_another_street_is_not_the_same_place(world):
 
 
 def test_already_reported_fragment_shows_masked_titles_only(world, client):
-    _submit(
+    reported = _submit(
         world,
         title="东风小区3栋电梯坏了 联系13912345678",
         content=LIFT["content"],
         contact_name="张三",
         contact_phone="13800001111",
     )
+    demand_services.demand_accept(demand=reported, actor=world["operator"])  # the public sees accepted ones
     response = client.get(
-        reverse("analysis:similar"),
+        reverse("demands:already_reported"),
         {
             "title": "东风小区3栋电梯坏了",
             "content": "东风小区3栋电梯坏了没人修，老人上下楼困难",
@@ -77,7 +78,7 @@ def test_already_reported_fragment_shows_masked_titles_only(world, client):
     assert "电梯坏了" in body  # the door number (3栋) is masked by the core too
     assert "13912345678" not in body and "13800001111" not in body and "张三" not in body
     assert "/demands/" not in body  # no links into other people's demands
-    assert client.get(reverse("analysis:similar"), {"title": "路灯"}).content.decode().strip() == ""
+    assert client.get(reverse("demands:already_reported"), {"title": "路灯"}).content.decode().strip() == ""
 
 
 def test_operator_detail_lists_similar_open_demands_with_a_merge_button(world, client):
@@ -114,7 +115,7 @@ def test_the_citizens_form_asks_for_the_hint_by_post_with_its_token_so_long_text
     CSRF token the form holds."""
     from django.test import Client
 
-    _submit(world, **LIFT)
+    demand_services.demand_accept(demand=_submit(world, **LIFT), actor=world["operator"])
     citizen = Client(enforce_csrf_checks=True)
     form = citizen.get(reverse("demands:submit")).content.decode()
     box = re.search(r'<div[^>]*id="already-box"[^>]*>', form, re.S).group(0)
@@ -122,7 +123,7 @@ def test_the_citizens_form_asks_for_the_hint_by_post_with_its_token_so_long_text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     long_content = LIFT["content"] + "，" + "电梯一直停运，住户反复反映也没有结果" * 150  # 2,800+ characters
     response = citizen.post(
-        reverse("analysis:similar"),
+        reverse("demands:already_reported"),
         {
             "csrfmiddlewaretoken": token,
             "title": LIFT["title"],
@@ -131,4 +132,6 @@ def test_the_citizens_form_asks_for_the_hint_by_post_with_its_token_so_long_text
         },
     )
     assert response.status_code == 200 and "电梯坏了" in response.content.decode()
-    assert citizen.post(reverse("analysis:similar"), {"title": LIFT["title"]}).status_code == 403  # no token
+    assert (
+        citizen.post(reverse("demands:already_reported"), {"title": LIFT["title"]}).status_code == 403
+    )  # no token
