@@ -126,13 +126,14 @@ def seed(n: int) -> int:
         BENCH_URL,
         f"""
         INSERT INTO demands_demand (
-            ticket_no, query_code, type, urgency, title, content, category_id, area_id, address, channel,
+            ticket_no, query_code, type, urgency, intel_urgency, title, content, category_id, area_id, address, channel,
             contact_name, contact_phone, contact_phone_hash, external_id, status, closure, lead_unit_id,
             returned_from, reply_text, outcome, satisfaction, created_at, updated_at, dispatched_at,
             sign_due_at, reply_due_at, stage, due_at, warn_at, warning_level, was_overdue, extension_count,
             reopen_count, return_count, urge_count, supervised, version)
         SELECT 'B' || lpad(g::text, 10, '0'), 'BENCHQC1',
                (ARRAY['consultation','help','complaint','report','suggestion'])[1 + g % 5], 'normal',
+               CASE WHEN g % 250 = 0 THEN 'critical' ELSE '' END,  -- 1 in 1,750 awaiting acceptance: 疑似特急
                '基准诉求 ' || g, '小区路灯不亮，已经一周了。编号 ' || g, {cat0} + g % 10, {area}, '', 'web',
                '', '', '', '',
                (ARRAY['submitted','accepted','dispatched','in_progress','in_progress','returned','replied'])[1 + g % 7],
