@@ -237,6 +237,8 @@ if LIANXIN_API_TOKEN_TTL < 1:
     )
 
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages live in the session (the database), not in a cookie: some carry a query code.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
 CSRF_FAILURE_VIEW = "lianxin.core.views.csrf_failure"
 if not DEBUG:
@@ -288,6 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "public_submit": os.environ.get("LIANXIN_RATE_PUBLIC_SUBMIT", "30/min"),
         "public_track": os.environ.get("LIANXIN_RATE_PUBLIC_TRACK", "60/min"),
+        "public_similar": os.environ.get("LIANXIN_RATE_PUBLIC_SIMILAR", "60/min"),
         "login": os.environ.get("LIANXIN_RATE_LOGIN", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -42,7 +42,8 @@ NO_MODEL = "no_model"
 class _Loaded:
     version_id: int | None = None
     model: DemandClassifier | None = None
-    error: str = ""
+    error: str = ""  # intel's English message (for logs), or the exception's
+    problem: str = ""  # IntelError.problem, said in the reader's language when shown (PROBLEMS)
     failed_at: float = 0.0
 
 
@@ -105,16 +106,17 @@ def active_classifier() -> DemandClassifier | None:
 
             model = DemandClassifier.from_bytes(bytes(row or b""), name=f"#{version_id}")
         except IntelError as exc:
-            _fail(version_id, f"#{version_id}: {intel_error_text(exc)}")
+            _fail(version_id, exc.message, exc.problem)
             return None
         except Exception as exc:  # noqa: BLE001 - any load failure: intake goes on without the model
             _fail(version_id, f"#{version_id}: {type(exc).__name__}: {exc}")
             return None
         _state.version_id, _state.model, _state.error, _state.failed_at = version_id, model, "", 0.0
+        _state.problem = ""
         return model
 
 
-def _fail(version_id: int, message: str) -> None:
+def _fail(version_id: int, message: str, problem: str = "") -> None:
     logger.warning("classifier version %s unusable: %s", version_id, message)
     _state.version_id, _state.model, _state.error, _state.failed_at = (
         version_id,
@@ -122,13 +124,15 @@ def _fail(version_id: int, message: str) -> None:
         message,
         time.monotonic(),
     )
-    cache.set(f"analysis:classifier:error:{version_id}", message, 3600)
+    _state.problem = problem
+    cache.set(f"analysis:classifier:error:{version_id}", [problem, message], 3600)
 
 
 def classifier_forget() -> None:
     """Drop this process's copy (tests; after an activation in this process)."""
     with _lock:
         _state.version_id, _state.model, _state.error, _state.failed_at = None, None, "", 0.0
+        _state.problem = ""
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,13 @@ def classifier_status() -> ClassifierStatus:
         )
     model = active_classifier()
     if model is None:
-        error = _state.error or cache.get(f"analysis:classifier:error:{version_id}") or "unknown error"
+        problem, message = (
+            (_state.problem, _state.error)
+            if _state.error
+            else cache.get(f"analysis:classifier:error:{version_id}") or ("", "unknown error")
+        )
+        known = PROBLEMS.get(problem)
+        error = f"#{version_id}: {known}" if known is not None else message  # in the reader's language
         return ClassifierStatus(
             False,
             "bad_model",

@@ -141,6 +141,10 @@ def demand_accept_confirmed(
         category = by_id(Category.objects.filter(is_active=True), category)
         if category is None:
             raise ValidationFailed(_("分类不存在"), fields={"category": [_("分类不存在")]})
+    if category is not None and category.contains(demand.category):
+        # intel proposes first-level categories: adopting one keeps a deeper category of its branch
+        # already on the demand (accepting never coarsens it), and confirms that one
+        category = None
     accepted = demand_accept(
         demand=demand, actor=actor, note=note, type=type, urgency=urgency, category=category
     )

@@ -26,7 +26,14 @@ from lianxin.core.dates import parse_day
 from lianxin.core.errors import NotFound
 from lianxin.core.masking import mask_name, mask_phone
 from lianxin.core.params import as_id
-from lianxin.demands.choices import OPEN_STATUSES, SUSPECT_LEVELS, Status, Urgency, WarningLevel
+from lianxin.demands.choices import (
+    OPEN_STATUSES,
+    SUSPECT_LEVELS,
+    URGENCY_RANK,
+    DemandType,
+    Status,
+    WarningLevel,
+)
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.org.models import Area, Category
 
@@ -340,10 +347,11 @@ def urgency_suspected_q() -> Q:
     """Awaiting acceptance, and intel proposed a higher urgency than the demand's own (疑似特急/紧急;
     `Demand.suspected_urgency` per row). Its first two terms are the condition of the partial index
     `demand_suspected`, which holds these few rows."""
-    return Q(status=Status.SUBMITTED, intel_urgency__in=SUSPECT_LEVELS) & (
-        Q(intel_urgency=Urgency.CRITICAL, urgency__in=[Urgency.NORMAL, Urgency.URGENT])
-        | Q(intel_urgency=Urgency.URGENT, urgency=Urgency.NORMAL)
-    )
+    above = Q()
+    for level in SUSPECT_LEVELS:
+        below = [u for u, rank in URGENCY_RANK.items() if rank < URGENCY_RANK[level]]
+        above |= Q(intel_urgency=level, urgency__in=below)
+    return Q(status=Status.SUBMITTED, intel_urgency__in=SUSPECT_LEVELS) & above
 
 
 def rows_first(qs: QuerySet[Demand], first: Q, *, start: int, stop: int) -> list[Demand]:
@@ -369,21 +377,24 @@ def queue_counts(*, user: Any, names: list[str], now: datetime | None = None) ->
     return {name: capped_count(base.filter(_queue_q(name, now)), cap=999) for name in names}
 
 
+def hint_sees_all(user: Any) -> bool:
+    """Whether the "already reported" hint shows `user` every open demand: the roles that see all demands
+    (operators taking calls, supervisors, admins)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_all)
+
+
 def demand_hint_list(*, user: Any, ids: Iterable[int], limit: int = 5) -> list[dict[str, Any]]:
     """The "already reported" hint on the submission form: of the demands `ids` (best first), what the
-    writer may see — a masked title, when, the status. Staff see every open one; citizens and anonymous
-    callers only those staff accepted (past 待受理), so nobody's unreviewed text goes public."""
+    writer may see — a masked title, when, the status. Operators, supervisors and admins see every open
+    one; everyone else only those staff accepted (past 待受理, so nobody's unreviewed text goes public)
+    and no 举报 (a report names the people or business it accuses)."""
     from lianxin.demands.intel_hooks import mask_pii
 
     ids = list(ids)
-    staff = bool(user is not None and getattr(user, "is_authenticated", False) and user.is_staff_member)
-    statuses = OPEN_STATUSES if staff else OPEN_STATUSES - {Status.SUBMITTED}
-    rows = {
-        d.pk: d
-        for d in Demand.objects.filter(pk__in=ids, status__in=statuses).only(
-            "id", "title", "status", "closure", "created_at"
-        )
-    }
+    qs = Demand.objects.filter(pk__in=ids, status__in=OPEN_STATUSES)
+    if not hint_sees_all(user):
+        qs = qs.exclude(status=Status.SUBMITTED).exclude(type=DemandType.REPORT)
+    rows = {d.pk: d for d in qs.only("id", "title", "status", "closure", "created_at")}
     return [
         {"title": mask_pii(rows[i].title), "created_at": rows[i].created_at, "status": rows[i].status_display}
         for i in ids

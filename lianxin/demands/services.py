@@ -543,9 +543,7 @@ def demand_accept(
     area: Area | None = None,
     now: datetime | None = None,
 ) -> Demand:
-    """受理: submitted → accepted; the operator may classify (type, urgency, category, area) at once.
-    A category that is an ancestor of the demand's own (a first-level proposal for a demand already
-    filed deeper in that branch) keeps the deeper one: accepting never coarsens the classification."""
+    """受理: submitted → accepted; the operator may classify (type, urgency, category, area) at once."""
     d = _lock(demand, actor, Action.ACCEPT)
     before, moment = d.status, _now(now)
     changes: dict[str, Any] = {}
@@ -555,7 +553,7 @@ def demand_accept(
         d.urgency = changes["urgency"] = _choice(urgency, Urgency, "urgency")
         d.dispatch_due_at = deadline_policy().dispatch_due(d.created_at, _limits(d))
         _set_stage(d, Stage.DISPATCH, d.created_at, d.dispatch_due_at)
-    if category is not None and not _is_within(d.category, category):
+    if category is not None:
         d.category, changes["category"] = category, category.name
     if area is not None:
         d.area, changes["area"] = area, area.name
@@ -563,11 +561,6 @@ def demand_accept(
     _save(d)
     _event(d, actor, Action.ACCEPT, before, note=note, data=changes, now=moment)
     return d
-
-
-def _is_within(current: Category | None, category: Category) -> bool:
-    """`current` is `category` or lies in its subtree (compared by materialised path)."""
-    return current is not None and (current.pk == category.pk or current.path.startswith(category.path + "/"))
 
 
 @transaction.atomic

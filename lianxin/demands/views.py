@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from lianxin.accounts.permissions import role_required, staff_required
 from lianxin.core.dates import parse_day
@@ -105,16 +105,18 @@ def submit(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_POST
 def already_reported(request: HttpRequest) -> HttpResponse:
     """The submission form's "already reported" hint: open demands like the text being written, as
-    `selectors.demand_hint_list` lets the writer see them. The form POSTs (a long text would not fit a
-    GET's request line); GET stays for short queries."""
-    query = request.POST if request.method == "POST" else request.GET
-    area = by_id(Area, query.get("area"))
+    `selectors.demand_hint_list` lets the writer see them. POST with the form's token only: a long text
+    would not fit a GET's request line, and a text in a query string would reach access logs. Public
+    callers have a rate limit of their own, `public_similar` (each call searches the open demands)."""
+    if not selectors.hint_sees_all(request.user) and (refused := page_throttled(request, "public_similar")):
+        return refused
+    area = by_id(Area, request.POST.get("area"))
     ids = intel_hooks.similar_for_text(
-        title=(query.get("title") or "")[:200],
-        content=(query.get("content") or "")[:2000],
+        title=(request.POST.get("title") or "")[:200],
+        content=(request.POST.get("content") or "")[:2000],
         area=area,
         limit=20,
     )

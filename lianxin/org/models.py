@@ -36,6 +36,10 @@ class TreeNode(models.Model):
         self.depth = parent.depth + 1 if parent else 0
         super().save(*args, **kwargs)
 
+    def contains(self, other: TreeNode | None) -> bool:
+        """Whether `other` is this node or lies below it (the rule of `subtree_q`, for one node)."""
+        return other is not None and (other.path == self.path or other.path.startswith(self.path + "/"))
+
     def subtree_q(self, field: str = "") -> models.Q:
         """A Q for this node and everything below it; `field` is the FK name on the queried model."""
         prefix = f"{field}__" if field else ""

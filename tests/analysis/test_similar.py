@@ -65,7 +65,7 @@ def test_already_reported_fragment_shows_masked_titles_only(world, client):
         contact_phone="13800001111",
     )
     demand_services.demand_accept(demand=reported, actor=world["operator"])  # the public sees accepted ones
-    response = client.get(
+    response = client.post(
         reverse("demands:already_reported"),
         {
             "title": "东风小区3栋电梯坏了",
@@ -78,7 +78,7 @@ def test_already_reported_fragment_shows_masked_titles_only(world, client):
     assert "电梯坏了" in body  # the door number (3栋) is masked by the core too
     assert "13912345678" not in body and "13800001111" not in body and "张三" not in body
     assert "/demands/" not in body  # no links into other people's demands
-    assert client.get(reverse("demands:already_reported"), {"title": "路灯"}).content.decode().strip() == ""
+    assert client.post(reverse("demands:already_reported"), {"title": "路灯"}).content.decode().strip() == ""
 
 
 def test_operator_detail_lists_similar_open_demands_with_a_merge_button(world, client):

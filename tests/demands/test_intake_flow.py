@@ -251,34 +251,57 @@ def test_hint_leaves_out_merged_rejected_and_closed(world):
     assert [i["status"] for i in staff] == ["待受理", "已受理"]
 
 
-def test_submission_form_asks_the_demands_hint_by_post_with_its_token(world):
-    citizen = Client(enforce_csrf_checks=True)
-    form = citizen.get(reverse("demands:submit")).content.decode()
-    box = re.search(r'<div[^>]*id="already-box"[^>]*>', form, re.S).group(0)
-    assert f'hx-post="{reverse("demands:already_reported")}"' in box and "csrfmiddlewaretoken" in box
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+def test_the_hint_is_a_post_door_with_a_rate_limit_for_the_public(world, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, "public_similar": "2/min"}
+    )
     url = reverse("demands:already_reported")
-    assert citizen.post(url, {"csrfmiddlewaretoken": token, "title": "路灯"}).status_code == 200
-    assert citizen.post(url, {"title": "路灯"}).status_code == 403  # no token
+    public = Client()
+    assert public.get(url, {"title": LIFT["title"]}).status_code == 405  # no text in query strings
+    codes = [public.post(url, {"title": LIFT["title"]}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    operator = login(world, "operator")  # taking calls all day: not limited
+    assert [operator.post(url, {"title": LIFT["title"]}).status_code for _ in range(3)] == [200] * 3
+
+
+def test_the_public_hint_leaves_out_reports_and_other_staff_see_what_the_public_sees(world):
+    from lianxin.demands.choices import DemandType
+
+    report = make_demand(world, Status.ACCEPTED, type=DemandType.REPORT, **LIFT)
+    waiting = make_demand(world, Status.SUBMITTED, **LIFT)
+    ids = [report.pk, waiting.pk]
+    assert selectors.demand_hint_list(user=None, ids=ids) == []
+    assert selectors.demand_hint_list(user=world["handler"], ids=ids) == []  # staff, but not intake
+    assert len(selectors.demand_hint_list(user=world["operator"], ids=ids)) == 2
 
 
 # --- 7. accepting with a proposal ------------------------------------------------------------------------
 
 
-def test_accepting_with_the_root_of_the_current_category_keeps_the_deeper_one(world):
+def test_adopting_the_root_of_the_current_category_keeps_the_deeper_one(world):
+    from lianxin.analysis.services import demand_accept_confirmed
+
     d = make_demand(world)  # filed under 物业管理, below world.category
     assert d.category == world.subcategory
-    d = services.demand_accept(demand=d, actor=world["operator"], category=world.category)
+    d = demand_accept_confirmed(demand=d, actor=world["operator"], category=world.category)
     assert d.status == Status.ACCEPTED and d.category == world.subcategory
     assert "category" not in d.events.get(action="accept").data
 
 
-def test_accepting_with_another_branch_replaces_the_category(world):
+def test_adopting_another_branch_replaces_the_category(world):
+    from lianxin.analysis.services import demand_accept_confirmed
     from lianxin.org.models import Category
 
     other = Category.objects.create(code="OTHER1", name="交通运输")
-    d = services.demand_accept(demand=make_demand(world), actor=world["operator"], category=other)
+    d = demand_accept_confirmed(demand=make_demand(world), actor=world["operator"], category=other)
     assert d.category == other and d.events.get(action="accept").data["category"] == "交通运输"
+
+
+def test_an_operator_choosing_the_parent_category_by_hand_gets_it(world):
+    d = services.demand_accept(demand=make_demand(world), actor=world["operator"], category=world.category)
+    assert d.category == world.category  # a correction to the parent is the operator's to make
 
 
 def test_adopting_a_first_level_proposal_keeps_the_deeper_category(world):
@@ -289,3 +312,22 @@ def test_adopting_a_first_level_proposal_keeps_the_deeper_category(world):
     assert response.status_code == 302
     d.refresh_from_db()
     assert d.status == Status.ACCEPTED and d.category == world.subcategory
+
+
+def test_the_migration_fills_the_flag_of_stored_checks_still_awaiting_acceptance(world):
+    import importlib
+
+    from django.apps import apps
+
+    from lianxin.analysis.models import DemandIntel
+
+    fill = importlib.import_module("lianxin.analysis.migrations.0002_fill_demand_intel_urgency").fill
+    waiting = make_demand(world, title="等待受理")
+    accepted = make_demand(world, Status.ACCEPTED, title="已受理")
+    for d in (waiting, accepted):
+        DemandIntel.objects.create(demand=d, urgency=Urgency.CRITICAL)
+    fill(apps, None)
+    waiting.refresh_from_db()
+    accepted.refresh_from_db()
+    assert waiting.intel_urgency == Urgency.CRITICAL and waiting.suspected_urgency == Urgency.CRITICAL
+    assert accepted.intel_urgency == ""

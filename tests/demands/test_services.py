@@ -72,7 +72,7 @@ def test_idempotent_submit_returns_first_demand(world):
 
 
 def test_accept_classifies(world):
-    d = make_demand(world, category=None)
+    d = make_demand(world)
     d = services.demand_accept(
         demand=d, actor=world["operator"], type="complaint", urgency="urgent", category=world.category
     )
