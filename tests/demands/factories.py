@@ -111,3 +111,12 @@ def make_demand(
             parent, _ = services.demand_submit(actor=None, title="同一电梯", content="同一问题")
             d = services.demand_merge(demand=d, actor=op, parent=parent)
     return d
+
+
+def browser_login(page, base: str, username: str, password: str = "lianxin-demo") -> None:
+    """Log in through the login page in a Playwright page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.wait_for_load_state()

@@ -6,18 +6,10 @@ import pytest
 from django.core.cache import cache
 
 from lianxin.demands.models import Demand
-from tests.demands.factories import build_world
+from tests.demands.factories import browser_login, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("demands-browser")]
 PASSWORD = "lianxin-demo"
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,7 +37,7 @@ def test_closed_loop_in_browser(browser, live_server, artifacts):
 
     staff = browser.new_context(locale="zh-CN")
     op = staff.new_page()
-    _login(op, base, world["operator"].username)
+    browser_login(op, base, world["operator"].username)
     op.goto(f"{base}/demands/workbench/")
     op.click(f"text={ticket}")
     op.click("#btn-accept")
@@ -58,7 +50,7 @@ def test_closed_loop_in_browser(browser, live_server, artifacts):
 
     handler_ctx = browser.new_context(locale="zh-CN")
     h = handler_ctx.new_page()
-    _login(h, base, world["handler"].username)
+    browser_login(h, base, world["handler"].username)
     h.goto(f"{base}/demands/unit/")
     h.click(f"text={ticket}")
     h.click("#btn-sign")

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from lianxin.demands import services
 from lianxin.demands.models import Demand
-from tests.demands.factories import build_world
+from tests.demands.factories import browser_login, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("demands-browser")]
 PASSWORD = "lianxin-demo"
@@ -19,23 +19,6 @@ for (const name of ["htmx:syntax:error", "htmx:error", "htmx:responseError", "ht
   document.addEventListener(name, (e) => window.__htmxErrors.push(name));
 }
 """
-
-
-@pytest.fixture
-def fresh_similar_index():
-    from lianxin.analysis import similar
-
-    similar.index_forget()
-    yield
-    similar.index_forget()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    page.wait_for_load_state()
 
 
 def _watch(page):
@@ -81,7 +64,7 @@ def test_operator_takes_a_call_from_the_workbench_to_the_work_order(browser, liv
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     errors = _watch(page)
-    _login(page, base, world["operator"].username)
+    browser_login(page, base, world["operator"].username)
     page.goto(f"{base}/demands/workbench/")
     page.click("#btn-phone-intake")
     page.wait_for_selector("#submit-heading:has-text('电话受理（新建工单）')")

@@ -210,15 +210,6 @@ def test_no_unavailable_line_when_suggestions_are_shown_or_nothing_is_to_accept(
 LIFT = dict(title="东风小区3栋电梯坏了", content="东风小区3栋电梯坏了一个月没人修，老人上下楼困难")
 
 
-@pytest.fixture
-def fresh_similar_index():
-    from lianxin.analysis import similar
-
-    similar.index_forget()
-    yield
-    similar.index_forget()
-
-
 def _hint(client, world):
     return client.post(
         reverse("demands:already_reported"),
