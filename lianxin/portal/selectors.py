@@ -240,11 +240,66 @@ def related_policies(
                 ids = [i for i, _score in hits.ids_ranked]
             cache.set(key, ids, 120)
         have = {a.pk for a in found}
+        topic = [t for t in search.query_terms(text[:300]) if len(t) >= 2 and t not in PETITION_WORDS]
         candidates = {a.pk: a for a in public_articles().filter(pk__in=ids, kind__in=POLICY_KINDS)}
         for article_id in ids:
-            if article_id in candidates and article_id not in have and len(found) < limit:
-                found.append(candidates[article_id])
+            article = candidates.get(article_id)
+            if article and article_id not in have and len(found) < limit and _names_any(article, topic):
+                found.append(article)
     return found[:limit]
+
+
+# Words of almost any demand: an article sharing only these with a demand is not about it (a 公租房 question
+# would otherwise be shown the 拖欠工资 article through 申请 and 条件).
+PETITION_WORDS = frozenset(
+    [
+        "咨询",
+        "申请",
+        "问题",
+        "反映",
+        "情况",
+        "条件",
+        "希望",
+        "要求",
+        "请求",
+        "建议",
+        "投诉",
+        "举报",
+        "办理",
+        "处理",
+        "解决",
+        "相关",
+        "部门",
+        "政府",
+        "政策",
+        "规定",
+        "一下",
+        "我们",
+        "什么",
+        "如何",
+        "怎么",
+        "为什么",
+        "能否",
+        "是否",
+        "可以",
+        "需要",
+        "已经",
+        "没有",
+        "还是",
+        "现在",
+        "时候",
+        "关于",
+        "领导",
+        "您好",
+        "你好",
+    ]
+)
+
+
+def _names_any(article: Article, words: list[str]) -> bool:
+    """Whether the article's title, summary or body names one of `words` (the text's topic words)."""
+    text = f"{article.title} {article.summary} {article.body}"
+    return any(word in text for word in words)
 
 
 # --- editors ---------------------------------------------------------------------------------------

@@ -35,6 +35,17 @@ def test_text_similarity_fills_up_with_policy_articles_only():
     assert related_policies(text="") == [] and related_policies() == []
 
 
+def test_an_article_sharing_only_the_words_of_any_demand_is_not_suggested():
+    housing = published_article(
+        title="公租房申请指南", body="符合条件的家庭可申请公共租赁住房（公租房）。", kind=ArticleKind.POLICY
+    )
+    published_article(
+        title="拖欠工资怎么办", body="劳动者可以申请劳动仲裁，申请条件如下。", kind=ArticleKind.LAW
+    )
+    assert [a.pk for a in related_policies(text="公租房申请条件咨询")] == [housing.pk]
+    assert related_policies(text="咨询一下申请条件") == []  # nothing but petition words: no guess
+
+
 def test_include_renders_the_box_with_links():
     policy = published_article(title="医保政策问答", kind=ArticleKind.POLICY)
     html = render_to_string("portal/_related_policies.html", {"policies": [policy]})
