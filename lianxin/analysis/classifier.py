@@ -46,6 +46,22 @@ class _Loaded:
     problem: str = ""  # IntelError.problem, said in the reader's language when shown (PROBLEMS)
     failed_at: float = 0.0
 
+    def set(
+        self,
+        version_id: int | None = None,
+        model: DemandClassifier | None = None,
+        error: str = "",
+        problem: str = "",
+        failed_at: float = 0.0,
+    ) -> None:
+        self.version_id, self.model, self.error, self.problem, self.failed_at = (
+            version_id,
+            model,
+            error,
+            problem,
+            failed_at,
+        )
+
 
 _state = _Loaded()
 _lock = threading.Lock()
@@ -66,10 +82,14 @@ PROBLEMS = {
 }
 
 
+def problem_text(problem: str, message: str) -> str:
+    """An intel problem as people of the web read it: in their language when known, else intel's message."""
+    known = PROBLEMS.get(problem)
+    return str(known) if known is not None else message
+
+
 def intel_error_text(exc: IntelError) -> str:
-    """An IntelError as people of the web read it: its problem in their language, else its message."""
-    known = PROBLEMS.get(exc.problem)
-    return str(known) if known is not None else exc.message
+    return problem_text(exc.problem, exc.message)
 
 
 def active_version_id() -> int | None:
@@ -111,28 +131,20 @@ def active_classifier() -> DemandClassifier | None:
         except Exception as exc:  # noqa: BLE001 - any load failure: intake goes on without the model
             _fail(version_id, f"#{version_id}: {type(exc).__name__}: {exc}")
             return None
-        _state.version_id, _state.model, _state.error, _state.failed_at = version_id, model, "", 0.0
-        _state.problem = ""
+        _state.set(version_id, model)
         return model
 
 
 def _fail(version_id: int, message: str, problem: str = "") -> None:
     logger.warning("classifier version %s unusable: %s", version_id, message)
-    _state.version_id, _state.model, _state.error, _state.failed_at = (
-        version_id,
-        None,
-        message,
-        time.monotonic(),
-    )
-    _state.problem = problem
+    _state.set(version_id, None, message, problem, time.monotonic())
     cache.set(f"analysis:classifier:error:{version_id}", [problem, message], 3600)
 
 
 def classifier_forget() -> None:
     """Drop this process's copy (tests; after an activation in this process)."""
     with _lock:
-        _state.version_id, _state.model, _state.error, _state.failed_at = None, None, "", 0.0
-        _state.problem = ""
+        _state.set()
 
 
 @dataclass(frozen=True)
@@ -159,8 +171,7 @@ def classifier_status() -> ClassifierStatus:
             if _state.error
             else cache.get(f"analysis:classifier:error:{version_id}") or ("", "unknown error")
         )
-        known = PROBLEMS.get(problem)
-        error = f"#{version_id}: {known}" if known is not None else message  # in the reader's language
+        error = f"#{version_id}: {problem_text(problem, message)}" if problem else message
         return ClassifierStatus(
             False,
             "bad_model",

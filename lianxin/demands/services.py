@@ -29,6 +29,7 @@ from lianxin.core.notify import Message
 from lianxin.core.params import by_id
 from lianxin.demands import intel_hooks
 from lianxin.demands.choices import (
+    SUSPECT_LEVELS,
     Action,
     Channel,
     Closure,
@@ -525,8 +526,6 @@ def demand_intel_urgency_set(*, demand_id: int, level: str) -> None:
     otherwise), so that lists flag 疑似特急/疑似紧急 and the 待受理 queue puts it first with no join. A
     proposal, not the demand's urgency (decisions 17, 22): no event, no version bump. Called by the
     intake check (analysis.intake) inside its transaction."""
-    from lianxin.demands.choices import SUSPECT_LEVELS
-
     value = level if level in SUSPECT_LEVELS else ""
     Demand.objects.filter(pk=demand_id).exclude(intel_urgency=value).update(intel_urgency=value)
 
