@@ -8,9 +8,11 @@ class AnalysisConfig(AppConfig):
     verbose_name = _("民意分析")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
+        # models are loaded only now: these modules import them
         from lianxin.analysis import tasks  # noqa: F401 - registers the Huey tasks and periodic jobs
-        from lianxin.analysis.intake import demand_saved
+        from lianxin.analysis.panels import panels_register
+        from lianxin.analysis.port import AnalysisIntel
+        from lianxin.demands import intel_port
 
-        post_save.connect(demand_saved, sender="demands.Demand", dispatch_uid="analysis_demand_saved")
+        intel_port.register(AnalysisIntel())
+        panels_register()

@@ -1,7 +1,7 @@
 """What intel does when a demand is submitted or changes: nothing here may block intake.
 
-- `demand_saved` (post_save of Demand) writes one `SimilarChange` row inside a savepoint (a failure
-  is logged and swallowed), and after commit queues the intake check of a new demand and the
+- `demand_changed` (called by the demand services through the intel port, in the saving transaction)
+  writes one `SimilarChange` row inside a savepoint (a failure is logged and swallowed), and after commit queues the intake check of a new demand and the
   reply-quality score of a fresh reply. Only ids cross into the tasks.
 - `intake_check` proposes an urgency from the text and stores it with the category suggestions and
   the kinds of personal data found. Urgency is *flagged for the operator*, not set on the demand: the
@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from lianxin.analysis.classifier import active_version_id, suggest
 from lianxin.analysis.models import DemandIntel, SimilarChange
+from lianxin.analysis.tasks import demand_intake_task, reply_assess_task
 from lianxin.core.notify import Message
-
-if TYPE_CHECKING:
-    from lianxin.intel.urgency import Signal
+from lianxin.demands.choices import Status
+from lianxin.demands.models import Demand
+from lianxin.demands.notifications import notify_roles
+from lianxin.demands.services import demand_intel_urgency_set
+from lianxin.intel.pii import detect_pii
+from lianxin.intel.urgency import Signal, detect_urgency, reason_signals
 
 logger = logging.getLogger("lianxin.analysis")
 
@@ -57,8 +62,6 @@ def signal_message(kind: str, phrase: str) -> Message:
 
 def signal_lines(reason: str) -> list[str]:
     """The signals of a stored urgency reason as lines in the active language."""
-    from lianxin.intel.urgency import reason_signals
-
     return [signal_message(kind, phrase).render() for kind, phrase in reason_signals(reason)]
 
 
@@ -66,23 +69,22 @@ def pii_labels(kinds: list[str]) -> list[str]:
     return [gettext(PII_LABELS[k]) if k in PII_LABELS else k for k in kinds]
 
 
-def demand_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if raw or not instance.pk:
+def demand_changed(demand: Demand, *, created: bool) -> None:
+    """Called by the demand services (through the intel port) in the transaction that stored `demand`:
+    one `SimilarChange` row in a savepoint (a failure is logged, never raised into the demand's save),
+    and after commit the intake check of a new demand or the reply-quality score of a fresh reply."""
+    if not demand.pk:
         return
     try:
         with transaction.atomic():
-            SimilarChange.objects.create(demand_id=instance.pk)
+            SimilarChange.objects.create(demand_id=demand.pk)
     except Exception:  # noqa: BLE001 - the change log must never break a demand's save
-        logger.exception("similar change log failed for demand %s", instance.pk)
-    demand_id = instance.pk
+        logger.exception("similar change log failed for demand %s", demand.pk)
+    demand_id = demand.pk
     try:
         if created:
-            from lianxin.analysis.tasks import demand_intake_task
-
             transaction.on_commit(lambda: _queue(demand_intake_task, demand_id), robust=True)
-        elif instance.status == "replied" and instance.reply_text:
-            from lianxin.analysis.tasks import reply_assess_task
-
+        elif demand.status == Status.REPLIED and demand.reply_text:
             transaction.on_commit(lambda: _queue(reply_assess_task, demand_id), robust=True)
     except Exception:  # noqa: BLE001
         logger.exception("queueing intel for demand %s failed", demand_id)
@@ -97,12 +99,6 @@ def _queue(task: Any, demand_id: int) -> None:
 
 def intake_check(*, demand_id: int) -> DemandIntel | None:
     """Urgency proposal, personal data and category suggestions of a new demand; escalates 特急."""
-    from lianxin.analysis.classifier import active_version_id, suggest
-    from lianxin.demands.models import Demand
-    from lianxin.demands.services import demand_intel_urgency_set
-    from lianxin.intel.pii import detect_pii
-    from lianxin.intel.urgency import detect_urgency
-
     demand = (
         Demand.objects.filter(pk=demand_id).only("id", "title", "content", "urgency", "ticket_no").first()
     )
@@ -134,8 +130,6 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
 
 
 def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> None:
-    from lianxin.demands.notifications import notify_roles
-
     notify_roles(
         demand,
         "supervisor",

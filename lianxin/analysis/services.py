@@ -1,7 +1,7 @@
-"""The intel adapter's writes and the functions `lianxin.demands.intel_hooks` calls.
+"""The intel adapter's writes and the functions its intel port (`lianxin.analysis.port`) calls.
 
 Hook functions (`suggest_category`, `detect_urgency`, `detect_pii`, `mask_pii`, `similar_demand_ids`)
-take plain values or a demand and return plain data; `intel_hooks` catches anything they raise, so
+take plain values or a demand and return plain data; `lianxin.demands.intel_port` catches anything they raise, so
 intake never fails because of intel. The rest are services: model versions (upload, activate,
 rollback, retrain), the operator's accept-with-category, hot-issue refresh, reply scoring.
 """
@@ -37,7 +37,7 @@ __all__ = [
     "suggest_category",
 ]
 
-# --- hooks called by lianxin.demands.intel_hooks -----------------------------------------------------------
+# --- called through the intel port (lianxin.analysis.port) -----------------------------------------------------
 
 
 def suggest_category(text: str) -> list[dict[str, Any]]:

@@ -6,3 +6,8 @@ class ContactConfig(AppConfig):
     name = "lianxin.contact"
     label = "contact"
     verbose_name = _("联系群众")
+
+    def ready(self) -> None:
+        from lianxin.contact import demand_links  # imports models, loaded only now
+
+        demand_links.register()

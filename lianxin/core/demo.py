@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -34,9 +35,7 @@ def demo_allowed() -> bool:
 
 
 def database_is_empty() -> bool:
-    from lianxin.accounts.models import User
-
-    return not User.objects.exists()
+    return not get_user_model().objects.exists()
 
 
 def demo_load(*, now: datetime | None = None, seed: int = 20260101) -> DemoContext:

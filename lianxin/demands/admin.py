@@ -12,6 +12,7 @@ from lianxin.demands.models import (
     IdempotencyRecord,
     RoutingRule,
 )
+from lianxin.demands.workdays import uncovered_years
 
 # The admin home shows the same warning, above Django's index.
 admin.site.index_template = "admin/lianxin_index.html"
@@ -21,8 +22,6 @@ class CalendarWarningMixin:
     """Shows admins a warning when a year is counted weekends-only (not covered by chinesecalendar)."""
 
     def changelist_view(self, request, extra_context=None):
-        from lianxin.demands.workdays import uncovered_years
-
         for year in uncovered_years():
             messages.warning(
                 request,

@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from lianxin.accounts.permissions import IsStaffMember
@@ -22,10 +23,9 @@ from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_page
 from lianxin.core.throttling import AtomicScopedRateThrottle
 from lianxin.demands import selectors, services
-from lianxin.demands.choices import DemandType, Status, Urgency
+from lianxin.demands.choices import Channel, DemandType, Status, Urgency
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.serializers import (
-    PUBLIC_ACTIONS,
     DemandDetailSerializer,
     DemandEventSerializer,
     DemandListSerializer,
@@ -39,6 +39,7 @@ from lianxin.demands.serializers import (
     submitted_payload,
     track_payload,
 )
+from lianxin.demands.transitions import PUBLIC_ACTIONS
 from lianxin.org.models import Unit
 
 TAGS = ["demands"]
@@ -65,8 +66,6 @@ class CappedPagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         url = self.request.build_absolute_uri()
-        from rest_framework.utils.urls import remove_query_param, replace_query_param
-
         next_url = (
             replace_query_param(url, self.page_query_param, self.page_number + 1) if self.has_next else None
         )
@@ -161,8 +160,6 @@ class DemandCollectionView(APIView):
     def post(self, request: Request) -> Response:
         v = submission_values(request.data)
         actor = request.user if request.user.is_authenticated else None
-        from lianxin.demands.choices import Channel
-
         demand, created = services.demand_submit(
             actor=actor,
             title=v["title"],

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
 
+from lianxin.demands.workdays import uncovered_years
+
 
 @register(Tags.database, deploy=True)
 def calendar_coverage_check(app_configs, **kwargs):
-    from lianxin.demands.workdays import uncovered_years
-
     try:
         missing = uncovered_years()
     except DatabaseError:

@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lianxin.core.masking import mask_address
+from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.selectors import demand_contact
 
 COLUMNS = [
@@ -43,9 +45,6 @@ def _fmt(moment) -> str:
 
 def demand_rows(qs, user) -> Iterator[list[Any]]:
     """The export rows, labels in the active language."""
-    from lianxin.core.masking import mask_address
-    from lianxin.demands.intel_hooks import mask_pii
-
     for d in qs.select_related("category", "area", "lead_unit")[:MAX_ROWS].iterator(chunk_size=2000):
         contact = demand_contact(user, d)
         full = contact["masked"] == "no"

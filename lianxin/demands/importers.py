@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from tqdm import tqdm
 
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.tables import table_rows
@@ -144,8 +145,6 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     summary = ImportSummary()
     batch: list[tuple[int, Demand, dict[str, Any]]] = []
     seen: set[str] = set()
-
-    from tqdm import tqdm
 
     bar = tqdm(desc=f"import {path.name}", unit="row", file=sys.stderr, disable=not progress)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.crypto import EncryptedTextField
 from lianxin.demands.choices import (
+    OPEN_STATUSES,
     SUSPECT_LEVELS,
     URGENCY_RANK,
     Action,
@@ -180,8 +181,6 @@ class Demand(models.Model):
 
     @property
     def is_open(self) -> bool:
-        from lianxin.demands.choices import OPEN_STATUSES
-
         return self.status in OPEN_STATUSES
 
     @property
@@ -343,18 +342,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"
-
-
-def _deadline_policies_changed(**kwargs) -> None:
-    from lianxin.demands.deadlines import policies_changed
-
-    policies_changed(using=kwargs.get("using") or "default")
-
-
-# Submissions read the policy table from a per-process copy (deadlines.active_policies); forget it on change.
-models.signals.post_save.connect(
-    _deadline_policies_changed, sender=DeadlinePolicy, dispatch_uid="demands_policy_save"
-)
-models.signals.post_delete.connect(
-    _deadline_policies_changed, sender=DeadlinePolicy, dispatch_uid="demands_policy_delete"
-)

@@ -9,6 +9,7 @@ the handlers of the lead unit (who call the citizen back); everyone else sees th
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from lianxin.accounts.scoping import NOTHING, area_q
 from lianxin.core.crypto import phone_index
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import NotFound
-from lianxin.core.masking import mask_name, mask_phone
+from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import as_id
 from lianxin.demands.choices import (
     OPEN_STATUSES,
@@ -32,8 +33,10 @@ from lianxin.demands.choices import (
     URGENCY_RANK,
     DemandType,
     Status,
+    Urgency,
     WarningLevel,
 )
+from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.org.models import Area, Category
 
@@ -136,8 +139,6 @@ def demand_texts(user: Any, demand: Demand, names: Iterable[str] = TEXT_FIELDS) 
     texts = {name: getattr(demand, name) or "" for name in names}
     if may_see_contact(user, demand):
         return texts
-    from lianxin.core.masking import mask_address
-    from lianxin.demands.intel_hooks import mask_pii
 
     return {name: mask_address(text) if name == "address" else mask_pii(text) for name, text in texts.items()}
 
@@ -165,8 +166,6 @@ def demand_get(*, user: Any, pk: int) -> Demand:
 
 def demand_track(*, ticket_no: str, code: str) -> Demand:
     """The public door: a wrong code and a missing ticket are the same 404."""
-    import hmac
-
     demand = (
         Demand.objects.select_related("category", "area", "lead_unit", "merged_into")
         .filter(ticket_no=(ticket_no or "").strip()[:24])
@@ -240,8 +239,6 @@ class DemandFilters:
     @classmethod
     def parse(cls, params: Any) -> tuple[DemandFilters, dict[str, list[str]]]:
         """The filters in `params`, and what is wrong with them by name (empty when nothing)."""
-        from lianxin.demands.choices import DemandType, Urgency
-
         problems: dict[str, list[str]] = {}
 
         def _text(name: str, limit: int = 100) -> str:
@@ -388,7 +385,6 @@ def demand_hint_list(*, user: Any, ids: Iterable[int], limit: int = 5) -> list[d
     writer may see — a masked title, when, the status. Operators, supervisors and admins see every open
     one; everyone else only those staff accepted (past 待受理, so nobody's unreviewed text goes public)
     and no 举报 (a report names the people or business it accuses)."""
-    from lianxin.demands.intel_hooks import mask_pii
 
     ids = list(ids)
     qs = Demand.objects.filter(pk__in=ids, status__in=OPEN_STATUSES)

@@ -14,11 +14,13 @@ from rest_framework.fields import SkipField
 
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
+from lianxin.demands import extensions
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
+from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import TEXT_FIELDS, demand_contact, demand_texts
 from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
-from lianxin.demands.transitions import API_ACTIONS
+from lianxin.demands.transitions import API_ACTIONS, PUBLIC_ACTIONS, missing_arguments
 from lianxin.org.models import Area, Category
 
 
@@ -251,10 +253,7 @@ class DemandDetailSerializer(DemandListSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_visit(self, obj: Demand) -> int | None:
-        from lianxin.contact.selectors import visit_of_demand
-
-        visit = visit_of_demand(obj)
-        return visit.pk if visit is not None else None
+        return extensions.visit_id(obj)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj: Demand) -> list[str]:
@@ -317,13 +316,7 @@ class TransitionSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         action = attrs["action"]
-        required = {
-            "reply": ["text", "outcome"],
-            "rate": ["satisfaction", "resolved"],
-            "merge": ["parent"],
-            "request_extension": ["days"],
-        }.get(action, [])
-        missing = {name: [_("该字段是必填项。")] for name in required if attrs.get(name) in (None, "")}
+        missing = {name: [_("该字段是必填项。")] for name in missing_arguments(action, attrs)}
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
@@ -360,24 +353,9 @@ class TrackSerializer(serializers.Serializer):
     timeline = TimelinePublicSerializer(many=True)
 
 
-PUBLIC_ACTIONS = {
-    "submit",
-    "accept",
-    "reject",
-    "dispatch",
-    "sign",
-    "reply",
-    "rate",
-    "close",
-    "reopen",
-    "merge",
-}
-
-
 def track_payload(demand: Demand) -> dict[str, Any]:
     """What anyone holding the ticket number and query code may see: personal data masked, also
-    personal data written into the title or the reply (intel_hooks.mask_pii)."""
-    from lianxin.demands.intel_hooks import mask_pii
+    personal data written into the title or the reply (intel_port.mask_pii)."""
 
     events = [e for e in demand.events.all() if e.action in PUBLIC_ACTIONS]
     return {

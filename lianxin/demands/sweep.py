@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -88,8 +89,6 @@ def _generic_sweep(now: datetime) -> SweepResult:
                 warning_level=WarningLevel.YELLOW
             )
             yellow.update(r[1] for r in rows)
-    from django.db.models import F
-
     while True:
         with transaction.atomic():
             rows = list(

@@ -1,15 +1,31 @@
-"""The transition table of the demand workflow (domain.md "States and actions"), in one place.
+"""The transition table of the demand workflow (domain.md "States and actions"): the only registry of actions.
 
-Each row: action → the states it may start from, the state it leads to (SAME = unchanged), and who
-may do it. Role codes are those of accounts.Role plus three relations to the demand:
-LEAD_HANDLER (a handler of the demand's lead unit), REQUESTER (the citizen who submitted it, or the
-holder of its query code) and SYSTEM (the deadline sweep, acting with no user).
+Each row: action → the states it may start from, the state it leads to (SAME = unchanged), who may do
+it, the service that carries it out, the arguments that service takes from a request (`args`; those
+in `required` must be given), and whether the step shows on the citizen's tracking page (`public`).
+Everything else is derived from it: the API's action choices and required fields, the one door
+`services.demand_transition`, the forms each user is offered, the citizen's timeline, and the target
+state every service moves the demand to (`services.common.enter`).
+
+Role codes are those of accounts.Role plus three relations to the demand: LEAD_HANDLER (a handler of the
+demand's lead unit), REQUESTER (the citizen who submitted it, or the holder of its query code) and SYSTEM
+(the deadline sweep, acting with no user).
+
+Adding an action: a code in `choices.Action`, one row here, one service function (keyword-only, named in
+the row), and its tests. `tests/demands/test_action_table.py` checks that every row's service exists
+and takes exactly the row's arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+from django.utils.module_loading import import_string
+
+from lianxin.accounts.models import Role
 from lianxin.demands.choices import OPEN_STATUSES, Action, Status
 
 SAME = "="
@@ -18,8 +34,14 @@ REQUESTER = "requester"
 SYSTEM = "system"
 ANONYMOUS = "anonymous"
 
+# Arguments a request may give as "note" instead (the forms and the API name a refusal's reason "note"
+# or "reason"; the service takes `reason`).
+NOTE_ALIASES = frozenset({"reason"})
+
 S = Status
+R = Role
 OPEN = frozenset(OPEN_STATUSES)
+SERVICES = "lianxin.demands.services"
 
 
 @dataclass(frozen=True)
@@ -28,40 +50,74 @@ class Transition:
     sources: frozenset[str]
     target: str
     roles: frozenset[str]
+    service: str  # dotted path of the service function
+    args: tuple[str, ...] = ()  # keyword arguments the service takes from a request
+    required: tuple[str, ...] = ()  # of those, the ones a request must give (400 naming them)
+    public: bool = False  # shown on the citizen's tracking page and timeline
 
     def target_for(self, current: str) -> str:
         return current if self.target == SAME else self.target
 
+    def run(self) -> Callable[..., Any]:
+        """The service function of this action."""
+        return _import(self.service)
 
-def _t(action: str, sources, target: str, roles) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles))
+
+@cache
+def _import(path: str) -> Callable[..., Any]:
+    return import_string(path)
+
+
+def _t(
+    action: str,
+    sources: Iterable[str],
+    target: str,
+    roles: Iterable[str],
+    service: str,
+    args: Iterable[str] = (),
+    *,
+    required: Iterable[str] = (),
+    public: bool = False,
+) -> Transition:
+    return Transition(
+        action,
+        frozenset(sources),
+        target,
+        frozenset(str(r) for r in roles),
+        f"{SERVICES}.{service}",
+        tuple(args),
+        tuple(required),
+        public,
+    )
 
 
 # fmt: off
 TABLE: dict[str, Transition] = {t.action: t for t in [
-    #  action                      from                                 to              who
-    _t(Action.SUBMIT,              [],                                  S.SUBMITTED,    ["citizen", "operator", "cadre", ANONYMOUS]),
-    _t(Action.ACCEPT,              [S.SUBMITTED],                       S.ACCEPTED,     ["operator"]),
-    _t(Action.REJECT,              [S.SUBMITTED],                       S.REJECTED,     ["operator"]),
-    _t(Action.DISPATCH,            [S.ACCEPTED, S.RETURNED],            S.DISPATCHED,   ["operator"]),
-    _t(Action.SIGN,                [S.DISPATCHED],                      S.IN_PROGRESS,  [LEAD_HANDLER]),
-    _t(Action.RETURN,              [S.DISPATCHED, S.IN_PROGRESS],       S.RETURNED,     [LEAD_HANDLER]),
-    _t(Action.REFUSE_RETURN,       [S.RETURNED],                        S.IN_PROGRESS,  ["operator"]),
-    _t(Action.REQUEST_EXTENSION,   [S.IN_PROGRESS],                     SAME,           [LEAD_HANDLER]),
-    _t(Action.APPROVE_EXTENSION,   [S.IN_PROGRESS],                     SAME,           ["operator", "supervisor"]),
-    _t(Action.DENY_EXTENSION,      [S.IN_PROGRESS],                     SAME,           ["operator", "supervisor"]),
-    _t(Action.REPLY,               [S.IN_PROGRESS],                     S.REPLIED,      [LEAD_HANDLER]),
-    _t(Action.RATE,                [S.REPLIED],                         S.CLOSED,       ["operator", REQUESTER]),
-    _t(Action.CLOSE,               [S.REPLIED],                         S.CLOSED,       ["operator"]),
-    _t(Action.REOPEN,              [S.REPLIED, S.CLOSED],               S.IN_PROGRESS,  ["operator"]),
-    _t(Action.MERGE,               OPEN,                                S.MERGED,       ["operator"]),
-    _t(Action.SUPERVISE,           OPEN,                                SAME,           ["supervisor", "cadre"]),
-    _t(Action.URGE,                OPEN,                                SAME,           ["supervisor", "cadre", SYSTEM]),
+    #  action                  from                            to             who                                         service                                 arguments
+    _t(Action.SUBMIT,          [],                             S.SUBMITTED,   [R.CITIZEN, R.OPERATOR, R.CADRE, ANONYMOUS], "intake.demand_submit",                 public=True),
+    _t(Action.ACCEPT,          [S.SUBMITTED],                  S.ACCEPTED,    [R.OPERATOR],                               "intake.demand_accept",                 ["note", "type", "urgency", "category", "area"], public=True),
+    _t(Action.REJECT,          [S.SUBMITTED],                  S.REJECTED,    [R.OPERATOR],                               "intake.demand_reject",                 ["reason"], public=True),
+    _t(Action.DISPATCH,        [S.ACCEPTED, S.RETURNED],       S.DISPATCHED,  [R.OPERATOR],                               "dispatch.demand_dispatch",             ["unit", "assisting_units", "note"], public=True),
+    _t(Action.SIGN,            [S.DISPATCHED],                 S.IN_PROGRESS, [LEAD_HANDLER],                             "handling.demand_sign",                 ["note"], public=True),
+    _t(Action.RETURN,          [S.DISPATCHED, S.IN_PROGRESS],  S.RETURNED,    [LEAD_HANDLER],                             "dispatch.demand_return",               ["reason"]),
+    _t(Action.REFUSE_RETURN,   [S.RETURNED],                   S.IN_PROGRESS, [R.OPERATOR],                               "dispatch.demand_refuse_return",        ["reason"]),
+    _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS],              SAME,          [LEAD_HANDLER],                             "handling.demand_request_extension",    ["days", "reason"], required=["days"]),
+    _t(Action.APPROVE_EXTENSION, [S.IN_PROGRESS],              SAME,          [R.OPERATOR, R.SUPERVISOR],                 "handling.demand_approve_extension",    ["note"]),
+    _t(Action.DENY_EXTENSION,  [S.IN_PROGRESS],                SAME,          [R.OPERATOR, R.SUPERVISOR],                 "handling.demand_deny_extension",       ["reason"]),
+    _t(Action.REPLY,           [S.IN_PROGRESS],                S.REPLIED,     [LEAD_HANDLER],                             "handling.demand_reply",                ["text", "outcome"], required=["text", "outcome"], public=True),
+    _t(Action.RATE,            [S.REPLIED],                    S.CLOSED,      [R.OPERATOR, REQUESTER],                    "followup.demand_rate",                 ["satisfaction", "resolved", "note", "code_verified"], required=["satisfaction", "resolved"], public=True),
+    _t(Action.CLOSE,           [S.REPLIED],                    S.CLOSED,      [R.OPERATOR],                               "followup.demand_close",                ["note", "resolved"], public=True),
+    _t(Action.REOPEN,          [S.REPLIED, S.CLOSED],          S.IN_PROGRESS, [R.OPERATOR],                               "followup.demand_reopen",               ["reason"], public=True),
+    _t(Action.MERGE,           OPEN,                           S.MERGED,      [R.OPERATOR],                               "supervision.demand_merge",             ["parent", "note"], required=["parent"], public=True),
+    _t(Action.SUPERVISE,       OPEN,                           SAME,          [R.SUPERVISOR, R.CADRE],                    "supervision.demand_supervise",         ["note"]),
+    _t(Action.URGE,            OPEN,                           SAME,          [R.SUPERVISOR, R.CADRE, SYSTEM],            "supervision.demand_urge",              ["note"]),
 ]}
 # fmt: on
 
-# Actions a client may name in POST /transitions/ (submit has its own door; warn is the sweep's).
+# Actions a client may name in POST /transitions/ (submit has its own door).
 API_ACTIONS = [a for a in TABLE if a != Action.SUBMIT]
+# Steps of the timeline the citizen sees (events outside the table, such as attach and warn, never are).
+PUBLIC_ACTIONS = frozenset(a for a, t in TABLE.items() if t.public)
 
 
 def transition(action: str) -> Transition:
@@ -70,3 +126,8 @@ def transition(action: str) -> Transition:
 
 def actions_from(status: str) -> list[str]:
     return [a for a, t in TABLE.items() if status in t.sources]
+
+
+def missing_arguments(action: str, given: dict[str, Any]) -> list[str]:
+    """The row's required arguments that `given` lacks (None or "" count as not given)."""
+    return [name for name in TABLE[action].required if given.get(name) in (None, "")]

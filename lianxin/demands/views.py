@@ -6,6 +6,7 @@ Thin: every page parses its input and calls a selector or one service; HTMX acti
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,10 +28,12 @@ from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id, as_page, by_id
 from lianxin.core.throttling import page_throttled
-from lianxin.demands import exporters, intel_hooks, measures, selectors, services
+from lianxin.demands import exporters, extensions, intel_port, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
 from lianxin.demands.models import DemandAttachment
+from lianxin.demands.routing import routing_propose
+from lianxin.demands.serializers import track_payload
 from lianxin.org.models import Area, Category, Unit
 
 PAGE_SIZE = 20
@@ -96,8 +99,6 @@ def submit(request: HttpRequest) -> HttpResponse:
             request.session.setdefault("demands_submitted", {})[demand.ticket_no] = demand.query_code
             request.session.modified = True
             return redirect("demands:submitted", ticket_no=demand.ticket_no)
-    import uuid
-
     return render(
         request,
         "demands/submit.html",
@@ -114,7 +115,7 @@ def already_reported(request: HttpRequest) -> HttpResponse:
     if not selectors.hint_sees_all(request.user) and (refused := page_throttled(request, "public_similar")):
         return refused
     area = by_id(Area, request.POST.get("area"))
-    ids = intel_hooks.similar_for_text(
+    ids = intel_port.similar_for_text(
         title=(request.POST.get("title") or "")[:200],
         content=(request.POST.get("content") or "")[:2000],
         area=area,
@@ -162,10 +163,8 @@ def track(request: HttpRequest) -> HttpResponse:
     payload = None
     policies: list = []
     if demand is not None:
-        from lianxin.demands.serializers import track_payload
-
         payload = track_payload(demand)
-        policies = _policies_for(demand)
+        policies = extensions.related_policies(demand)
     return render(
         request,
         "demands/track.html",
@@ -326,8 +325,6 @@ def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
     the analysis app's confirm-category accept, which re-renders the same panel."""
     user = request.user
     allowed = services.demand_allowed_actions(demand=demand, actor=user)
-    from lianxin.demands.routing import routing_propose
-
     proposal = (
         routing_propose(category=demand.category, area=demand.area) if Action.DISPATCH in allowed else None
     )
@@ -350,19 +347,15 @@ def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
         "satisfactions": Satisfaction.choices,
         "types": DemandType.choices,
         "urgencies": Urgency.choices,
-        "similar": intel_hooks.similar_demands(demand)
+        "similar": intel_port.similar_demands(demand)
         if user.has_role("operator", "supervisor", "admin")
         else [],
         "suggestions": services.demand_intel_suggestions(demand=demand) if Action.ACCEPT in allowed else {},
         # 相关政策 beside the reply form (and for the operator accepting), so answers cite the policy.
-        "policies": _policies_for(demand) if {Action.REPLY, Action.ACCEPT} & set(allowed) else [],
+        "policies": extensions.related_policies(demand)
+        if {Action.REPLY, Action.ACCEPT} & set(allowed)
+        else [],
     }
-
-
-def _policies_for(demand) -> list:
-    from lianxin.portal.selectors import related_policies
-
-    return related_policies(category=demand.category, text=f"{demand.title} {demand.content[:200]}")
 
 
 @staff_required

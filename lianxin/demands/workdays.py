@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import chinese_calendar
 
+from lianxin.demands.models import CalendarDay
+
 _OVERRIDES_TTL = 60.0
 _lock = threading.Lock()
 _overrides: dict[date, bool] | None = None
@@ -33,8 +35,6 @@ def _admin_overrides() -> dict[date, bool]:
     with _lock:
         if _overrides is not None and now - _overrides_loaded_at < _OVERRIDES_TTL:
             return _overrides
-    from lianxin.demands.models import CalendarDay
-
     loaded = dict(CalendarDay.objects.values_list("date", "is_workday"))
     with _lock:
         _overrides, _overrides_loaded_at = loaded, now
@@ -98,8 +98,6 @@ def working_days_between(start: date, end: date, overrides: dict[date, bool] | N
 
 def uncovered_years(years: list[int] | None = None) -> list[int]:
     """Years (this one and the next by default) counted weekends-only unless admins fill CalendarDay."""
-    from lianxin.demands.models import CalendarDay
-
     years = years or [date.today().year, date.today().year + 1]
     missing = []
     for year in years:

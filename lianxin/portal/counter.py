@@ -36,6 +36,10 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
+
+from lianxin.core.requests import client_ip
+from lianxin.portal.models import Article
 
 PREFIX = "portal:views"
 READER_COOKIE = "lxr"
@@ -51,6 +55,11 @@ def window_seconds() -> int:
     return int(getattr(settings, "LIANXIN_PORTAL_VIEW_WINDOW", 30 * 60))
 
 
+def _cache_dir(cache: FileBasedCache) -> Path:
+    # The directory the file cache was made with (Django keeps it in a private attribute).
+    return Path(cast(Any, cache)._dir)
+
+
 class CounterStore:
     """The cache operations the counter needs, made atomic on every supported backend."""
 
@@ -58,7 +67,7 @@ class CounterStore:
         self.cache = cache
         self._lock_path: Path | None = None
         if isinstance(cache, FileBasedCache):
-            self._lock_path = Path(cache._dir) / ".portal-counter.lock"
+            self._lock_path = _cache_dir(cache) / ".portal-counter.lock"
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
@@ -120,7 +129,7 @@ def store() -> CounterStore:
     default cache, where culling one merely lets a reload count)."""
     cache = caches["default"]
     if isinstance(cache, FileBasedCache):
-        location = str(cache._dir).rstrip("/") + "-portal-counter"
+        location = str(_cache_dir(cache)).rstrip("/") + "-portal-counter"
         if location not in _dedicated:
             _dedicated[location] = CounterStore(
                 FileBasedCache(location, {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 10**9}})
@@ -144,9 +153,7 @@ def is_bot(user_agent: str) -> bool:
     return not ua or len(ua) < 12 or bool(BOT_UA.search(ua))
 
 
-def client_fingerprint(request) -> str:
-    from lianxin.core.requests import client_ip
-
+def client_fingerprint(request: HttpRequest) -> str:
     ip = client_ip(request)
     raw = f"{ip}|{request.META.get('HTTP_USER_AGENT', '')}|{request.META.get('HTTP_ACCEPT_LANGUAGE', '')}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
@@ -161,8 +168,6 @@ def valid_reader_token(value: str | None) -> bool:
 
 
 def stored_count(article_id: int) -> int:
-    from lianxin.portal.models import Article
-
     return Article.objects.filter(pk=article_id).values_list("view_count", flat=True).first() or 0
 
 
@@ -170,43 +175,49 @@ def total_key(article_id: int) -> str:
     return _key("total", article_id)
 
 
-# The whole of view_record in one round trip on Redis (atomic, as a script). Returns the new total,
+# Counting one read on Redis, shared by both scripts below: mark the reader seen (and the cookie about to
+# be set), add the read to `pending` (journalling the article when it had none), and return the new total:
 # -1 when the reader was already counted, -2 when the total still has to be initialised.
-_REDIS_RECORD = """
-if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) == false then return -1 end
-if ARGV[4] ~= '' then redis.call('SET', ARGV[4], 1, 'NX', 'EX', ARGV[1]) end
-local p = redis.call('INCR', KEYS[2])
-if p == 1 then
-  local n = redis.call('INCR', KEYS[3])
-  redis.call('SET', ARGV[2] .. n, ARGV[3])
+_REDIS_COUNT_READ = """
+local function count_read(seen, extra_seen, pending, seq, total, ttl, journal, article_id)
+  if not redis.call('SET', seen, 1, 'NX', 'EX', ttl) then return -1 end
+  if extra_seen ~= '' then redis.call('SET', extra_seen, 1, 'NX', 'EX', ttl) end
+  if redis.call('INCR', pending) == 1 then
+    local n = redis.call('INCR', seq)
+    redis.call('SET', journal .. n, article_id)
+  end
+  if redis.call('EXISTS', total) == 1 then return redis.call('INCR', total) end
+  return -2
 end
-if redis.call('EXISTS', KEYS[4]) == 1 then return redis.call('INCR', KEYS[4]) end
-return -2
 """
+# The whole of view_record in one round trip on Redis (atomic, as a script); returns what count_read does.
+_REDIS_RECORD = (
+    _REDIS_COUNT_READ
+    + """
+return count_read(KEYS[1], ARGV[4], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
+"""
+)
 # The article page read in one round trip on Redis: the cached page (stored raw as b"<slug>\n<html>"),
-# and — when the page is there, its slug is the requested one and the read is to be counted — the whole of
-# _REDIS_RECORD. Returns {page or '', status, total}: status 1 counted, 0 not counted (seen before, or not
+# and — when the page is there, its slug is the requested one and the read is to be counted — count_read,
+# as _REDIS_RECORD does. Returns {page or '', status, total}: status 1 counted, 0 not counted (seen before, or not
 # asked), -3 no cached page (nothing done), -4 the page's slug differs (nothing counted); total -2 when it
 # still has to be initialised.
-_REDIS_PAGE_READ = """
+_REDIS_PAGE_READ = (
+    _REDIS_COUNT_READ
+    + """
 local page = redis.call('GET', KEYS[1])
 if not page then return {'', -3, -2} end
 local head = ARGV[1] .. '\\n'
 if string.sub(page, 1, #head) ~= head then return {page, -4, -2} end
-if ARGV[2] == '1' and redis.call('SET', KEYS[2], 1, 'NX', 'EX', ARGV[3]) then
-  if ARGV[6] ~= '' then redis.call('SET', ARGV[6], 1, 'NX', 'EX', ARGV[3]) end
-  local p = redis.call('INCR', KEYS[3])
-  if p == 1 then
-    local n = redis.call('INCR', KEYS[4])
-    redis.call('SET', ARGV[4] .. n, ARGV[5])
-  end
-  if redis.call('EXISTS', KEYS[5]) == 1 then return {page, 1, redis.call('INCR', KEYS[5])} end
-  return {page, 1, -2}
+if ARGV[2] == '1' then
+  local total = count_read(KEYS[2], ARGV[6], KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5])
+  if total ~= -1 then return {page, 1, total} end
 end
 local t = redis.call('GET', KEYS[5])
 if t then return {page, 0, tonumber(t)} end
 return {page, 0, -2}
 """
+)
 # One redis-py client (and its registered scripts) per connection pool of this process: Django's cache
 # builds a new client object, with its table of ~300 response callbacks, for every call.
 _redis_clients: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
@@ -349,14 +360,10 @@ def view_record(
         return fast  # type: ignore[return-value]
     s = store()
     ttl = window_seconds()
-    if reader:
-        if not default_cache.add(_key("seen", article_id, "r", reader), 1, ttl):
-            return None
-    else:
-        if not default_cache.add(_key("seen", article_id, "f", fingerprint), 1, ttl):
-            return None
-        if new_reader:
-            default_cache.add(_key("seen", article_id, "r", new_reader), 1, ttl)
+    if not default_cache.add(seen, 1, ttl):
+        return None
+    if extra_seen:
+        default_cache.add(extra_seen, 1, ttl)
     pending = s.incr(_key("pending", article_id))
     if pending == 1:
         _journal_append(s, article_id)
@@ -388,8 +395,6 @@ def views_pending(article_id: int) -> int:
 
 def views_flush(*, batch: int = 500) -> int:
     """Move pending reads into Article.view_count; returns how many reads were stored."""
-    from lianxin.portal.models import Article
-
     s = store()
     lock = _key("flush-lock")
     if not s.add(lock, 1, 300):

@@ -5,10 +5,12 @@ through the same services as the editing UI, so revisions and review are real.""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
+from lianxin.core.demo import DemoContext
 from lianxin.org.models import Category as DemandCategory
 from lianxin.portal import services
-from lianxin.portal.models import ArticleKind, PortalCategory
+from lianxin.portal.models import ArticleKind, PortalCategory, RevisionAction
 
 CATEGORIES = [
     # name, slug, top nav, footer nav
@@ -20,7 +22,18 @@ CATEGORIES = [
     ("便民服务", "service", False, True),
 ]
 
-ARTICLES = [
+
+class ArticleSpec(TypedDict):
+    title: str
+    category: str  # slug of CATEGORIES
+    kind: str
+    tags: str
+    demand: list[tuple[str, str]]  # (level 1, level 2) names of demand categories
+    source: str
+    paragraphs: list[str]
+
+
+ARTICLES: list[ArticleSpec] = [
     {
         "title": "一图读懂：城镇老旧小区改造怎么改、谁来改",
         "category": "policy",
@@ -168,7 +181,7 @@ def _demand_categories(pairs: list[tuple[str, str]]) -> list[DemandCategory]:
     return found
 
 
-def load(ctx) -> None:
+def load(ctx: DemoContext) -> None:
     services.site_settings_update(
         name="连心宣传网",
         description="宣传党的路线方针政策、讲解法律法规、通报群众工作动态",
@@ -196,8 +209,10 @@ def load(ctx) -> None:
             published_at=ctx.now - timedelta(days=80 - i * 7, hours=i),
         )
         article = services.article_create(actor=editor, data=data)
-        services.article_transition(article=article, actor=editor, action="submit")
-        services.article_transition(article=article, actor=reviewer, action="approve", note="同意发布")
+        services.article_transition(article=article, actor=editor, action=RevisionAction.SUBMIT)
+        services.article_transition(
+            article=article, actor=reviewer, action=RevisionAction.APPROVE, note="同意发布"
+        )
         articles.append(article)
     # One waiting for review and one draft, so the editors' desk has work on it.
     waiting = services.article_create(
@@ -211,7 +226,7 @@ def load(ctx) -> None:
             tags="低保 社会救助",
         ),
     )
-    services.article_transition(article=waiting, actor=editor, action="submit")
+    services.article_transition(article=waiting, actor=editor, action=RevisionAction.SUBMIT)
     services.article_create(
         actor=editor,
         data=services.ArticleInput(

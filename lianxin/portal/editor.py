@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lianxin.accounts.models import User
 from lianxin.accounts.permissions import role_required
-from lianxin.core.errors import ApplicationError, NotFound
-from lianxin.portal import counter, selectors, services
+from lianxin.core.errors import ApplicationError
+from lianxin.portal import counter, selectors, services, workflow
 from lianxin.portal.forms import ArticleForm, ImportForm
 from lianxin.portal.importing import parse_rows
-from lianxin.portal.models import ArticleState
+from lianxin.portal.models import Article, ArticleState
+from lianxin.portal.views import nav_context, or_404, template_for
 
-editor_required = role_required(*services.EDITOR_ROLES)
+editor_required = role_required(*workflow.EDITOR_ROLES)
 
 
-def _get(pk: int):
-    try:
-        return selectors.editor_article_get(pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+class EditorRequest(HttpRequest):
+    """The request of a page behind `editor_required`: its user is a signed-in editor."""
+
+    user: User
+
+
+def _get(pk: int) -> Article:
+    return or_404(selectors.editor_article_get, pk)
 
 
 def _form_error(form: ArticleForm, exc: ApplicationError) -> None:
@@ -39,7 +46,7 @@ def _form_error(form: ArticleForm, exc: ApplicationError) -> None:
 
 
 @editor_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: EditorRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ArticleState.values:
         state = ""
@@ -61,46 +68,60 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@editor_required
-def article_new(request: HttpRequest) -> HttpResponse:
-    form = ArticleForm(request.POST or None, request.FILES or None)
+def _article_form(
+    request: EditorRequest,
+    *,
+    article: Article | None,
+    save: Callable[[services.ArticleInput], Article],
+    saved: str,
+) -> HttpResponse:
+    """The article form, new (`article` None) or filled from `article`: a valid form is passed to `save`
+    (one service), whose refusal is shown on the form; on success, `saved` and back to the article."""
+    initial = ArticleForm.initial_for(article) if article is not None else None
+    form = ArticleForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            article = services.article_create(actor=request.user, data=form.to_input())
+            written = save(form.to_input())
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("草稿已保存"))
-            return redirect("portal:editor_article", pk=article.pk)
-    return render(request, "portal/editor/form.html", {"form": form, "article": None})
-
-
-@editor_required
-def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    article = _get(pk)
-    form = ArticleForm(request.POST or None, request.FILES or None, initial=ArticleForm.initial_for(article))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.article_update(article=article, actor=request.user, data=form.to_input())
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("修改已保存"))
-            return redirect("portal:editor_article", pk=article.pk)
+            messages.success(request, saved)
+            return redirect("portal:editor_article", pk=written.pk)
     return render(request, "portal/editor/form.html", {"form": form, "article": article})
 
 
 @editor_required
-def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def article_new(request: EditorRequest) -> HttpResponse:
+    return _article_form(
+        request,
+        article=None,
+        save=lambda data: services.article_create(actor=request.user, data=data),
+        saved=_("草稿已保存"),
+    )
+
+
+@editor_required
+def article_edit(request: EditorRequest, pk: int) -> HttpResponse:
     article = _get(pk)
+    return _article_form(
+        request,
+        article=article,
+        save=lambda data: services.article_update(article=article, actor=request.user, data=data),
+        saved=_("修改已保存"),
+    )
+
+
+@editor_required
+def article_detail(request: EditorRequest, pk: int) -> HttpResponse:
+    article = _get(pk)
+    steps = [workflow.TABLE[a] for a in services.actions_for(article, request.user)]
     return render(
         request,
         "portal/editor/detail.html",
         {
             "article": article,
-            "actions": [
-                (a, _(services.TRANSITIONS[a].label)) for a in services.actions_for(article, request.user)
-            ],
+            "actions": [(step.action, _(step.label), step.tone) for step in steps],
+            "editable": article.state in workflow.EDITABLE_STATES,
             "revisions": article.revisions.select_related("actor").order_by("-number"),
             "views": counter.views_total(article.pk),
             # an imported or hand-set time in the past: approving publishes the article under that date
@@ -112,30 +133,26 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @editor_required
-def article_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def article_preview(request: EditorRequest, pk: int) -> HttpResponse:
     """The article as the public will see it, whatever its state (never cached, never counted)."""
     article = _get(pk)
-    previous, following = (None, None)
+    mobile = request.GET.get("m") == "1"
     context = {
-        "portal_site": selectors.site_settings_get(),
-        "top_nav": selectors.navigation_get().top,
-        "footer_nav": selectors.navigation_get().footer,
+        **nav_context(mobile=mobile),
         "article": article,
         "tags": list(article.tags.all()),
         "related": [],
-        "previous": previous,
-        "next": following,
+        "previous": None,
+        "next": None,
         "view_count": article.view_count,
         "preview": True,
-        "mobile": request.GET.get("m") == "1",
     }
-    template = "portal/m/article.html" if context["mobile"] else "portal/article.html"
-    return render(request, template, context)
+    return render(request, template_for("article.html", mobile), context)
 
 
 @editor_required
 @require_POST
-def article_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def article_transition(request: EditorRequest, pk: int) -> HttpResponse:
     article = _get(pk)
     try:
         services.article_transition(
@@ -152,7 +169,7 @@ def article_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @editor_required
-def article_import(request: HttpRequest) -> HttpResponse:
+def article_import(request: EditorRequest) -> HttpResponse:
     """Rows become articles sent for review by the importing editor (a second editor publishes them);
     only the operator's `lianxin portal import` publishes directly."""
     may_create = request.user.has_role("admin")

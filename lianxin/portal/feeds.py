@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from lianxin.core.errors import NotFound
 from lianxin.portal import selectors
 from lianxin.portal.models import Article, PortalCategory
+from lianxin.portal.views import or_404
 
 FEED_SIZE = 30
 
@@ -50,10 +49,7 @@ class LatestAtomFeed(LatestFeed):
 
 class CategoryFeed(LatestFeed):
     def get_object(self, request, slug: str) -> PortalCategory:
-        try:
-            return selectors.category_get(slug)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        return or_404(selectors.category_get, slug)
 
     def title(self, obj=None) -> str:
         return f"{selectors.site_settings_get().name} · {obj}"

@@ -9,6 +9,8 @@ import posixpath
 from django.http import FileResponse, Http404, HttpRequest
 
 from lianxin.core.files import file_response, open_or_404
+from lianxin.portal.selectors import public_articles
+from lianxin.portal.workflow import is_editor
 
 PUBLIC_PREFIX = "portal/"
 # Covers are content-checked images (services.check_cover); nothing else is served from here, so a file
@@ -29,11 +31,8 @@ def public_media(request: HttpRequest, path: str) -> FileResponse:
     content_type = PUBLIC_TYPES.get(posixpath.splitext(name)[1].lower())
     if not name.startswith(PUBLIC_PREFIX) or ".." in name.split("/") or content_type is None:
         raise Http404
-    from lianxin.portal.selectors import public_articles
-
     if public_articles().filter(cover=name).exists():  # a published article's cover is everyone's
         return file_response(open_or_404(name), content_type, public_max_age=3600)
-    user = getattr(request, "user", None)
-    if user and user.is_authenticated and (user.has_role("editor") or user.has_role("admin")):
+    if is_editor(getattr(request, "user", None)):
         return file_response(open_or_404(name), content_type)  # a draft's, for the preview: private
     raise Http404

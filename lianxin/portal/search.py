@@ -9,11 +9,13 @@ PostgreSQL; both return (article id, rank) pairs, best first, and the caller loa
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+import jieba
 from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape
@@ -59,10 +61,6 @@ MAX_QUERY_TERMS = 12
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import logging
-
-    import jieba
-
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

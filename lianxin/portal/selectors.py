@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lianxin.accounts.models import User
 from lianxin.core.errors import NotFound
 from lianxin.org.models import Category as DemandCategory
 from lianxin.portal import search
@@ -305,7 +306,7 @@ def _names_any(article: Article, words: list[str]) -> bool:
 # --- editors ---------------------------------------------------------------------------------------
 
 
-def editor_article_list(*, user, state: str = "", mine: bool = False) -> QuerySet[Article]:
+def editor_article_list(*, user: User, state: str = "", mine: bool = False) -> QuerySet[Article]:
     qs = Article.objects.select_related("category", "author", "reviewer").order_by("-updated_at")
     if state:
         qs = qs.filter(state=state)
@@ -321,9 +322,3 @@ def editor_article_get(pk: int) -> Article:
     if article is None:
         raise NotFound(_("文章不存在"))
     return article
-
-
-def cache_generation() -> int:
-    from lianxin.portal.services import GENERATION_KEY
-
-    return int(cache.get(GENERATION_KEY) or 0)

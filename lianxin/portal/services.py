@@ -1,6 +1,6 @@
 """Writes of the publishing site. Every change to an article writes an ArticleRevision in the same
 transaction; publication needs a second editor (the author or the one who sent it for review cannot
-approve it); cached pages are invalidated after commit."""
+approve it: the workflow's table is lianxin.portal.workflow); cached pages are invalidated after commit."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from PIL import Image, UnidentifiedImageError
 
-from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lianxin.accounts.models import User
+from lianxin.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.org.models import Category as DemandCategory
-from lianxin.portal import search
+from lianxin.portal import search, workflow
+from lianxin.portal.importing import read_rows
 from lianxin.portal.models import (
     RESERVED_SLUGS,
     Article,
@@ -39,7 +41,6 @@ from lianxin.portal.models import (
 from lianxin.portal.sanitize import body_plain_text, clean_body, clean_text
 
 GENERATION_KEY = "portal:generation"
-EDITOR_ROLES = ("editor", "admin")
 MAX_TAGS = 10
 
 
@@ -178,8 +179,6 @@ def check_cover(cover: UploadedFile) -> None:
             code="image_too_large",
             fields={"cover": [_("上限 %(limit)d KB") % {"limit": max_image_bytes() // 1024}]},
         )
-    from PIL import Image, UnidentifiedImageError
-
     try:
         cover.seek(0)
         with Image.open(io.BytesIO(cover.read())) as img:
@@ -259,7 +258,7 @@ def _snapshot(article: Article) -> dict[str, Any]:
     }
 
 
-def _revision(article: Article, *, action: str, actor, note: str = "") -> ArticleRevision:
+def _revision(article: Article, *, action: str, actor: User | None, note: str = "") -> ArticleRevision:
     last = article.revisions.aggregate(n=Max("number"))["n"] or 0
     return ArticleRevision.objects.create(
         article=article,
@@ -272,124 +271,91 @@ def _revision(article: Article, *, action: str, actor, note: str = "") -> Articl
     )
 
 
-def _require_editor(actor) -> None:
-    if actor is None or not actor.is_authenticated or not actor.has_role(*EDITOR_ROLES):
-        raise PermissionDenied(_("只有编辑可以管理文章"))
+def _not_an_editor() -> PermissionDenied:
+    return PermissionDenied(_("只有编辑可以管理文章"))
+
+
+def _require_editor(actor: User | None) -> None:
+    if not workflow.is_editor(actor):
+        raise _not_an_editor()
+
+
+def _write(article: Article, data: ArticleInput, *, action: str, actor: User, note: str = "") -> Article:
+    """Clean `data` into `article` and save it with its tags, demand categories and revision."""
+    tags = _apply(article, data)
+    article.save()
+    article.tags.set(tags)
+    article.demand_categories.set(data.demand_categories)
+    _revision(article, action=action, actor=actor, note=note)
+    _after_commit_invalidate()
+    return article
 
 
 @transaction.atomic
-def article_create(*, actor, data: ArticleInput) -> Article:
+def article_create(*, actor: User, data: ArticleInput) -> Article:
     """A new draft by `actor` (an editor)."""
     _require_editor(actor)
     article = Article(state=ArticleState.DRAFT, author=actor)
-    tags = _apply(article, data)
-    article.save()
-    article.tags.set(tags)
-    article.demand_categories.set(data.demand_categories)
-    _revision(article, action=RevisionAction.CREATE, actor=actor)
-    _after_commit_invalidate()
-    return article
+    return _write(article, data, action=RevisionAction.CREATE, actor=actor)
 
 
 @transaction.atomic
-def article_update(*, article: Article, actor, data: ArticleInput, note: str = "") -> Article:
-    """Edit a draft or a withdrawn article. Articles in review or published are locked: a published
-    article is withdrawn first, so every published text has passed a second editor."""
+def article_update(*, article: Article, actor: User, data: ArticleInput, note: str = "") -> Article:
+    """Edit a draft or a withdrawn article (workflow.EDITABLE_STATES). Articles in review or published
+    are locked: a published article is withdrawn first, so every published text has passed a second
+    editor."""
     _require_editor(actor)
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if article.state not in (ArticleState.DRAFT, ArticleState.WITHDRAWN):
+    if article.state not in workflow.EDITABLE_STATES:
         raise Conflict(
             _("“%(state)s”状态的文章不能修改，请先撤回或退回") % {"state": article.get_state_display()}
         )
-    tags = _apply(article, data)
-    article.save()
-    article.tags.set(tags)
-    article.demand_categories.set(data.demand_categories)
-    _revision(article, action=RevisionAction.EDIT, actor=actor, note=note)
-    _after_commit_invalidate()
-    return article
+    return _write(article, data, action=RevisionAction.EDIT, actor=actor, note=note)
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    revision: str
-    label: str  # Chinese, marked for translation; translated where shown (the editor's buttons)
+def _refusal(action: str, article: Article, actor: User) -> ApplicationError | None:
+    """Why `actor` may not take `action` on `article` now, or None when they may: the one answer for the
+    editor's buttons (`actions_for`) and for the action itself (`article_transition`)."""
+    if not workflow.is_editor(actor):
+        return _not_an_editor()
+    step = workflow.TABLE.get(action)
+    if step is None:
+        return ValidationFailed(
+            _("未知操作：%(action)s") % {"action": action}, fields={"action": [_("无效")]}
+        )
+    if article.state not in step.sources:
+        return Conflict(
+            _("“%(state)s”状态的文章不能%(action)s")
+            % {"state": article.get_state_display(), "action": _(step.label)}
+        )
+    if step.who == workflow.SECOND_EDITOR and actor.pk in (article.author_id, article.submitted_by_id):
+        return PermissionDenied(
+            _("审核须由另一位编辑进行：作者或送审人不能审核自己的文章"), code="second_editor_required"
+        )
+    return None
 
 
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(
-        frozenset({ArticleState.DRAFT}), ArticleState.REVIEW, RevisionAction.SUBMIT, gettext_noop("送审")
-    ),
-    "approve": Transition(
-        frozenset({ArticleState.REVIEW}),
-        ArticleState.PUBLISHED,
-        RevisionAction.APPROVE,
-        gettext_noop("审核发布"),
-    ),
-    "reject": Transition(
-        frozenset({ArticleState.REVIEW}), ArticleState.DRAFT, RevisionAction.REJECT, gettext_noop("退回修改")
-    ),
-    "withdraw": Transition(
-        frozenset({ArticleState.PUBLISHED}),
-        ArticleState.WITHDRAWN,
-        RevisionAction.WITHDRAW,
-        gettext_noop("撤回"),
-    ),
-    "redraft": Transition(
-        frozenset({ArticleState.WITHDRAWN}),
-        ArticleState.DRAFT,
-        RevisionAction.REDRAFT,
-        gettext_noop("重新编辑"),
-    ),
-}
-
-
-def actions_for(article: Article, user) -> list[str]:
+def actions_for(article: Article, user: User) -> list[str]:
     """The actions `user` may take on `article` now (for the buttons of the editing UI)."""
-    if not user.is_authenticated or not user.has_role(*EDITOR_ROLES):
-        return []
-    allowed = []
-    for name, t in TRANSITIONS.items():
-        if article.state not in t.sources:
-            continue
-        if name in ("approve", "reject") and user.pk in (article.author_id, article.submitted_by_id):
-            continue
-        allowed.append(name)
-    return allowed
+    return [action for action in workflow.TABLE if _refusal(action, article, user) is None]
 
 
 @transaction.atomic
-def article_transition(*, article: Article, actor, action: str, note: str = "") -> Article:
-    """Move an article through draft → review → published → withdrawn (table TRANSITIONS).
+def article_transition(*, article: Article, actor: User, action: str, note: str = "") -> Article:
+    """Take `action` (a row of workflow.TABLE) on the article: draft → review → published → withdrawn.
 
     Raises PermissionDenied when the actor is not an editor, or approves/rejects an article they
-    wrote or sent for review; Conflict when the action does not fit the current state."""
+    wrote or sent for review (code second_editor_required); ValidationFailed for an unknown action;
+    Conflict when the action does not fit the current state."""
     _require_editor(actor)
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationFailed(_("未知操作：%(action)s") % {"action": action}, fields={"action": [_("无效")]})
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if article.state not in transition.sources:
-        raise Conflict(
-            _("“%(state)s”状态的文章不能%(action)s")
-            % {"state": article.get_state_display(), "action": _(transition.label)}
-        )
-    if action in ("approve", "reject") and actor.pk in (article.author_id, article.submitted_by_id):
-        raise PermissionDenied(
-            _("审核须由另一位编辑进行：作者或送审人不能审核自己的文章"), code="second_editor_required"
-        )
-    if action == "submit":
-        article.submitted_by = actor
-    if action in ("approve", "reject"):
-        article.reviewer = actor
-        article.review_note = clean_text(note, max_length=500)
-    if action == "approve" and article.published_at is None:
-        article.published_at = timezone.now()
-    article.state = transition.target
+    refusal = _refusal(action, article, actor)
+    if refusal is not None:
+        raise refusal
+    step = workflow.TABLE[action]
+    step.apply(article, actor, note)
     article.save()
-    _revision(article, action=transition.revision, actor=actor, note=note)
+    _revision(article, action=step.revision, actor=actor, note=note)
     _after_commit_invalidate()
     return article
 
@@ -471,7 +437,7 @@ def import_counts(report: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 
 def _import_rows(
-    *, rows: Sequence[dict[str, Any]], create_categories: bool, actor, publish: bool
+    *, rows: Sequence[dict[str, Any]], create_categories: bool, actor: User | None, publish: bool
 ) -> list[ImportOutcome]:
     """Each row in its own savepoint: a bad row is refused with its reason while the others go in.
     Rows are numbered from 1 (the first data row). A row whose category, title and body match an
@@ -509,7 +475,8 @@ def _import_rows(
                 article.tags.set(tags)
                 _revision(article, action=RevisionAction.IMPORT, actor=actor)
                 if not publish:
-                    article = article_transition(article=article, actor=actor, action="submit")
+                    assert actor is not None  # articles_import_for_review: an editor
+                    article = article_transition(article=article, actor=actor, action=RevisionAction.SUBMIT)
             outcomes.append(ImportOutcome(row=number, article=article))
         except (ValidationFailed, NotFound, Conflict) as exc:
             outcomes.append(ImportOutcome(row=number, error=exc.message))
@@ -519,7 +486,7 @@ def _import_rows(
 
 
 def articles_import(
-    *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor=None
+    *, rows: Sequence[dict[str, Any]], create_categories: bool = False, actor: User | None = None
 ) -> list[ImportOutcome]:
     """Publish each row as an article: the trusted operator's batch import (`lianxin portal import`,
     see contract.md), which bypasses review. Never call it for a web user: see
@@ -528,7 +495,7 @@ def articles_import(
 
 
 def articles_import_for_review(
-    *, rows: Sequence[dict[str, Any]], actor, create_categories: bool = False
+    *, rows: Sequence[dict[str, Any]], actor: User, create_categories: bool = False
 ) -> list[ImportOutcome]:
     """The editors' batch import (the page /portal/editor/import/): each row becomes an article by
     `actor`, sent for review at once, so that, like any article an editor writes, a second editor
@@ -543,7 +510,7 @@ def articles_import_for_review(
     return _import_rows(rows=rows, create_categories=create_categories, actor=actor, publish=False)
 
 
-def articles_import_file(*, path: str, create_categories: bool = False, actor=None) -> list[ImportOutcome]:
-    from lianxin.portal.importing import read_rows
-
+def articles_import_file(
+    *, path: str, create_categories: bool = False, actor: User | None = None
+) -> list[ImportOutcome]:
     return articles_import(rows=read_rows(path), create_categories=create_categories, actor=actor)

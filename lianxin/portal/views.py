@@ -3,6 +3,9 @@ for anonymous readers; the view count and the CSRF token are filled into the cac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -11,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -24,19 +28,29 @@ CSRF_MARK = "@@LX_CSRF@@"
 COUNT_MARK_BYTES = COUNT_MARK.encode()
 CSRF_MARK_BYTES = CSRF_MARK.encode()
 PER_PAGE = 20
+T = TypeVar("T")
 
 
 def page_cache_seconds() -> int:
     return int(getattr(settings, "LIANXIN_PORTAL_PAGE_CACHE_SECONDS", 600))
 
 
-def _nav_context(*, mobile: bool) -> dict[str, object]:
+def nav_context(*, mobile: bool) -> dict[str, object]:
+    """What every page of the site shows around its content (also the editor's preview)."""
     nav = selectors.navigation_get()
     return {"portal_site": nav.site, "top_nav": nav.top, "footer_nav": nav.footer, "mobile": mobile}
 
 
-def _template(name: str, mobile: bool) -> str:
+def template_for(name: str, mobile: bool) -> str:
     return f"portal/m/{name}" if mobile else f"portal/{name}"
+
+
+def or_404(get: Callable[..., T], *args: object) -> T:
+    """`get(*args)`, a selector, with its NotFound shown as the 404 page (its message kept)."""
+    try:
+        return get(*args)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
@@ -48,32 +62,26 @@ def _page(request: HttpRequest, queryset, per_page: int = PER_PAGE):
 @require_GET
 def home(request: HttpRequest, mobile: bool = False) -> HttpResponse:
     context = {
-        **_nav_context(mobile=mobile),
+        **nav_context(mobile=mobile),
         "sections": selectors.home_sections(),
         "latest": selectors.latest_articles(limit=8),
     }
-    return render(request, _template("home.html", mobile), context)
+    return render(request, template_for("home.html", mobile), context)
 
 
 @require_GET
 def category(request: HttpRequest, slug: str, mobile: bool = False) -> HttpResponse:
-    try:
-        section = selectors.category_get(slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    section = or_404(selectors.category_get, slug)
     page = _page(request, selectors.category_article_list(section))
-    context = {**_nav_context(mobile=mobile), "category": section, "page_obj": page}
-    return render(request, _template("category.html", mobile), context)
+    context = {**nav_context(mobile=mobile), "category": section, "page_obj": page}
+    return render(request, template_for("category.html", mobile), context)
 
 
 @require_GET
 def tag(request: HttpRequest, name: str) -> HttpResponse:
-    try:
-        found = selectors.tag_get(name)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    found = or_404(selectors.tag_get, name)
     page = _page(request, selectors.tag_article_list(found))
-    return render(request, "portal/tag.html", {**_nav_context(mobile=False), "tag": found, "page_obj": page})
+    return render(request, "portal/tag.html", {**nav_context(mobile=False), "tag": found, "page_obj": page})
 
 
 @require_GET
@@ -81,7 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     number = as_page(request.GET.get("page"))
     result = selectors.article_search(query, page=number) if query.strip() else None
-    return render(request, "portal/search.html", {**_nav_context(mobile=False), "q": query, "result": result})
+    return render(request, "portal/search.html", {**nav_context(mobile=False), "q": query, "result": result})
 
 
 @require_GET
@@ -98,13 +106,10 @@ def related(request: HttpRequest) -> HttpResponse:
 
 def _render_article(request: HttpRequest, pk: int, mobile: bool) -> bytes:
     """The page as cached: b"<category slug>\n<html with the count and CSRF placeholders>"."""
-    try:
-        article = selectors.article_get_public(pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    article = or_404(selectors.article_get_public, pk)
     previous, following = selectors.previous_next(article)
     context = {
-        **_nav_context(mobile=mobile),
+        **nav_context(mobile=mobile),
         "article": article,
         "tags": list(article.tags.all()),
         "related": selectors.related_articles(article),
@@ -113,7 +118,7 @@ def _render_article(request: HttpRequest, pk: int, mobile: bool) -> bytes:
         "view_count": COUNT_MARK,
         "csrf_token": CSRF_MARK,
     }
-    html = render_to_string(_template("article.html", mobile), context, request)
+    html = render_to_string(template_for("article.html", mobile), context, request)
     return article.category.slug.encode() + b"\n" + html.encode()
 
 
@@ -162,8 +167,6 @@ def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> H
     page_slug, _, body = page.partition(b"\n")
     if page_slug != slug.encode():
         name = "portal:m_article" if mobile else "portal:article"
-        from django.urls import reverse
-
         return HttpResponsePermanentRedirect(reverse(name, kwargs={"slug": page_slug.decode(), "pk": pk}))
 
     count = None

@@ -9,7 +9,7 @@ from lianxin.analysis import classifier, services
 from lianxin.analysis.models import ClassifierVersion, ModelState
 from lianxin.analysis.selectors import classifier_status
 from lianxin.core.errors import ValidationFailed
-from lianxin.demands import intel_hooks
+from lianxin.demands import intel_port
 from lianxin.demands import services as demand_services
 from lianxin.demands.choices import Status
 from tests.demands.factories import make_demand
@@ -23,7 +23,7 @@ def test_first_uploaded_model_becomes_active_and_suggests_mapped_categories(
     assert version.is_active and version.state == ModelState.READY
     assert version.n_train == 16 and sorted(version.labels) == ["交通运输", "环境保护"]
     assert bytes(version.data) == tiny_model_bytes and len(version.checksum) == 64
-    top = intel_hooks.suggest_category("公交车晚点太严重了，希望增加班次")
+    top = intel_port.suggest_category("公交车晚点太严重了，希望增加班次")
     assert [row["category"] for row in top][0] == "交通运输"
     assert top[0]["id"] == taxonomy["交通运输"].pk
     assert 0.0 < top[0]["score"] <= 1.0 and len(top) == 2
@@ -76,7 +76,7 @@ def test_broken_active_model_leaves_intake_working_and_admins_see_why(
     version = services.classifier_version_upload(data=tiny_model_bytes, name="v1")
     ClassifierVersion.objects.filter(pk=version.pk).update(data=b"LIANXIN-INTEL\x00garbage")
     classifier.classifier_forget()
-    assert intel_hooks.suggest_category("公交车晚点") == []
+    assert intel_port.suggest_category("公交车晚点") == []
     status = classifier_status()
     assert not status.ok and status.code == "bad_model" and f"#{version.pk}" in status.message
     assert "lianxin-model-" not in status.message  # the version is named, not the scratch file
@@ -128,7 +128,7 @@ def test_retrain_from_admin_learns_from_closed_demands_with_confirmed_categories
     assert version.state == ModelState.READY, version.message
     assert version.progress == 100 and version.n_train == 10 and version.started_by == world["admin"]
     assert version.is_active  # the first model is activated
-    assert intel_hooks.suggest_category("工厂排放废气污染")[0]["category"] == "环境保护"
+    assert intel_port.suggest_category("工厂排放废气污染")[0]["category"] == "环境保护"
 
 
 def test_retrain_without_enough_data_fails_on_its_row(world):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from lianxin.accounts.models import User
+from lianxin.accounts.models import Role, User
 from lianxin.demands import services
-from lianxin.demands.choices import Outcome, Satisfaction, Status
+from lianxin.demands.choices import Action, Outcome, Satisfaction, Status
 from lianxin.demands.models import Demand
+from lianxin.demands.transitions import LEAD_HANDLER, TABLE
 from lianxin.org.models import Area, AreaLevel, Category, Unit, UnitKind
 from tests.factories import UserFactory
 
@@ -78,39 +81,42 @@ def make_demand(
     }
     actor = world[by] if by else None
     d, _ = services.demand_submit(actor=actor, **fields)
-    op, h = world["operator"], world["handler"]
-    path = {
-        Status.SUBMITTED: [],
-        Status.ACCEPTED: ["accept"],
-        Status.REJECTED: ["reject"],
-        Status.DISPATCHED: ["accept", "dispatch"],
-        Status.IN_PROGRESS: ["accept", "dispatch", "sign"],
-        Status.RETURNED: ["accept", "dispatch", "return"],
-        Status.REPLIED: ["accept", "dispatch", "sign", "reply"],
-        Status.CLOSED: ["accept", "dispatch", "sign", "reply", "rate"],
-        Status.MERGED: ["merge"],
-    }[status]
-    for step in path:
-        if step == "accept":
-            d = services.demand_accept(demand=d, actor=op)
-        elif step == "reject":
-            d = services.demand_reject(demand=d, actor=op, reason="不属于受理范围")
-        elif step == "dispatch":
-            d = services.demand_dispatch(demand=d, actor=op, unit=world.unit)
-        elif step == "sign":
-            d = services.demand_sign(demand=d, actor=h)
-        elif step == "return":
-            d = services.demand_return(demand=d, actor=h, reason="不属于本单位职责")
-        elif step == "reply":
-            d = services.demand_reply(
-                demand=d, actor=h, text="已安排维保单位维修，电梯已恢复运行。", outcome=Outcome.RESOLVED
-            )
-        elif step == "rate":
-            d = services.demand_rate(demand=d, actor=op, satisfaction=Satisfaction.SATISFIED, resolved=True)
-        elif step == "merge":
-            parent, _ = services.demand_submit(actor=None, title="同一电梯", content="同一问题")
-            d = services.demand_merge(demand=d, actor=op, parent=parent)
+    for action in path_to(status):
+        args: dict[str, Any] = {
+            Action.REJECT: {"reason": "不属于受理范围"},
+            Action.DISPATCH: {"unit": world.unit},
+            Action.RETURN: {"reason": "不属于本单位职责"},
+            Action.REPLY: {"text": "已安排维保单位维修，电梯已恢复运行。", "outcome": Outcome.RESOLVED},
+            Action.RATE: {"satisfaction": Satisfaction.SATISFIED, "resolved": True},
+        }.get(action, {})
+        if action == Action.MERGE:
+            args["parent"], _ = services.demand_submit(actor=None, title="同一电梯", content="同一问题")
+        d = services.demand_transition(demand=d, actor=world[_doer(action)], action=action, **args)
     return d
+
+
+def _doer(action: str) -> str:
+    """Who in the world takes `action`: the operator where the table lets them, else the lead handler."""
+    roles = TABLE[action].roles
+    return "operator" if Role.OPERATOR in roles else "handler" if LEAD_HANDLER in roles else sorted(roles)[0]
+
+
+@cache
+def path_to(status: str) -> tuple[str, ...]:
+    """The shortest sequence of actions of the table from 待受理 to `status` (the table's order breaks
+    ties: rate before close), so a new state or action needs no change here."""
+    paths: dict[str, tuple[str, ...]] = {Status.SUBMITTED: ()}
+    frontier = [Status.SUBMITTED.value]
+    while frontier:
+        following = []
+        for state in frontier:
+            for action, t in TABLE.items():
+                target = t.target_for(state)
+                if state in t.sources and target not in paths and _doer(action) in ("operator", "handler"):
+                    paths[target] = (*paths[state], action)
+                    following.append(target)
+        frontier = following
+    return paths[status]
 
 
 def browser_login(page, base: str, username: str, password: str = "lianxin-demo") -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from lianxin.demands import intel_hooks, selectors, services
+from lianxin.demands import intel_port, selectors, services
 from lianxin.demands.choices import Channel, Status, Urgency
 from lianxin.demands.models import Demand
 from lianxin.demands.services import demand_intel_urgency_set
@@ -196,7 +196,7 @@ def test_operator_is_told_when_there_are_no_category_suggestions(world):
 def test_no_unavailable_line_when_suggestions_are_shown_or_nothing_is_to_accept(world, monkeypatch):
     d = make_demand(world)
     stored = {"categories": [{"category": world.category.name, "score": 0.9, "id": world.category.pk}]}
-    monkeypatch.setattr(intel_hooks, "stored_suggestions", lambda demand: stored)
+    monkeypatch.setattr(intel_port, "stored_suggestions", lambda demand: stored)
     page = login(world, "operator").get(reverse("demands:detail", args=[d.pk])).content.decode()
     assert 'id="intel-suggestions"' in page and 'id="intel-unavailable"' not in page
     monkeypatch.undo()

@@ -9,8 +9,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from lianxin.demands import services
-from lianxin.demands.deadlines import active_policies
 from lianxin.demands.models import DeadlinePolicy
+from lianxin.demands.policy_cache import active_policies
 from lianxin.demands.serializers import (
     DemandSubmitSerializer,
     DemandSubmittedSerializer,
@@ -36,16 +36,16 @@ def test_warm_submission_reads_neither_policies_nor_keys(world):
 
 def test_policy_change_is_seen_at_once_and_a_rollback_leaves_no_trace(world):
     assert _submit().reply_due_at is None  # reply deadlines start at dispatch; check limits instead
-    default = services._limits(_submit()).reply_working_days
+    default = services.limits_of(_submit()).reply_working_days
     policy = DeadlinePolicy.objects.create(type="complaint", reply_working_days=default + 7)
-    assert services._limits(_submit()).reply_working_days == default + 7
+    assert services.limits_of(_submit()).reply_working_days == default + 7
     policy.delete()
-    assert services._limits(_submit()).reply_working_days == default
+    assert services.limits_of(_submit()).reply_working_days == default
     with pytest.raises(RuntimeError), transaction.atomic():
         DeadlinePolicy.objects.create(type="complaint", reply_working_days=default + 9)
-        assert services._limits(_submit()).reply_working_days == default + 9
+        assert services.limits_of(_submit()).reply_working_days == default + 9
         raise RuntimeError("roll back")
-    assert services._limits(_submit()).reply_working_days == default
+    assert services.limits_of(_submit()).reply_working_days == default
     assert all(p.reply_working_days != default + 9 for p in active_policies())
 
 

@@ -1,0 +1,108 @@
+"""The panels intel puts on the demands app's pages, registered with `lianxin.demands.extensions` in
+`AnalysisConfig.ready` (`{% demand_panel name … %}` in demands templates), so that the demands app
+neither loads this app's template tags nor knows these panels exist.
+
+`intake` — for the operator accepting: the top-3 categories with
+probabilities, the lead unit the routing rules would propose for each, the urgency proposal; one click
+accepts with that category (`analysis:accept`). `reply_quality` — the reply's score and flags before the
+follow-up call. `status` — for admins: why there are no suggestions. Each panel swallows its own
+failures: a page never breaks because of intel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
+from lianxin.accounts.models import Role
+from lianxin.analysis.intake import pii_labels, signal_lines
+from lianxin.analysis.replies import flag_labels
+from lianxin.analysis.selectors import classifier_status, demand_intel_get
+from lianxin.core.notify import enumeration
+from lianxin.demands import extensions
+from lianxin.demands.choices import Urgency
+from lianxin.demands.extensions import Panel
+from lianxin.demands.routing import routing_propose, routing_rules
+from lianxin.org.models import Category
+
+logger = logging.getLogger("lianxin.analysis")
+
+
+def intake(request: HttpRequest | None, demand: Any, suggestions: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"demand": demand, "rows": [], "urgency": "", "intel": None, "request": request}
+    try:
+        suggestions = suggestions or {}
+        cats = suggestions.get("categories") or []
+        # suggestions are first-level categories: the list the operator picks from holds them all
+        out["categories"] = list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
+        found = {c.pk: c for c in out["categories"]}
+        rules = routing_rules() if cats else []
+        for c in cats:
+            category = found.get(c.get("id"))
+            proposal = routing_propose(category=category, area=demand.area, rules=rules) if category else None
+            out["rows"].append(
+                {
+                    "name": c.get("category"),
+                    "pct": round(100 * float(c.get("score") or 0)),
+                    "category": category,
+                    "unit": proposal.unit if proposal else None,
+                }
+            )
+        out["urgency"] = _urgency_label(suggestions.get("urgency", ""))
+        intel = out["intel"] = demand_intel_get(demand=demand)
+        if intel is not None:
+            out["signals"] = enumeration(signal_lines(intel.urgency_reason))
+            out["pii"] = enumeration(pii_labels(intel.pii_kinds or []))
+        user = getattr(request, "user", None)
+        if user is not None and user.has_role(Role.ADMIN):
+            status = classifier_status()
+            out["status"] = None if status.ok else status
+    except Exception:  # noqa: BLE001
+        logger.exception("intel intake block failed for demand %s", getattr(demand, "pk", None))
+    return out
+
+
+def _urgency_label(code: str) -> str:
+    return str(Urgency(code).label) if code in Urgency.values else code
+
+
+def reply_quality(request: HttpRequest | None, demand: Any) -> dict[str, Any]:
+    if not getattr(demand, "reply_text", ""):
+        return {"a": None}
+    try:
+        from lianxin.analysis.services import reply_assess  # services import the port, which imports this
+
+        assessment = reply_assess(demand=demand)
+    except Exception:  # noqa: BLE001
+        logger.exception("reply quality failed for demand %s", getattr(demand, "pk", None))
+        return {"a": None}
+    return {"a": assessment, "flags": flag_labels(assessment.flags) if assessment else []}
+
+
+def status(request: HttpRequest | None) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.has_role(Role.ADMIN):
+        return {"status": None}
+    try:
+        return {"status": classifier_status()}
+    except Exception as exc:  # noqa: BLE001
+        return {"status": {"ok": False, "message": f"智能分析状态不可用：{type(exc).__name__}"}}
+
+
+def panels_register() -> None:
+    for name, context_of, template in (
+        ("intake", intake, "analysis/_intake.html"),
+        ("reply_quality", reply_quality, "analysis/_reply_quality.html"),
+        ("status", status, "analysis/_status.html"),
+    ):
+        extensions.panel_register(name, _source(context_of, template))
+
+
+def _source(context_of: Callable[..., dict[str, Any]], template: str) -> Callable[..., Panel]:
+    def source(request: HttpRequest | None, **values: Any) -> Panel:
+        return Panel(template, context_of(request, **values))
+
+    return source

@@ -1,0 +1,144 @@
+"""Dispatch: 派单 to a lead unit (the routing rules propose one), 退单 by the unit and the operator's
+review of it (驳回退单, or dispatching again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from lianxin.accounts.models import Role, User
+from lianxin.core.errors import ValidationFailed
+from lianxin.core.notify import Message
+from lianxin.demands.choices import Action, Stage, Status
+from lianxin.demands.deadlines import deadline_policy
+from lianxin.demands.models import Demand
+from lianxin.demands.notifications import notify_roles, notify_unit
+from lianxin.demands.routing import routing_propose
+from lianxin.demands.services.common import (
+    enter,
+    limits_of,
+    lock,
+    now_or,
+    record_event,
+    required_text,
+    save,
+    set_stage,
+)
+from lianxin.org.models import Unit
+
+
+def _dispatch_unit(unit: Unit | int | None, field: str = "unit") -> Unit:
+    if unit is None:
+        raise ValidationFailed(_("请选择主办单位"), fields={field: [_("必填")]})
+    if not isinstance(unit, Unit):
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            raise ValidationFailed(_("单位不存在"), fields={field: [_("单位不存在")]})
+        unit = found
+    if not unit.is_active or not unit.accepts_dispatch:
+        raise ValidationFailed(
+            _("「%(unit)s」不接收派单") % {"unit": unit.name}, fields={field: [_("该单位不接收派单")]}
+        )
+    return unit
+
+
+@transaction.atomic
+def demand_dispatch(
+    *,
+    demand: Demand,
+    actor: User,
+    unit: Unit | int | None = None,
+    assisting_units: Iterable[Unit | int] = (),
+    note: str = "",
+    now: datetime | None = None,
+) -> Demand:
+    """派单: accepted or returned (upholding the return) → dispatched to a lead unit.
+
+    Without `unit`, the routing rules propose one (lianxin.demands.routing), falling back to the 兜底
+    unit. Sign and reply deadlines start now.
+    """
+    d = lock(demand, actor, Action.DISPATCH)
+    routed_by = Role.OPERATOR.value
+    if unit is None:
+        proposal = routing_propose(category=d.category, area=d.area)
+        unit, routed_by = (proposal.unit, proposal.reason) if proposal else (None, "")
+    lead = _dispatch_unit(unit)
+    assisting = [_dispatch_unit(u, "assisting_units") for u in assisting_units]
+    assisting = [u for u in assisting if u.pk != lead.pk]
+    moment = now_or(now)
+    policy, limits = deadline_policy(), limits_of(d)
+    previous_unit = d.lead_unit_id
+    before = enter(d, Action.DISPATCH)
+    d.lead_unit, d.dispatched_at, d.signed_at = lead, moment, None
+    d.returned_from = ""
+    d.extension_pending_until = None
+    d.sign_due_at = policy.sign_due(moment, limits)
+    d.reply_due_at = policy.reply_due(moment, limits)
+    set_stage(d, Stage.SIGN, moment, d.sign_due_at)
+    save(d)
+    d.assisting_units.set(assisting)
+    data = {
+        "unit": lead.pk,
+        "unit_name": lead.name,
+        "assisting": [u.pk for u in assisting],
+        "routed_by": routed_by,
+        "redispatch": before == Status.RETURNED,
+        "previous_unit": previous_unit,
+    }
+    record_event(d, actor, Action.DISPATCH, before, note=note, data=data, now=moment)
+    notify_unit(
+        d,
+        title=Message(
+            gettext_noop("新派单 %(ticket)s：%(title)s"), {"ticket": d.ticket_no, "title": d.title}
+        ),
+        body=note,
+        include_assisting=True,
+    )
+    return d
+
+
+@transaction.atomic
+def demand_return(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
+    """退单: dispatched/in_progress → returned, with a reason; an operator reviews it."""
+    reason = required_text(reason, "reason", _("请填写退单理由"))
+    d = lock(demand, actor, Action.RETURN)
+    moment = now_or(now)
+    before = enter(d, Action.RETURN)
+    d.returned_from, d.return_count = before, d.return_count + 1
+    d.extension_pending_until = None
+    set_stage(d, Stage.REVIEW, moment, deadline_policy().dispatch_due(moment, limits_of(d)))
+    save(d)
+    record_event(d, actor, Action.RETURN, before, note=reason, data={"unit": d.lead_unit_id}, now=moment)
+    notify_roles(
+        d,
+        Role.OPERATOR,
+        title=Message(gettext_noop("退单待审核 %(ticket)s"), {"ticket": d.ticket_no}),
+        body=reason,
+    )
+    return d
+
+
+@transaction.atomic
+def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
+    """驳回退单: returned → in_progress at the same lead unit, which must handle it."""
+    reason = required_text(reason, "reason", _("请填写驳回理由"))
+    d = lock(demand, actor, Action.REFUSE_RETURN)
+    moment = now_or(now)
+    before = enter(d, Action.REFUSE_RETURN)
+    d.returned_from = ""
+    d.signed_at = d.signed_at or moment
+    set_stage(d, Stage.REPLY, moment, d.reply_due_at or deadline_policy().reply_due(moment, limits_of(d)))
+    if d.reply_due_at is None:
+        d.reply_due_at = d.due_at
+    save(d)
+    record_event(d, actor, Action.REFUSE_RETURN, before, note=reason, now=moment)
+    notify_unit(
+        d,
+        title=Message(gettext_noop("退单被驳回 %(ticket)s，请继续办理"), {"ticket": d.ticket_no}),
+        body=reason,
+    )
+    return d

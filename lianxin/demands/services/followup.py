@@ -1,0 +1,114 @@
+"""Follow-up: 回访评价, 办结 without a rating, and 重办."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from lianxin.accounts.models import Role, User
+from lianxin.core.errors import ValidationFailed
+from lianxin.core.notify import Message
+from lianxin.demands.choices import Action, Closure, Satisfaction, Stage
+from lianxin.demands.deadlines import deadline_policy
+from lianxin.demands.models import Demand
+from lianxin.demands.notifications import notify_roles, notify_unit
+from lianxin.demands.services.common import (
+    choice_of,
+    end_stage,
+    enter,
+    limits_of,
+    lock,
+    now_or,
+    record_event,
+    required_text,
+    save,
+    set_stage,
+)
+
+
+@transaction.atomic
+def demand_rate(
+    *,
+    demand: Demand,
+    actor: User | None,
+    satisfaction: str,
+    resolved: bool,
+    note: str = "",
+    code_verified: bool = False,
+    now: datetime | None = None,
+) -> Demand:
+    """回访评价: replied → closed. Closed as resolved only when the citizen says it is resolved.
+
+    By the operator's follow-up call, or by the citizen (their account, or the query code).
+    An operator reopens a dissatisfied case with `demand_reopen`.
+    """
+    choice_of(satisfaction, Satisfaction, "satisfaction")
+    if not isinstance(resolved, bool):
+        raise ValidationFailed(_("resolved 必须为 true 或 false"), fields={"resolved": [_("必填")]})
+    d = lock(demand, actor, Action.RATE, code_verified=code_verified)
+    moment = now_or(now)
+    before = enter(d, Action.RATE)
+    d.satisfaction, d.resolved, d.rated_at = satisfaction, resolved, moment
+    d.closed_at = moment
+    d.closure = Closure.RESOLVED if resolved else Closure.NOT_RESOLVED
+    end_stage(d)
+    save(d)
+    record_event(
+        d,
+        actor,
+        Action.RATE,
+        before,
+        note=note,
+        data={"satisfaction": satisfaction, "resolved": resolved, "by_code": code_verified},
+        now=moment,
+    )
+    if satisfaction == Satisfaction.DISSATISFIED:
+        notify_roles(
+            d,
+            Role.OPERATOR,
+            title=Message(gettext_noop("群众不满意 %(ticket)s，请研判是否重办"), {"ticket": d.ticket_no}),
+        )
+    return d
+
+
+@transaction.atomic
+def demand_close(
+    *, demand: Demand, actor: User, note: str = "", resolved: bool = False, now: datetime | None = None
+) -> Demand:
+    """办结 without a rating (e.g. the citizen cannot be reached): resolved only if the operator confirms it.
+
+    The demand is not counted as rated, so the rates are unaffected.
+    """
+    d = lock(demand, actor, Action.CLOSE)
+    moment = now_or(now)
+    before = enter(d, Action.CLOSE)
+    d.closed_at = moment
+    d.closure = Closure.RESOLVED if resolved else Closure.NOT_RESOLVED
+    end_stage(d)
+    save(d)
+    record_event(d, actor, Action.CLOSE, before, note=note, data={"resolved": bool(resolved)}, now=moment)
+    return d
+
+
+@transaction.atomic
+def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
+    """重办: replied or closed (within the reopen window) → in_progress at the same unit, new reply due.
+
+    The earlier rating stays until the citizen rates again, so a reopen never improves the rates.
+    """
+    reason = required_text(reason, "reason", _("请填写重办理由"))
+    moment = now_or(now)
+    d = lock(demand, actor, Action.REOPEN, moment=moment)
+    before = enter(d, Action.REOPEN)
+    d.closure, d.closed_at = "", None
+    d.reopen_count += 1
+    d.signed_at = d.signed_at or moment
+    d.reply_due_at = deadline_policy().reply_due(moment, limits_of(d))
+    set_stage(d, Stage.REPLY, moment, d.reply_due_at)
+    save(d)
+    record_event(d, actor, Action.REOPEN, before, note=reason, now=moment)
+    notify_unit(d, title=Message(gettext_noop("工单重办 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)
+    return d

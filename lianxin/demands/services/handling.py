@@ -1,0 +1,154 @@
+"""Handling by the lead unit: 签收, extensions (申请/批准/驳回延期) and 答复."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from lianxin.accounts.models import Role, User
+from lianxin.core.errors import ValidationFailed
+from lianxin.core.notify import Message
+from lianxin.demands.choices import Action, Outcome, Stage
+from lianxin.demands.deadlines import deadline_policy
+from lianxin.demands.models import Demand
+from lianxin.demands.notifications import notify_requester, notify_roles, notify_unit
+from lianxin.demands.services.common import (
+    MAX_CONTENT,
+    choice_of,
+    enter,
+    limits_of,
+    lock,
+    now_or,
+    record_event,
+    required_text,
+    save,
+    set_stage,
+)
+from lianxin.demands.workdays import add_working_days
+
+
+@transaction.atomic
+def demand_sign(*, demand: Demand, actor: User, note: str = "", now: datetime | None = None) -> Demand:
+    """签收: dispatched → in_progress, by a handler of the lead unit; the reply clock is already running."""
+    d = lock(demand, actor, Action.SIGN)
+    moment = now_or(now)
+    before = enter(d, Action.SIGN)
+    d.signed_at = moment
+    if d.sign_due_at and moment > d.sign_due_at:
+        d.was_overdue = True
+    set_stage(d, Stage.REPLY, d.dispatched_at or moment, d.reply_due_at)
+    save(d)
+    record_event(d, actor, Action.SIGN, before, note=note, now=moment)
+    return d
+
+
+@transaction.atomic
+def demand_request_extension(
+    *, demand: Demand, actor: User, days: int, reason: str, now: datetime | None = None
+) -> Demand:
+    """申请延期: once per demand, before the reply is due, for 1..N working days."""
+    reason = required_text(reason, "reason", _("请填写延期理由"))
+    policy = deadline_policy()
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("延期天数无效"), fields={"days": [_("请填写整数")]}) from None
+    if not 1 <= days <= policy.extension_limit_days():
+        raise ValidationFailed(
+            _("延期天数无效"),
+            fields={"days": [_("1 到 %(n)d 个工作日") % {"n": policy.extension_limit_days()}]},
+        )
+    moment = now_or(now)
+    d = lock(demand, actor, Action.REQUEST_EXTENSION, moment=moment)
+    base = timezone.localtime(d.reply_due_at or moment)
+    d.extension_pending_until = add_working_days(base, days)
+    save(d)
+    record_event(
+        d,
+        actor,
+        Action.REQUEST_EXTENSION,
+        d.status,
+        note=reason,
+        data={"days": days, "until": d.extension_pending_until.isoformat()},
+        now=moment,
+    )
+    notify_roles(
+        d,
+        Role.OPERATOR,
+        Role.SUPERVISOR,
+        title=Message(
+            gettext_noop("延期申请 %(ticket)s（%(days)s 个工作日）"), {"ticket": d.ticket_no, "days": days}
+        ),
+        body=reason,
+    )
+    return d
+
+
+@transaction.atomic
+def demand_approve_extension(
+    *, demand: Demand, actor: User, note: str = "", now: datetime | None = None
+) -> Demand:
+    """批准延期: the pending request becomes the new reply due time."""
+    moment = now_or(now)
+    d = lock(demand, actor, Action.APPROVE_EXTENSION, moment=moment)
+    old_due, new_due = d.reply_due_at, d.extension_pending_until
+    assert new_due is not None  # common.refusal: there is a request to approve
+    d.reply_due_at, d.extension_pending_until = new_due, None
+    d.extension_count += 1
+    set_stage(d, Stage.REPLY, moment, d.reply_due_at)
+    save(d)
+    record_event(
+        d,
+        actor,
+        Action.APPROVE_EXTENSION,
+        d.status,
+        note=note,
+        data={"old_due": old_due.isoformat() if old_due else None, "new_due": new_due.isoformat()},
+        now=moment,
+    )
+    notify_unit(d, title=Message(gettext_noop("延期已批准 %(ticket)s"), {"ticket": d.ticket_no}), body=note)
+    return d
+
+
+@transaction.atomic
+def demand_deny_extension(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
+    """驳回延期: the request is dropped; the deadline stays."""
+    reason = required_text(reason, "reason", _("请填写驳回理由"))
+    moment = now_or(now)
+    d = lock(demand, actor, Action.DENY_EXTENSION, moment=moment)
+    d.extension_pending_until = None
+    save(d)
+    record_event(d, actor, Action.DENY_EXTENSION, d.status, note=reason, now=moment)
+    notify_unit(d, title=Message(gettext_noop("延期被驳回 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)
+    return d
+
+
+@transaction.atomic
+def demand_reply(
+    *, demand: Demand, actor: User, text: str, outcome: str, now: datetime | None = None
+) -> Demand:
+    """答复: in_progress → replied, with the answer text and outcome; the follow-up clock starts."""
+    text = required_text(text, "text", _("请填写答复内容"), max_len=MAX_CONTENT)
+    choice_of(outcome, Outcome, "outcome")
+    d = lock(demand, actor, Action.REPLY)
+    moment = now_or(now)
+    before = enter(d, Action.REPLY)
+    d.reply_text, d.outcome, d.replied_at = text, outcome, moment
+    d.extension_pending_until = None
+    d.handling_seconds = int((moment - d.created_at).total_seconds())
+    if d.reply_due_at and moment > d.reply_due_at:
+        d.was_overdue = True
+    d.followup_due_at = deadline_policy().followup_due(moment, limits_of(d))
+    set_stage(d, Stage.FOLLOWUP, moment, d.followup_due_at)
+    save(d)
+    record_event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome}, now=moment)
+    notify_requester(
+        d,
+        title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": d.ticket_no}),
+        body=text[:200],
+    )
+    return d

@@ -1,0 +1,12 @@
+"""What the publishing site adds to demand pages (registered with lianxin.demands.extensions in
+PortalConfig.ready): the policy and law articles for answering a demand (相关政策)."""
+
+from __future__ import annotations
+
+from lianxin.demands.models import Demand
+from lianxin.portal.models import Article
+from lianxin.portal.selectors import related_policies
+
+
+def demand_policies(demand: Demand) -> list[Article]:
+    return related_policies(category=demand.category, text=f"{demand.title} {demand.content[:200]}")
