@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
 
 from lianxin.accounts.models import User, role_q
 from lianxin.core.params import as_id
@@ -12,7 +11,13 @@ from lianxin.core.params import as_id
 OVERSEER_ROLES = ("supervisor", "admin")
 
 
-def may_view_cadre(user: Any, cadre: Any) -> bool:
+class SignedInRequest(HttpRequest):
+    """The request of a page behind `role_required`: its user is signed in (for the type checker)."""
+
+    user: User
+
+
+def may_view_cadre(user: User | AnonymousUser, cadre: User) -> bool:
     return bool(user.is_authenticated and (user.pk == cadre.pk or user.has_role(*OVERSEER_ROLES)))
 
 
@@ -23,7 +28,7 @@ def cadre_named(ident: str) -> User | None:
     return qs.filter(pk=pk).first() if pk else qs.filter(username=ident).first()
 
 
-def cadre_from_request(request: Any, param: str = "cadre") -> User:
+def cadre_from_request(request: SignedInRequest, param: str = "cadre") -> User:
     """The cadre a page is about: `?cadre=<id|username>` for overseers, otherwise the user themself.
 
     Anyone else asking for another cadre gets a 404 (what a user may not see does not exist for them).

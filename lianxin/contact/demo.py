@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from lianxin.accounts.models import User, role_q
-from lianxin.contact.models import HouseholdTag, PointKind, VisitKind
+from lianxin.contact.models import Household, HouseholdTag, PointKind, VisitKind
 from lianxin.contact.periods import Period
 from lianxin.contact.services import (
     ProblemInput,
@@ -22,6 +22,7 @@ from lianxin.contact.services import (
     household_create,
     visit_log,
 )
+from lianxin.demands import services as demand_services
 from lianxin.org.models import Area, AreaLevel
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -71,17 +72,17 @@ def _name(rng: random.Random) -> str:
 
 def _advance(demand, cadre, at: datetime, rng: random.Random) -> None:
     """Take a visit demand through the loop to a rating, as the centre would."""
-    from lianxin.demands import services as d
-
     operator = User.objects.filter(role_q("operator")).order_by("pk").first()
     unit = cadre.unit
     handler = User.objects.filter(role_q("handler"), unit=unit).order_by("pk").first() if unit else None
     if operator is None or handler is None:
         return
-    demand = d.demand_accept(demand=demand, actor=operator, now=at + timedelta(minutes=20))
-    demand = d.demand_dispatch(demand=demand, actor=operator, unit=unit, now=at + timedelta(minutes=50))
-    demand = d.demand_sign(demand=demand, actor=handler, now=at + timedelta(hours=3))
-    demand = d.demand_reply(
+    demand = demand_services.demand_accept(demand=demand, actor=operator, now=at + timedelta(minutes=20))
+    demand = demand_services.demand_dispatch(
+        demand=demand, actor=operator, unit=unit, now=at + timedelta(minutes=50)
+    )
+    demand = demand_services.demand_sign(demand=demand, actor=handler, now=at + timedelta(hours=3))
+    demand = demand_services.demand_reply(
         demand=demand,
         actor=handler,
         text=REPLIES.get(demand.title, "已会同社区现场核实并处理，结果已告知群众。"),
@@ -89,7 +90,7 @@ def _advance(demand, cadre, at: datetime, rng: random.Random) -> None:
         now=at + timedelta(days=rng.choice([2, 3, 4, 9])),
     )
     satisfied = rng.random() < 0.8
-    d.demand_rate(
+    demand_services.demand_rate(
         demand=demand,
         actor=operator,
         satisfaction="satisfied" if satisfied else "dissatisfied",
@@ -146,7 +147,7 @@ def load(ctx) -> None:
                     lng=(communities[-1].lng or 112.9) + 0.003,
                 )
             )
-        households = []
+        households: list[Household] = []
         for point in points:
             if point.kind in (PointKind.ENTERPRISE, PointKind.SCHOOL):
                 continue

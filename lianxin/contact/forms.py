@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.contact.models import Household, VisitKind
+from lianxin.accounts.models import User
+from lianxin.contact.models import ContactPoint, Household, VisitKind
 from lianxin.contact.selectors import contact_point_list, household_list
 from lianxin.contact.services import ProblemInput
 
@@ -33,12 +34,15 @@ class MultipleImageField(forms.FileField):
 class VisitForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("方式"), choices=VisitKind.choices, widget=forms.RadioSelect)
-    contact_point = forms.ModelChoiceField(label=_("联系点"), queryset=None, required=False)  # type: ignore[arg-type]
+    # The cadre's own, set in __init__.
+    contact_point = forms.ModelChoiceField(
+        label=_("联系点"), queryset=ContactPoint.objects.none(), required=False
+    )
     households = forms.ModelMultipleChoiceField(
         label=_("走访户"),
-        queryset=None,
+        queryset=Household.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
     )
     summary = forms.CharField(label=_("民情记录"), widget=forms.Textarea(attrs={"rows": 5}))
     photos = MultipleImageField(
@@ -47,15 +51,15 @@ class VisitForm(forms.Form):
         widget=MultipleImageInput(attrs={"accept": "image/*", "multiple": True}),
     )
 
-    def __init__(self, *args: Any, cadre: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cadre: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         start = date(today.year - 1, 1, 1)
         self.fields["date"].initial = today
         self.fields["kind"].initial = VisitKind.FIELD
         points = contact_point_list(cadre=cadre, start=start, end=today)
-        self.fields["contact_point"].queryset = points
-        self.fields["households"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["contact_point"]).queryset = points
+        cast(forms.ModelMultipleChoiceField, self.fields["households"]).queryset = (
             (
                 household_list(cadre=cadre, start=start, end=today)
                 | Household.objects.filter(contact_point__in=points)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
+from lianxin.accounts.models import User
 from lianxin.contact.models import (
     Assignment,
     ContactPoint,
@@ -19,6 +20,8 @@ from lianxin.contact.models import (
     VisitProblem,
 )
 from lianxin.contact.periods import cycle_of
+from lianxin.demands.choices import Channel, Closure, Status
+from lianxin.demands.models import Demand
 
 DEFAULT_EVERY_MONTHS = {CoverageTarget.POINT: 1, CoverageTarget.HOUSEHOLD: 3}
 
@@ -31,33 +34,34 @@ def coverage_rules() -> dict[str, int]:
     return rules
 
 
-def _active_q(start: date, end: date) -> Q:
+def assignment_active_q(start: date, end: date) -> Q:
+    """Assignments in force on some day of [start, end] (open-ended ones have no `end`)."""
     return Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
 
 
-def assignment_list(*, cadre: Any, start: date, end: date) -> QuerySet[Assignment]:
+def assignment_list(*, cadre: User, start: date, end: date) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(cadre=cadre)
-        .filter(_active_q(start, end))
+        .filter(assignment_active_q(start, end))
         .select_related("contact_point", "household", "contact_point__area", "household__contact_point")
     )
 
 
-def contact_point_list(*, cadre: Any, start: date, end: date) -> QuerySet[ContactPoint]:
-    ids = Assignment.objects.filter(_active_q(start, end), cadre=cadre, contact_point__isnull=False).values(
-        "contact_point_id"
-    )
+def contact_point_list(*, cadre: User, start: date, end: date) -> QuerySet[ContactPoint]:
+    ids = Assignment.objects.filter(
+        assignment_active_q(start, end), cadre=cadre, contact_point__isnull=False
+    ).values("contact_point_id")
     return ContactPoint.objects.filter(pk__in=ids, is_active=True).select_related("area")
 
 
-def household_list(*, cadre: Any, start: date, end: date) -> QuerySet[Household]:
-    ids = Assignment.objects.filter(_active_q(start, end), cadre=cadre, household__isnull=False).values(
-        "household_id"
-    )
+def household_list(*, cadre: User, start: date, end: date) -> QuerySet[Household]:
+    ids = Assignment.objects.filter(
+        assignment_active_q(start, end), cadre=cadre, household__isnull=False
+    ).values("household_id")
     return Household.objects.filter(pk__in=ids, is_active=True).select_related("contact_point", "area")
 
 
-def visit_list(*, cadre: Any, start: date | None = None, end: date | None = None) -> QuerySet[Visit]:
+def visit_list(*, cadre: User, start: date | None = None, end: date | None = None) -> QuerySet[Visit]:
     qs = Visit.objects.filter(cadre=cadre)
     if start:
         qs = qs.filter(date__gte=start)
@@ -109,7 +113,7 @@ class Coverage:
         return len(self.points.gaps) + len(self.households.gaps)
 
 
-def coverage_get(*, cadre: Any, as_of: date, rules: dict[str, int] | None = None) -> Coverage:
+def coverage_get(*, cadre: User, as_of: date, rules: dict[str, int] | None = None) -> Coverage:
     """Coverage of the cycles containing `as_of`, counting the cadre's visits from cycle start to `as_of`.
 
     A point is covered when the cadre logged a visit at it in the cycle; a household when it was among
@@ -180,7 +184,7 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
     """
     out: dict[int, ContactMeasures] = defaultdict(ContactMeasures)
     cadre_filter = Q(cadre_id__in=cadre_ids) if cadre_ids is not None else Q()
-    assignments = Assignment.objects.filter(cadre_filter, _active_q(start, end))
+    assignments = Assignment.objects.filter(cadre_filter, assignment_active_q(start, end))
     for row in assignments.values("cadre_id").annotate(
         points=Count("contact_point", distinct=True, filter=Q(contact_point__is_active=True)),
         households=Count("household", distinct=True, filter=Q(household__is_active=True)),
@@ -193,7 +197,7 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
     # Covered counts only what is also counted as assigned (active points and households), so that
     # covered never exceeds assigned and equals the list `coverage_records` gives.
     assigned_points = Assignment.objects.filter(
-        _active_q(start, end), contact_point__isnull=False, contact_point__is_active=True
+        assignment_active_q(start, end), contact_point__isnull=False, contact_point__is_active=True
     )
     # order_by(): Visit's default ordering would put date and pk into the SELECT DISTINCT, so that two
     # visits to one point counted it twice.
@@ -217,7 +221,7 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
     )
     assigned_household_pairs = set(
         Assignment.objects.filter(
-            cadre_filter, _active_q(start, end), household__isnull=False, household__is_active=True
+            cadre_filter, assignment_active_q(start, end), household__isnull=False, household__is_active=True
         ).values_list("cadre_id", "household_id")
     )
     for cadre_id, household_id in through:
@@ -232,7 +236,7 @@ def contact_measures(*, cadre_ids: list[int] | None, start: date, end: date) -> 
     return dict(out)
 
 
-def coverage_records(*, cadre: Any, start: date, end: date, target: str) -> list[CoverageItem]:
+def coverage_records(*, cadre: User, start: date, end: date, target: str) -> list[CoverageItem]:
     """The contact points (target "point") or households assigned to the cadre in [start, end], each with
     the cadre's last visit to it in that window: the records behind `contact_measures`' assigned (all of
     them) and covered (those with a visit) figures, in one query."""
@@ -255,12 +259,10 @@ def coverage_records(*, cadre: Any, start: date, end: date, target: str) -> list
     ]
 
 
-def visit_of_demand(demand: Any) -> Visit | None:
+def visit_of_demand(demand: Demand | None) -> Visit | None:
     """The visit a demand was raised on (the link lives on the visit side, `VisitProblem.demand`), with
     its cadre and contact point; only demands of the visit channel can have one, so the others cost
     no query."""
-    from lianxin.demands.choices import Channel
-
     if demand is None or demand.channel != Channel.VISIT:
         return None
     problem = (
@@ -273,13 +275,11 @@ def visit_of_demand(demand: Any) -> Visit | None:
 
 def problem_solved_q(prefix: str = "demand__") -> Q:
     """A visit problem counts as solved when its demand is closed as resolved (办结·已解决)."""
-    from lianxin.demands.choices import Closure, Status
-
     return Q(**{f"{prefix}status": Status.CLOSED, f"{prefix}closure": Closure.RESOLVED})
 
 
 def visit_problem_list(
-    *, cadre: Any, start: date, end: date, solved: bool | None = None
+    *, cadre: User, start: date, end: date, solved: bool | None = None
 ) -> QuerySet[VisitProblem]:
     qs = VisitProblem.objects.filter(visit__cadre=cadre, visit__date__gte=start, visit__date__lte=end)
     if solved is True:

@@ -31,9 +31,13 @@ from lianxin.contact.models import (
     VisitPhoto,
     VisitProblem,
 )
-from lianxin.contact.selectors import CoverageGroup, coverage_get, coverage_rules
+from lianxin.contact.selectors import CoverageGroup, assignment_active_q, coverage_get, coverage_rules
 from lianxin.core.errors import PermissionDenied, ValidationFailed
 from lianxin.core.notify import Message, month_day, notify
+from lianxin.demands.choices import Channel
+from lianxin.demands.models import Demand
+from lianxin.demands.services import demand_submit
+from lianxin.org.models import Area, Category
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
@@ -53,7 +57,7 @@ def contact_point_create(
     *,
     name: str,
     kind: str,
-    area: Any,
+    area: Area,
     address: str = "",
     lat: float | None = None,
     lng: float | None = None,
@@ -69,7 +73,7 @@ def contact_point_create(
 def household_create(
     *,
     head_name: str,
-    area: Any,
+    area: Area,
     size: int = 1,
     phone: str = "",
     address: str = "",
@@ -98,7 +102,7 @@ def household_create(
 
 def assignment_create(
     *,
-    cadre: Any,
+    cadre: User,
     start: date,
     end: date | None = None,
     contact_point: ContactPoint | None = None,
@@ -153,13 +157,10 @@ def _submit_demand(
     visit: Visit,
     problem: ProblemInput,
     household: Household | None,
-    actor: Any,
+    actor: User,
     now: datetime | None = None,
-) -> Any:
+) -> Demand:
     """Turn one visit problem into a demand through the demands service (channel "visit")."""
-    from lianxin.demands.choices import Channel
-    from lianxin.demands.services import demand_submit
-
     point = visit.contact_point
     area = (household.area if household else None) or (point.area if point else None) or actor.area_scope
     kwargs: dict[str, Any] = {
@@ -171,8 +172,6 @@ def _submit_demand(
         "now": now,
     }
     if problem.category_id:
-        from lianxin.org.models import Category
-
         kwargs["category"] = Category.objects.filter(pk=problem.category_id).first()
     if household is not None:
         kwargs["contact_name"] = household.head_name
@@ -191,7 +190,7 @@ def _submit_demand(
 
 
 def visit_problem_raise(
-    *, visit: Visit, problem: ProblemInput, actor: Any, now: datetime | None = None
+    *, visit: Visit, problem: ProblemInput, actor: User, now: datetime | None = None
 ) -> VisitProblem:
     """Record a problem on a visit and turn it into a demand, linked both ways (problem.demand / demand.visit_problem)."""
     if not problem.title.strip():
@@ -216,7 +215,7 @@ def visit_problem_raise(
 
 def visit_log(
     *,
-    cadre: Any,
+    cadre: User,
     date: date,
     kind: str,
     summary: str,
@@ -244,7 +243,7 @@ def visit_log(
         errors["photos"] = [_("最多%(n)d张照片") % {"n": PHOTOS_PER_VISIT}]
     if errors:
         raise ValidationFailed(_("走访记录不完整：%(fields)s") % {"fields": ", ".join(errors)}, fields=errors)
-    assigned = Assignment.objects.filter(cadre=cadre, start__lte=date).exclude(end__lt=date)
+    assigned = Assignment.objects.filter(assignment_active_q(date, date), cadre=cadre)
     if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
         raise ValidationFailed(
             _("「%(point)s」在 %(date)s 不是您的联系点") % {"point": contact_point, "date": date},
@@ -294,8 +293,7 @@ def coverage_remind(*, as_of: date_t | None = None) -> int:
     as_of = as_of or timezone.localdate()
     rules = coverage_rules()
     cadre_ids = (
-        Assignment.objects.filter(start__lte=as_of)
-        .exclude(end__lt=as_of)
+        Assignment.objects.filter(assignment_active_q(as_of, as_of))
         .values_list("cadre_id", flat=True)
         .distinct()
     )

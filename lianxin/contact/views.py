@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,9 +16,9 @@ from PIL import Image, UnidentifiedImageError
 
 from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
-from lianxin.contact.access import OVERSEER_ROLES, cadre_from_request, may_view_cadre
+from lianxin.contact.access import OVERSEER_ROLES, SignedInRequest, cadre_from_request, may_view_cadre
 from lianxin.contact.forms import VisitForm
-from lianxin.contact.models import Visit, VisitPhoto
+from lianxin.contact.models import Household, Visit, VisitPhoto
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import (
     contact_point_list,
@@ -32,8 +34,13 @@ from lianxin.core.masking import mask_phone
 from lianxin.demands.selectors import visible_demand_ids
 
 
+def _with_phones(households: Iterable[Household], *, own: bool) -> list[dict[str, Any]]:
+    """Households with the phone as the viewer may read it: whole for their own cadre, masked for overseers."""
+    return [{"obj": h, "phone": h.phone if own else mask_phone(h.phone)} for h in households]
+
+
 @role_required("cadre", *OVERSEER_ROLES)
-def diary(request: HttpRequest) -> HttpResponse:
+def diary(request: SignedInRequest) -> HttpResponse:
     cadre = cadre_from_request(request)
     today = timezone.localdate()
     visits = list(visit_list(cadre=cadre, start=date(today.year - 1, today.month, 1))[:50])
@@ -52,7 +59,7 @@ def diary(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("cadre")
-def visit_new(request: HttpRequest) -> HttpResponse:
+def visit_new(request: SignedInRequest) -> HttpResponse:
     cadre = request.user
     form = VisitForm(request.POST or None, request.FILES or None, cadre=cadre)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +92,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(
         Visit.objects.select_related("cadre", "contact_point").prefetch_related(
             "households", "photos", Prefetch("problems__demand")
@@ -94,10 +101,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not may_view_cadre(request.user, visit.cadre):
         raise Http404
-    households = [
-        {"obj": h, "phone": h.phone if request.user.pk == visit.cadre_id else mask_phone(h.phone)}
-        for h in visit.households.all()
-    ]
+    households = _with_phones(visit.households.all(), own=request.user.pk == visit.cadre_id)
     problems = list(visit.problems.all())
     linked = visible_demand_ids(request.user, (p.demand_id for p in problems if p.demand_id))
     return render(
@@ -116,7 +120,7 @@ PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+def visit_photo(request: SignedInRequest, pk: int) -> FileResponse:
     """A visit photo, to whoever may open its visit, by the visit page's own rule: another cadre gets a
     404, a role outside the diary a 403, an anonymous visitor the login page.
 
@@ -140,15 +144,11 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: SignedInRequest) -> HttpResponse:
     """One cadre's coverage of the current cycles; overseers also get every cadre's gap count."""
     as_of = timezone.localdate()
-    if request.GET.get("period"):
-        try:
-            period = Period.parse(request.GET["period"])
-        except ApplicationError as exc:
-            return render(request, "contact/bad_request.html", {"message": exc.message}, status=400)
-        as_of = min(period.last_day, as_of)
+    if request.GET.get("period"):  # a malformed one is a 400 naming it (ApplicationErrorMiddleware)
+        as_of = min(Period.parse(request.GET["period"]).last_day, as_of)
     cadre = cadre_from_request(request)
     rules = coverage_rules()
     ctx = {"cadre": cadre, "coverage": coverage_get(cadre=cadre, as_of=as_of, rules=rules), "as_of": as_of}
@@ -163,14 +163,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: SignedInRequest) -> HttpResponse:
     cadre = cadre_from_request(request)
     today = timezone.localdate()
-    own = cadre.pk == request.user.pk
-    households = [
-        {"obj": h, "phone": h.phone if own else mask_phone(h.phone)}
-        for h in household_list(cadre=cadre, start=today, end=today)
-    ]
+    households = _with_phones(
+        household_list(cadre=cadre, start=today, end=today), own=cadre.pk == request.user.pk
+    )
     return render(
         request,
         "contact/contacts.html",

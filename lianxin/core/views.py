@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -31,22 +32,42 @@ def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     return json_error(404, "not_found", f"No API endpoint at {request.path}")
 
 
+class ErrorPage(HttpResponse):
+    """One of Lianxin's own error pages: the middleware tells it from Django's technical pages by its class."""
+
+
+# The status each error page is for; any other status an ApplicationError carries gets the generic page.
+ERROR_TEMPLATES = {
+    400: "core/400.html",
+    403: "core/403.html",
+    404: "core/404.html",
+    409: "core/409.html",
+}
+
+
+def error_page(request: HttpRequest, status: int, message: str = "") -> ErrorPage:
+    """Lianxin's page for an error `status`, with the message of the rule that refused the request."""
+    template = ERROR_TEMPLATES.get(status, "core/error.html")
+    content = render_to_string(template, {"status": status, "message": message}, request=request)
+    return ErrorPage(content, status=status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return api_not_found(request)
-    return render(request, "core/404.html", status=404)
+    return error_page(request, 404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error(403, "forbidden", "You do not have permission to perform this action.")
-    return render(request, "core/403.html", status=403)
+    return error_page(request, 403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error(400, "bad_request", "Bad request.")
-    return render(request, "core/400.html", status=400)
+    return error_page(request, 400)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

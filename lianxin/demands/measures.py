@@ -33,6 +33,7 @@ closure is not in the satisfaction denominator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -64,6 +65,22 @@ LABELS = {
 }
 # The three rates (三率) most centres publish.
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
+# The date each measure is anchored on (the event it judges, see above): a demand counts in a period's
+# measure when that date falls in the period.
+ANCHORS = {
+    "received": "created_at",
+    "response_rate": "dispatched_at",
+    "ontime_rate": "replied_at",
+    "resolution_rate": "rated_at",
+    "satisfaction_rate": "rated_at",
+    "satisfaction_score": "rated_at",
+    "return_rate": "dispatched_at",
+    "reopen_rate": "replied_at",
+    "overdue": "created_at",
+    "closed_resolved": "closed_at",
+    "closed_not_resolved": "closed_at",
+    "avg_handling_hours": "replied_at",
+}
 
 
 @dataclass(frozen=True)
@@ -117,11 +134,35 @@ class MeasureValue:
         return urlencode({**self.params, "measure": self.code, "part": part})
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The local days [start, end) as aware datetimes in the current time zone: how every measure counts days."""
     return (
         timezone.make_aware(datetime.combine(start, time.min)),
         timezone.make_aware(datetime.combine(end, time.min)),
     )
+
+
+def _within(name: str, lo: datetime, hi: datetime) -> Q:
+    return Q(**{f"{name}__gte": lo, f"{name}__lt": hi})
+
+
+def measure_anchor_q(*, start: date, end: date, codes: Iterable[str] | None = None) -> Q:
+    """The demands that can count in the measures `codes` (default: all) for [start, end): those with the
+    anchor date (ANCHORS) of at least one of them in the period. Aggregates over many measures filter on
+    it, so that they read only the demands of the period."""
+    lo, hi = day_bounds(start, end)
+    q = Q()
+    for name in dict.fromkeys(ANCHORS[code] for code in (ANCHORS if codes is None else codes)):
+        q |= _within(name, lo, hi)
+    return q
+
+
+def _list_params(start: date, end: date, **scope: Any) -> dict[str, str]:
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    for name, obj in scope.items():
+        if obj is not None:
+            params[name] = str(getattr(obj, "pk", obj))
+    return params
 
 
 def measure_scope_q(*, unit=None, area=None, category=None, demands=None) -> Q:
@@ -142,13 +183,13 @@ def measure_scope_q(*, unit=None, area=None, category=None, demands=None) -> Q:
 
 def measure_definitions(start: date, end: date, now: datetime | None = None) -> dict[str, tuple[Q, Q, str]]:
     """code → (denominator Q, numerator Q, kind) for the period [start, end)."""
-    lo, hi = _bounds(start, end)
+    lo, hi = day_bounds(start, end)
     now = now or timezone.now()
-    dispatched = Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
-    replied = Q(replied_at__gte=lo, replied_at__lt=hi)
-    rated = Q(rated_at__gte=lo, rated_at__lt=hi) & ~Q(satisfaction="")
-    received = Q(created_at__gte=lo, created_at__lt=hi)
-    closed = Q(closed_at__gte=lo, closed_at__lt=hi, status=Status.CLOSED)
+    dispatched = _within("dispatched_at", lo, hi)
+    replied = _within("replied_at", lo, hi)
+    rated = _within("rated_at", lo, hi) & ~Q(satisfaction="")
+    received = _within("created_at", lo, hi)
+    closed = _within("closed_at", lo, hi) & Q(status=Status.CLOSED)
     late_now = Q(due_at__lt=now, status__in=OPEN_STATUSES)
     return {
         "received": (received, received, "count"),
@@ -190,14 +231,6 @@ def measures_compute(
     weights = getattr(
         settings, "LIANXIN_SATISFACTION_WEIGHTS", {"satisfied": 1.0, "basically_satisfied": 0.6}
     )
-    lo, hi = _bounds(start, end)
-    anchored = (
-        Q(created_at__gte=lo, created_at__lt=hi)
-        | Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
-        | Q(replied_at__gte=lo, replied_at__lt=hi)
-        | Q(rated_at__gte=lo, rated_at__lt=hi)
-        | Q(closed_at__gte=lo, closed_at__lt=hi)
-    )
     aggregates: dict[str, Any] = {}
     for code, (den_q, num_q, _kind) in definitions.items():
         aggregates[f"{code}__d"] = Count("pk", filter=den_q)
@@ -207,12 +240,9 @@ def measures_compute(
     aggregates["sat_b"] = Count("pk", filter=rated_q & Q(satisfaction=Satisfaction.BASICALLY_SATISFIED))
     aggregates["sat_d"] = Count("pk", filter=rated_q & Q(satisfaction=Satisfaction.DISSATISFIED))
     aggregates["avg_seconds"] = Avg("handling_seconds", filter=definitions["avg_handling_hours"][1])
-    row = Demand.objects.filter(base).filter(anchored).aggregate(**aggregates)
+    row = Demand.objects.filter(base).filter(measure_anchor_q(start=start, end=end)).aggregate(**aggregates)
 
-    params = {"start": start.isoformat(), "end": end.isoformat()}
-    for name, obj in (("unit", unit), ("area", area), ("category", category)):
-        if obj is not None:
-            params[name] = str(getattr(obj, "pk", obj))
+    params = _list_params(start, end, unit=unit, area=area, category=category)
     out: dict[str, MeasureValue] = {}
     for code, (den_q, num_q, kind) in definitions.items():
         n, d = row[f"{code}__n"] or 0, row[f"{code}__d"] or 0
@@ -254,8 +284,5 @@ def measure_get(
         raise KeyError(code)
     den_q, num_q, kind = definitions[code]
     base = measure_scope_q(unit=unit, area=area, category=category, demands=demands)
-    params = {"start": start.isoformat(), "end": end.isoformat()}
-    for name, obj in (("unit", unit), ("area", area), ("category", category)):
-        if obj is not None:
-            params[name] = str(getattr(obj, "pk", obj))
+    params = _list_params(start, end, unit=unit, area=area, category=category)
     return MeasureValue(code, str(LABELS[code]), 0, 0, None, kind, base, num_q, den_q, params)

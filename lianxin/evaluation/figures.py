@@ -11,18 +11,27 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
+from lianxin.accounts.models import User
 from lianxin.contact.periods import Period
 from lianxin.demands.choices import OPEN_STATUSES, Closure, DemandType, Urgency
-from lianxin.demands.measures import LABELS, measure_definitions, measure_get, measures_compute
+from lianxin.demands.measures import (
+    LABELS,
+    day_bounds,
+    measure_anchor_q,
+    measure_definitions,
+    measure_get,
+    measure_scope_q,
+    measures_compute,
+)
 from lianxin.demands.models import Demand
 from lianxin.evaluation.report.content import RateRow
+from lianxin.org.models import Area, Category, Unit
 
 # The rates shown on scorecards and in reports, in this order (the three rates of measures.THREE_RATES + on-time).
 SHOWN_RATES = ["response_rate", "ontime_rate", "resolution_rate", "satisfaction_rate"]
@@ -44,25 +53,19 @@ NOTHING = Q(pk__in=[])
 class Scope:
     """What a scorecard is about: lead unit, or area subtree (None = everything), or nothing."""
 
-    unit: Any = None
-    area: Any = None
+    unit: Unit | None = None
+    area: Area | None = None
     empty: bool = False
 
     def kwargs(self) -> dict[str, Any]:
         return {"unit": self.unit, "area": self.area, "demands": NOTHING if self.empty else None}
 
     def q(self) -> Q:
-        if self.empty:
-            return NOTHING
-        q = Q()
-        if self.unit is not None:
-            q &= Q(lead_unit_id=self.unit.pk)
-        if self.area is not None:
-            q &= self.area.subtree_q("area")
-        return q
+        """The demands of the scope, as `measures_compute(**scope.kwargs())` selects them."""
+        return measure_scope_q(**self.kwargs())
 
 
-def cadre_scope(cadre: Any) -> Scope:
+def cadre_scope(cadre: User) -> Scope:
     if cadre.area_scope_id:
         return Scope(area=cadre.area_scope)
     if cadre.unit_id:
@@ -77,11 +80,7 @@ def period_range(period: Period) -> tuple[date, date]:
 
 def period_bounds(period: Period) -> tuple[datetime, datetime]:
     """[start, end) as aware datetimes in the current time zone (as measures.py counts days)."""
-    start, end = period_range(period)
-    return (
-        timezone.make_aware(datetime.combine(start, time.min)),
-        timezone.make_aware(datetime.combine(end, time.min)),
-    )
+    return day_bounds(*period_range(period))
 
 
 @dataclass
@@ -136,8 +135,6 @@ def rates_trend(*, scope: Scope, period: Period, months: int) -> list[dict[str, 
     """SHOWN_RATES for each of the `months` months up to `period` (oldest first) in ONE aggregate query:
     each month's counts use that month's own measure definitions as conditional counts."""
     window = [period.shift(-back) for back in range(months - 1, -1, -1)]
-    lo, _ = period_bounds(window[0])
-    _, hi = period_bounds(window[-1])
     aggregates: dict[str, Any] = {}
     for i, month in enumerate(window):
         definitions = measure_definitions(*period_range(month))
@@ -145,11 +142,7 @@ def rates_trend(*, scope: Scope, period: Period, months: int) -> list[dict[str, 
             den_q, num_q, _kind = definitions[code]
             aggregates[f"m{i}_{code}_n"] = Count("pk", filter=num_q)
             aggregates[f"m{i}_{code}_d"] = Count("pk", filter=den_q)
-    anchored = (
-        Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
-        | Q(replied_at__gte=lo, replied_at__lt=hi)
-        | Q(rated_at__gte=lo, rated_at__lt=hi)
-    )
+    anchored = measure_anchor_q(start=window[0].first_day, end=period_range(period)[1], codes=SHOWN_RATES)
     row = Demand.objects.filter(scope.q()).filter(anchored).aggregate(**aggregates)
     out = []
     for i, month in enumerate(window):
@@ -162,8 +155,6 @@ def rates_trend(*, scope: Scope, period: Period, months: int) -> list[dict[str, 
 
 
 def _root_names() -> dict[str, str]:
-    from lianxin.org.models import Category
-
     return {c.code: c.name for c in Category.objects.filter(parent__isnull=True).only("code", "name")}
 
 
@@ -173,7 +164,7 @@ def _root_of(path: str | None, roots: dict[str, str]) -> str:
     return roots.get(path.split("/", 1)[0]) or gettext("未分类")
 
 
-def _by_root_category(qs: Any, limit: int) -> list[tuple[str, int]]:
+def _by_root_category(qs: QuerySet[Demand], limit: int) -> list[tuple[str, int]]:
     roots = _root_names()
     counter: Counter[str] = Counter()
     for path, n in qs.order_by().values_list("category__path").annotate(n=Count("pk")):
@@ -183,7 +174,7 @@ def _by_root_category(qs: Any, limit: int) -> list[tuple[str, int]]:
 
 def weak_categories(
     *, scope: Scope, period: Period, threshold: float = 0.8, min_rated: int = 2
-) -> list[tuple[str, float | None]]:
+) -> list[tuple[str, float]]:
     """Top-level categories whose satisfaction rate in the period is below `threshold` (enough ratings)."""
     start, end = period_range(period)
     den_q, num_q, _ = measure_definitions(start, end)["satisfaction_rate"]
@@ -225,21 +216,13 @@ def grouped_counts(
     in one aggregate query over the demands anchored in the period."""
     start, end = period_range(period)
     definitions = measure_definitions(start, end)
-    lo, hi = period_bounds(period)
-    anchored = (
-        Q(created_at__gte=lo, created_at__lt=hi)
-        | Q(dispatched_at__gte=lo, dispatched_at__lt=hi)
-        | Q(replied_at__gte=lo, replied_at__lt=hi)
-        | Q(rated_at__gte=lo, rated_at__lt=hi)
-        | Q(closed_at__gte=lo, closed_at__lt=hi)
-    )
     aggregates: dict[str, Any] = {}
     for code in GROUPED_CODES:
         den_q, num_q, _kind = definitions[code]
         aggregates[f"{code}__n"] = Count("pk", filter=num_q)
         if code not in ("received",):
             aggregates[f"{code}__d"] = Count("pk", filter=den_q)
-    qs = Demand.objects.filter(anchored)
+    qs = Demand.objects.filter(measure_anchor_q(start=start, end=end))
     if base is not None:
         qs = qs.filter(base)
     out: dict[Any, dict[str, tuple[int, int]]] = {}
@@ -262,10 +245,10 @@ def rollup_areas(
         by_path[path].append(key)
     acc: dict[Any, dict[str, list[int]]] = {key: {code: [0, 0] for code in GROUPED_CODES} for key in targets}
     for area_id, codes in counts_by_area.items():
-        path = area_paths.get(area_id) if area_id is not None else None
-        if path is None:
+        area_path = area_paths.get(area_id) if area_id is not None else None
+        if area_path is None:
             continue
-        parts = path.split("/")
+        parts = area_path.split("/")
         for depth in range(1, len(parts) + 1):
             for key in by_path.get("/".join(parts[:depth]), ()):
                 for code, (n, d) in codes.items():
@@ -274,7 +257,7 @@ def rollup_areas(
     return {key: {code: (v[0], v[1]) for code, v in codes.items()} for key, codes in acc.items()}
 
 
-def measure_trace(*, code: str, scope: Scope, period: Period, part: str) -> Any:
+def measure_trace(*, code: str, scope: Scope, period: Period, part: str) -> QuerySet[Demand]:
     """The demands behind one number of a scorecard (numerator or denominator)."""
     start, end = period_range(period)
     return measure_get(code=code, start=start, end=end, **scope.kwargs()).queryset(part)

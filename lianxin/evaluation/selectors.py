@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from lianxin.accounts.models import User, role_q
 from lianxin.contact.models import ContactPoint
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import ContactMeasures, contact_measures
-from lianxin.demands.measures import LABELS
+from lianxin.demands.measures import LABELS, measure_anchor_q
 from lianxin.demands.models import Demand
 from lianxin.evaluation.figures import (
     EXTRA_RATES,
@@ -27,7 +27,6 @@ from lianxin.evaluation.figures import (
     cadre_scope,
     demand_figures,
     grouped_counts,
-    period_bounds,
     period_range,
     rates_trend,
     rollup_areas,
@@ -93,7 +92,7 @@ def _fill(row: ScoreRow, counts: dict[str, tuple[int, int]] | None) -> ScoreRow:
     return row
 
 
-def cadre_list(*, cadres: Any = None) -> list[User]:
+def cadre_list(*, cadres: QuerySet[User] | None = None) -> list[User]:
     qs = cadres if cadres is not None else User.objects.filter(role_q("cadre"), is_active=True)
     return list(qs.select_related("unit", "area_scope").order_by("pk"))
 
@@ -187,7 +186,7 @@ def cadre_rank(*, cadre: User, period: Period) -> tuple[int | None, int]:
 # --- dashboards -------------------------------------------------------------------------------------
 
 
-def dashboard_scope(user: Any) -> Scope:
+def dashboard_scope(user: User) -> Scope:
     """Operators, supervisors and admins see the whole city; a cadre their area (or unit)."""
     if user.has_role("operator", "supervisor", "admin"):
         return Scope()
@@ -211,9 +210,9 @@ def dashboard_data(*, scope: Scope, period: Period, months: int = 12) -> dict[st
     """Everything the dashboard charts draw, as JSON-able data."""
     start, end = period_range(period)
     figures = demand_figures(scope=scope, period=period)
-    lo, hi = period_bounds(period)
-    base = Demand.objects.filter(scope.q())
-    received = base.filter(created_at__gte=lo, created_at__lt=hi)
+    received = Demand.objects.filter(scope.q()).filter(
+        measure_anchor_q(start=start, end=end, codes=["received"])
+    )
     by_day = {
         d: n
         for d, n in received.annotate(day=TruncDate("created_at"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,6 +19,7 @@ from lianxin.evaluation.models import BatchStatus, Report, ReportBatch, ReportSt
 from lianxin.evaluation.report.content import ReportContent
 from lianxin.evaluation.report.gather import report_content_build
 from lianxin.evaluation.report.render import render
+from lianxin.org.models import Unit
 
 FORMATS = ("pdf", "docx")
 
@@ -56,7 +56,7 @@ def _check_started(period: Period) -> None:
         )
 
 
-def report_content(*, cadre: User, period: Period, actor: Any | None = None) -> ReportContent:
+def report_content(*, cadre: User, period: Period, actor: User | None = None) -> ReportContent:
     """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft."""
     if actor is not None and not may_view_cadre(actor, cadre):
         raise NotFound(_("报告不存在"))
@@ -70,7 +70,7 @@ def report_content(*, cadre: User, period: Period, actor: Any | None = None) -> 
     return content
 
 
-def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = None) -> bytes:
+def report_render(*, cadre: User, period: Period, fmt: str, actor: User | None = None) -> bytes:
     """The report file. A final report returns its archived bytes unchanged."""
     _check_format(fmt)
     if actor is not None and not may_view_cadre(actor, cadre):
@@ -87,7 +87,7 @@ def report_render(*, cadre: User, period: Period, fmt: str, actor: Any | None = 
 
 
 def report_draft_save(
-    *, cadre: User, period: Period, actor: Any, issues_text: str, plans_text: str
+    *, cadre: User, period: Period, actor: User, issues_text: str, plans_text: str
 ) -> Report:
     """Save the cadre's edits of 存在问题与下一步打算; only the cadre edits their own draft."""
     if actor.pk != cadre.pk:
@@ -103,7 +103,7 @@ def report_draft_save(
     return report
 
 
-def report_finalise(*, cadre: User, period: Period, actor: Any) -> Report:
+def report_finalise(*, cadre: User, period: Period, actor: User) -> Report:
     """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated."""
     if actor.pk != cadre.pk:
         raise PermissionDenied(_("报告只能由领导干部本人定稿"))
@@ -127,10 +127,33 @@ def report_finalise(*, cadre: User, period: Period, actor: Any) -> Report:
     return report
 
 
-def unit_cadres(unit: Any) -> list[User]:
-    """Cadres of a unit and of every unit below it."""
-    from lianxin.org.models import Unit
+def report_save(
+    *,
+    cadre: User,
+    period: Period,
+    actor: User,
+    issues_text: str | None,
+    plans_text: str = "",
+    finalise: bool = False,
+) -> Report:
+    """The report page's form: save the cadre's edits, and with `finalise` freeze the report.
 
+    Without `issues_text` (finalising without the edit form) the edits saved before are finalised as
+    they are. Each step is its own transaction (finalising renders both files before it locks the row):
+    edits saved before a refused finalise stay saved. Raises what `report_draft_save` and
+    `report_finalise` raise.
+    """
+    if issues_text is not None or not finalise:
+        report = report_draft_save(
+            cadre=cadre, period=period, actor=actor, issues_text=issues_text or "", plans_text=plans_text
+        )
+        if not finalise:
+            return report
+    return report_finalise(cadre=cadre, period=period, actor=actor)
+
+
+def unit_cadres(unit: Unit) -> list[User]:
+    """Cadres of a unit and of every unit below it."""
     ids = {unit.pk}
     frontier = [unit.pk]
     while frontier:
@@ -143,7 +166,7 @@ def unit_cadres(unit: Any) -> list[User]:
     )
 
 
-def report_batch_start(*, unit: Any, period: Period, fmt: str, actor: Any) -> ReportBatch:
+def report_batch_start(*, unit: Unit, period: Period, fmt: str, actor: User) -> ReportBatch:
     """Queue the reports of every cadre of `unit` for `period`; the work runs in the background."""
     _check_format(fmt)
     if not actor.has_role("supervisor", "admin"):
@@ -152,7 +175,7 @@ def report_batch_start(*, unit: Any, period: Period, fmt: str, actor: Any) -> Re
         batch = ReportBatch.objects.create(
             unit=unit, period=str(period), fmt=fmt, requested_by=actor, total=len(unit_cadres(unit))
         )
-        from lianxin.evaluation.tasks import report_batch_task
+        from lianxin.evaluation.tasks import report_batch_task  # tasks imports this module
 
         transaction.on_commit(lambda: report_batch_task(batch.pk))
     return batch

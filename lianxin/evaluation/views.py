@@ -17,18 +17,18 @@ from django.views.decorators.http import require_POST
 
 from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
-from lianxin.contact.access import OVERSEER_ROLES, cadre_named, may_view_cadre
+from lianxin.contact.access import OVERSEER_ROLES, SignedInRequest, cadre_named, may_view_cadre
 from lianxin.contact.models import CoverageTarget
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import coverage_records, visit_list, visit_problem_list
-from lianxin.core.errors import ApplicationError
+from lianxin.core.errors import ApplicationError, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id
 from lianxin.demands.measures import LABELS
 from lianxin.evaluation import selectors, services
 from lianxin.evaluation.figures import EXTRA_RATES, SHOWN_RATES, Scope, cadre_scope, measure_trace
 from lianxin.evaluation.models import ReportBatch
-from lianxin.evaluation.report.gather import hot_issues_for
+from lianxin.evaluation.report.gather import area_hot_issues
 from lianxin.org.models import Unit
 
 TRACEABLE = {*SHOWN_RATES, *EXTRA_RATES, "received", "overdue", "closed_resolved"}
@@ -45,15 +45,16 @@ COVERAGE_RECORDS = {
 }
 
 
+# A page's errors (ValidationFailed naming a bad period, NotFound, PermissionDenied, Conflict) are left to
+# lianxin.core.middleware.ApplicationErrorMiddleware, which shows our page for their status and message.
+
+
 def _period(request: HttpRequest) -> Period:
+    """?period=YYYY-MM (or the form's), else the latest complete month; ValidationFailed when malformed."""
     raw = request.GET.get("period") or request.POST.get("period")
     if not raw:
         return selectors.default_period()
     return Period.parse(raw)
-
-
-def _bad(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(request, "contact/bad_request.html", {"message": exc.message}, status=400)
 
 
 def _cadre_or_404(request: HttpRequest, ident: str) -> User:
@@ -63,94 +64,75 @@ def _cadre_or_404(request: HttpRequest, ident: str) -> User:
     return cadre
 
 
+def _with_months(period: Period, **ctx: Any) -> dict[str, Any]:
+    """A page's context with its month and the months either side (evaluation/_period_nav.html)."""
+    return {"period": period, "prev": period.previous(), "next": period.shift(1), **ctx}
+
+
+def _card_page(
+    request: HttpRequest,
+    *,
+    kind: str,
+    subject: User | Unit,
+    period: Period,
+    card: selectors.ScoreRow,
+    **ctx: Any,
+) -> HttpResponse:
+    """evaluation/card.html: a cadre's or a unit's card (`kind`), with the trend of its last months."""
+    trend = selectors.card_trend(subject=subject, kind=kind, period=period)
+    return render(
+        request,
+        "evaluation/card.html",
+        _with_months(
+            period,
+            card=card,
+            trend=trend,
+            trend_labels=selectors.card_trend_labels(),
+            subject=kind,
+            subject_id=subject.pk,
+            **{kind: subject},
+            **ctx,
+        ),
+    )
+
+
 @role_required("cadre", *OVERSEER_ROLES)
-def scorecards(request: HttpRequest) -> HttpResponse:
+def scorecards(request: SignedInRequest) -> HttpResponse:
     """League tables for overseers; a cadre is taken to their own card."""
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = _period(request)
     if not request.user.has_role(*OVERSEER_ROLES):
         return redirect(reverse("evaluation:cadre_card", args=[request.user.pk]) + f"?period={period}")
-    ctx = {
-        "period": period,
-        "units": selectors.unit_league(period=period),
-        "cadres": selectors.cadre_league(period=period),
-        "prev": period.previous(),
-        "next": period.shift(1),
-    }
+    ctx = _with_months(
+        period, units=selectors.unit_league(period=period), cadres=selectors.cadre_league(period=period)
+    )
     return render(request, "evaluation/scorecards.html", ctx)
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def cadre_card(request: HttpRequest, ident: str) -> HttpResponse:
+def cadre_card(request: SignedInRequest, ident: str) -> HttpResponse:
     cadre = _cadre_or_404(request, ident)
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = _period(request)
     card = selectors.cadre_card(cadre=cadre, period=period)
     place, of = selectors.cadre_rank(cadre=cadre, period=period)
-    trend = selectors.card_trend(subject=cadre, kind="cadre", period=period)
-    return render(
-        request,
-        "evaluation/card.html",
-        {
-            "card": card,
-            "cadre": cadre,
-            "period": period,
-            "rank": place,
-            "rank_of": of,
-            "trend": trend,
-            "trend_labels": selectors.card_trend_labels(),
-            "subject": "cadre",
-            "subject_id": cadre.pk,
-            "prev": period.previous(),
-            "next": period.shift(1),
-        },
-    )
+    return _card_page(request, kind="cadre", subject=cadre, period=period, card=card, rank=place, rank_of=of)
 
 
 @role_required(*OVERSEER_ROLES)
-def unit_card(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_card(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=pk)
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = _period(request)
     card = selectors.unit_card(unit=unit, period=period)
-    trend = selectors.card_trend(subject=unit, kind="unit", period=period)
-    return render(
-        request,
-        "evaluation/card.html",
-        {
-            "card": card,
-            "unit": unit,
-            "period": period,
-            "trend": trend,
-            "trend_labels": selectors.card_trend_labels(),
-            "subject": "unit",
-            "subject_id": unit.pk,
-            "prev": period.previous(),
-            "next": period.shift(1),
-        },
-    )
+    return _card_page(request, kind="unit", subject=unit, period=period, card=card)
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: SignedInRequest) -> HttpResponse:
     """The records behind one number: ?subject=cadre|unit&id=&period=&measure=&part=numerator|denominator."""
     subject, ident = request.GET.get("subject", ""), request.GET.get("id", "")
     measure, part = request.GET.get("measure", ""), request.GET.get("part", "numerator")
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = _period(request)
     if part not in ("numerator", "denominator") or not as_id(ident):
-        return _bad(
-            request,
-            ApplicationError(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident}),
-        )
+        raise ValidationFailed(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident})
     if subject == "cadre":
         cadre = _cadre_or_404(request, ident)
         scope, name = cadre_scope(cadre), str(cadre)
@@ -177,17 +159,17 @@ def records(request: HttpRequest) -> HttpResponse:
     if measure in CONTACT_RECORDS and subject == "cadre":
         start, end = period.first_day, period.last_day
         if measure == "visits":
-            ctx["visits"] = rows = list(visit_list(cadre=cadre, start=start, end=end))
+            ctx["visits"] = visits = list(visit_list(cadre=cadre, start=start, end=end))
+            ctx["total"] = len(visits)
         else:
-            ctx["problems"] = rows = list(
-                visit_problem_list(
-                    cadre=cadre, start=start, end=end, solved=True if measure == "problems_solved" else None
-                )
+            solved = True if measure == "problems_solved" else None
+            ctx["problems"] = problems = list(
+                visit_problem_list(cadre=cadre, start=start, end=end, solved=solved)
             )
-        ctx["total"] = len(rows)
+            ctx["total"] = len(problems)
         return render(request, "evaluation/records.html", ctx)
     if measure not in TRACEABLE:
-        return _bad(request, ApplicationError(_("未知指标「%(measure)s」") % {"measure": measure}))
+        raise ValidationFailed(_("未知指标「%(measure)s」") % {"measure": measure})
     qs = measure_trace(code=measure, scope=scope, period=period, part=part).select_related(
         "lead_unit", "category"
     )
@@ -197,57 +179,34 @@ def records(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("operator", "cadre", *OVERSEER_ROLES)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    period = _period(request)
     return render(
-        request,
-        "evaluation/dashboard.html",
-        {
-            "period": period,
-            "tiles": settings.LIANXIN_MAP_TILES,
-            "prev": period.previous(),
-            "next": period.shift(1),
-        },
+        request, "evaluation/dashboard.html", _with_months(period, tiles=settings.LIANXIN_MAP_TILES)
     )
 
 
 @role_required("operator", "cadre", *OVERSEER_ROLES)
-def dashboard_data(request: HttpRequest) -> JsonResponse:
+def dashboard_data(request: SignedInRequest) -> JsonResponse:
+    # The dashboard's script reads this as JSON, errors included: not an error page.
     try:
         period = _period(request)
     except ApplicationError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
     scope = selectors.dashboard_scope(request.user)
     data = selectors.dashboard_data(scope=scope, period=period)
-    if scope.area is not None:
-        hot, note = hot_issues_for(request.user, period)
-    else:
-        hot, note = _city_hot_issues(request.user, period)
-    data["hot_issues"], data["hot_issues_note"] = hot, note
+    # A cadre's hot issues are those of their area; a cadre without one, and the city's staff, the city's.
+    data["hot_issues"], data["hot_issues_note"] = area_hot_issues(area=scope.area, period=period)
     return JsonResponse(data)
-
-
-def _city_hot_issues(user: Any, period: Period) -> tuple[list[str], str]:
-    class _City:
-        area_scope = None
-        pk = user.pk
-
-    return hot_issues_for(_City(), period)
 
 
 # --- reports ---------------------------------------------------------------------------------------
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: SignedInRequest) -> HttpResponse:
     """Report home: a cadre's months; overseers pick a cadre and start batches."""
-    try:
-        period = _period(request)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = _period(request)
     overseer = request.user.has_role(*OVERSEER_ROLES)
     if request.GET.get("cadre"):
         cadre = _cadre_or_404(request, request.GET["cadre"])
@@ -272,42 +231,28 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def report_detail(request: HttpRequest, username: str, period: str) -> HttpResponse:
+def report_detail(request: SignedInRequest, username: str, period: str) -> HttpResponse:
     cadre = _cadre_or_404(request, username)
-    try:
-        month = Period.parse(period)
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    month = Period.parse(period)
     if request.method == "POST":
+        # A refused save or finalise (not the cadre's own report, already final) is said on the report
+        # page itself, as a message above the form: not an error page.
+        finalise = "finalise" in request.POST
         try:
-            if "finalise" in request.POST:
-                if request.POST.get("issues_text") is not None:
-                    services.report_draft_save(
-                        cadre=cadre,
-                        period=month,
-                        actor=request.user,
-                        issues_text=request.POST.get("issues_text", ""),
-                        plans_text=request.POST.get("plans_text", ""),
-                    )
-                services.report_finalise(cadre=cadre, period=month, actor=request.user)
-                messages.success(request, _("报告已定稿归档。"))
-            else:
-                services.report_draft_save(
-                    cadre=cadre,
-                    period=month,
-                    actor=request.user,
-                    issues_text=request.POST.get("issues_text", ""),
-                    plans_text=request.POST.get("plans_text", ""),
-                )
-                messages.success(request, _("已保存。"))
+            services.report_save(
+                cadre=cadre,
+                period=month,
+                actor=request.user,
+                issues_text=request.POST.get("issues_text"),
+                plans_text=request.POST.get("plans_text", ""),
+                finalise=finalise,
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
-            return redirect("evaluation:report", username=cadre.username, period=str(month))
+        else:
+            messages.success(request, _("报告已定稿归档。") if finalise else _("已保存。"))
         return redirect("evaluation:report", username=cadre.username, period=str(month))
-    try:
-        content = services.report_content(cadre=cadre, period=month, actor=request.user)
-    except ApplicationError as exc:  # a month that has not begun
-        return _bad(request, exc)
+    content = services.report_content(cadre=cadre, period=month, actor=request.user)
     report = cadre.contact_reports.filter(period=str(month)).first()
     return render(
         request,
@@ -323,15 +268,10 @@ def report_detail(request: HttpRequest, username: str, period: str) -> HttpRespo
 
 
 @role_required("cadre", *OVERSEER_ROLES)
-def report_download(request: HttpRequest, username: str, period: str, fmt: str) -> HttpResponse:
+def report_download(request: SignedInRequest, username: str, period: str, fmt: str) -> FileResponse:
     cadre = _cadre_or_404(request, username)
-    try:
-        month = Period.parse(period)
-        data = services.report_render(cadre=cadre, period=month, fmt=fmt, actor=request.user)
-    except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        return _bad(request, exc)
+    month = Period.parse(period)
+    data = services.report_render(cadre=cadre, period=month, fmt=fmt, actor=request.user)
     types = {
         "pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -343,20 +283,17 @@ def report_download(request: HttpRequest, username: str, period: str, fmt: str) 
 
 @require_POST
 @role_required(*OVERSEER_ROLES)
-def batch_start(request: HttpRequest) -> HttpResponse:
+def batch_start(request: SignedInRequest) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=request.POST.get("unit") or 0)
-    try:
-        period = Period.parse(request.POST.get("period"))
-        batch = services.report_batch_start(
-            unit=unit, period=period, fmt=request.POST.get("format", "pdf"), actor=request.user
-        )
-    except ApplicationError as exc:
-        return _bad(request, exc)
+    period = Period.parse(request.POST.get("period"))  # the form always names its month
+    batch = services.report_batch_start(
+        unit=unit, period=period, fmt=request.POST.get("format", "pdf"), actor=request.user
+    )
     return redirect("evaluation:batch", pk=batch.pk)
 
 
 @role_required(*OVERSEER_ROLES)
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ReportBatch.objects.select_related("unit"), pk=pk)
     template = (
         "evaluation/_batch_progress.html" if request.headers.get("HX-Request") else "evaluation/batch.html"
@@ -365,7 +302,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*OVERSEER_ROLES)
-def batch_download(request: HttpRequest, pk: int) -> FileResponse:
+def batch_download(request: SignedInRequest, pk: int) -> FileResponse:
     """A batch's zip, to those who start and see batches (the batch page's rule); 404 until it exists."""
     batch = get_object_or_404(ReportBatch.objects.select_related("unit"), pk=pk)
     if not batch.archive:

@@ -3,12 +3,22 @@ a contact point and households, and helpers that walk demands through the real w
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
-from lianxin.contact.services import assignment_create, contact_point_create, household_create
+from lianxin.contact.selectors import contact_point_list, household_list
+from lianxin.contact.services import (
+    ProblemInput,
+    assignment_create,
+    contact_point_create,
+    household_create,
+    visit_log,
+)
 from lianxin.demands import services as ds
 from lianxin.org.models import AreaLevel, UnitKind
 from tests.factories import AreaFactory, CategoryFactory, UnitFactory, UserFactory
@@ -133,3 +143,47 @@ def demand_through(
             now=t0 + timedelta(days=reply_days + 1, hours=2),
         )
     return demand
+
+
+def png_upload(name: str = "photo.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(buf, format="PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def busy_world(w: World, day: date, *, cadres: int = 3, visits: int = 3, demands: int = 4) -> list:
+    """Rows enough that a query per row shows in a page's query count: `cadres` more cadres (each with a
+    street, a contact point and two households) and, for each cadre, `visits` visits from `day` on
+    (households met, a photo, a problem raised as a demand); `demands` demands taken through the whole
+    loop in the first cadre's street. Returns every cadre, the world's first."""
+    all_cadres = [w.cadre]
+    for i in range(cadres):
+        street = AreaFactory(level=AreaLevel.STREET, parent=w.district, name=f"新村{i}街道")
+        cadre = UserFactory(roles="cadre", unit=w.unit, area_scope=street, display_name=f"干部{i}")
+        point = contact_point_create(name=f"新村{i}社区", kind="community", area=street)
+        assignment_create(cadre=cadre, contact_point=point, start=date(day.year - 1, 1, 1))
+        for j in range(2):
+            household = household_create(
+                head_name=f"赵{i}{j}", area=street, phone=f"1380000{i:02d}{j:02d}", contact_point=point
+            )
+            assignment_create(cadre=cadre, household=household, start=date(day.year - 1, 1, 1))
+        all_cadres.append(cadre)
+    for cadre in all_cadres:
+        points = list(contact_point_list(cadre=cadre, start=day, end=day))
+        households = list(household_list(cadre=cadre, start=day, end=day))
+        for k in range(visits):
+            visit_day = day + timedelta(days=k)
+            visit_log(
+                cadre=cadre,
+                date=visit_day,
+                kind="field",
+                summary=f"第{k + 1}次走访",
+                contact_point=points[k % len(points)],
+                households=households[:2],
+                photos=[png_upload()],
+                problems=[ProblemInput(title=f"问题{k + 1}", household_id=households[0].pk)],
+                now=at(visit_day, 18),
+            )
+    for k in range(demands):
+        demand_through(w, day + timedelta(days=k), sign_hours=2 + 20 * (k % 2), resolved=k != 1)
+    return all_cadres

@@ -127,10 +127,14 @@ def test_dashboard_and_its_data(client, data, settings):
     assert payload["trend"][-1]["response_rate"] is not None
     assert any(a["name"] == "东风街道" and a["n"] == 3 for a in payload["map"]["areas"])
     assert payload["map"]["contact_points"]
-    assert isinstance(payload["hot_issues"], list) and (payload["hot_issues"] or payload["hot_issues_note"])
+    # No hot-issue analysis has run: no issues, and the note says so.
+    assert payload["hot_issues"] == [] and payload["hot_issues_note"] == "本期联系区域内未发现热点问题。"
     client.force_login(data.other_cadre)  # a cadre's dashboard is their own area
     assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()["received"] == 0
-    assert client.get(reverse("evaluation:dashboard_data") + "?period=2026-13").status_code == 400
+    refused = client.get(reverse("evaluation:dashboard_data") + "?period=2026-13")
+    assert (
+        refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_period"
+    )  # JSON, not a page
 
 
 def test_card_and_dashboard_speak_english_after_switching_language(client, data):
@@ -173,3 +177,30 @@ def test_records_heading_names_the_measure_in_the_chosen_language(client, data):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Response rate" in heading("response_rate") and "及时签收率" not in heading("response_rate")
     assert "Visits" in heading("visits")
+
+
+def test_dashboard_hot_issues_are_the_citys_for_staff_and_the_area_for_a_cadre(client, data):
+    from lianxin.analysis.models import HotIssue, HotIssueRun, RunState
+    from tests.contact.factories import at
+
+    run = HotIssueRun.objects.create(
+        window_start=at(date(2026, 2, 1)), window_end=at(date(2026, 4, 1)), state=RunState.DONE
+    )
+    run.finished_at = at(date(2026, 4, 1))
+    run.save()
+    issue = HotIssue.objects.create(run=run, rank=1, heat=12.5, summary="路灯不亮", area=data.community)
+    issue.demands.set(data.community.demands.all()[:1])
+    url = reverse("evaluation:dashboard_data") + "?period=2026-03"
+    for user in (data.supervisor, data.cadre):
+        client.force_login(user)
+        payload = client.get(url).json()
+        assert (payload["hot_issues"], payload["hot_issues_note"]) == (["路灯不亮（热度 12.5）"], "")
+    client.force_login(data.other_cadre)  # the issue's demands are not in their street
+    payload = client.get(url).json()
+    assert (payload["hot_issues"], payload["hot_issues_note"]) == ([], "本期联系区域内未发现热点问题。")
+
+
+def test_every_measure_is_anchored_on_the_date_of_its_event():
+    from lianxin.demands.measures import ANCHORS, measure_definitions
+
+    assert set(ANCHORS) == set(measure_definitions(date(2026, 3, 1), date(2026, 4, 1)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from reportlab.graphics import renderPM
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
@@ -125,8 +126,6 @@ def report_charts(content: ReportContent, *, cjk: bool = True) -> dict[str, Char
 
 
 def chart_png(chart: Chart, dpi: int = 144) -> bytes:
-    from reportlab.graphics import renderPM
-
     buf = io.BytesIO()
     renderPM.drawToFile(chart.drawing, buf, fmt="PNG", dpi=dpi)
     return buf.getvalue()

@@ -157,7 +157,7 @@ class ReportContent:
         return [self.articles_note or f"本期（{self.period_label}）无发布的宣传文章。"]
 
 
-def draft_texts(content: ReportContent, weak_categories: list[tuple[str, float | None]]) -> tuple[str, str]:
+def draft_texts(content: ReportContent, weak_categories: list[tuple[str, float]]) -> tuple[str, str]:
     """Draft 存在问题 and 下一步打算 from the data; the cadre edits them before finalising."""
     issues: list[str] = []
     plans: list[str] = []

@@ -6,9 +6,12 @@ import logging
 from collections import Counter
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lianxin.accounts.models import User
+from lianxin.analysis.selectors import hot_issues_for_area
 from lianxin.contact.models import HouseholdTag, Visit, VisitKind
 from lianxin.contact.periods import Period
 from lianxin.contact.selectors import contact_measures, contact_point_list, household_list, visit_list
@@ -21,53 +24,40 @@ from lianxin.evaluation.figures import (
     weak_categories,
 )
 from lianxin.evaluation.report.content import REPORT_LANGUAGE, ReportContent, draft_texts
+from lianxin.org.models import Area
+from lianxin.portal.models import Article, ArticleState
 
 logger = logging.getLogger(__name__)
 TREND_MONTHS = 6
 
 
-def hot_issues_for(cadre: Any, period: Period) -> tuple[list[str], str]:
-    """Hot issues in the cadre's area from lianxin.analysis, when that app provides them."""
-    try:
-        from lianxin.analysis import selectors as analysis_selectors  # type: ignore[attr-defined]
-    except ImportError:
-        return [], _("热点问题分析模块未启用，本节不含热点问题。")
-    finder = getattr(analysis_selectors, "hot_issues_for_area", None) or getattr(
-        analysis_selectors, "hotspot_list", None
-    )
-    if finder is None:
-        return [], _("热点问题分析模块未提供区域热点，本节不含热点问题。")
+def hot_issues_for(cadre: User, period: Period) -> tuple[list[str], str]:
+    """Hot issues in the cadre's area (lianxin.analysis), as lines of the report, and a note when none."""
+    return area_hot_issues(area=cadre.area_scope, period=period)
+
+
+def area_hot_issues(*, area: Area | None, period: Period) -> tuple[list[str], str]:
+    """Hot issues active in the period in `area`'s subtree (None: the whole city), hottest first."""
     start, end = period_bounds(period)
     try:
-        issues = finder(area=cadre.area_scope, start=start, end=end, limit=5)
-    except Exception:  # noqa: BLE001 - a failing optional module must not stop the report
-        logger.exception("hot issues for %s failed", cadre.pk)
+        issues = hot_issues_for_area(area=area, start=start, end=end, limit=5)
+    except Exception:  # noqa: BLE001 - hot issues failing must not stop the report
+        logger.exception("hot issues for area %s failed", getattr(area, "pk", None))
         return [], _("热点问题暂不可用。")
-    out = []
-    for item in issues or []:
-        summary = getattr(item, "summary", None) or (
-            item.get("summary") if isinstance(item, dict) else str(item)
-        )
-        heat = getattr(item, "heat", None) or (item.get("heat") if isinstance(item, dict) else None)
-        out.append(
-            _("%(summary)s（热度 %(heat)s）") % {"summary": summary, "heat": heat}
-            if heat is not None
-            else str(summary)
-        )
+    out = [
+        _("%(summary)s（热度 %(heat)s）") % {"summary": item.summary, "heat": item.heat}
+        if item.heat
+        else item.summary
+        for item in issues
+    ]
     return out, "" if out else _("本期联系区域内未发现热点问题。")
 
 
-def articles_for(cadre: Any, period: Period) -> tuple[list[dict[str, str]], str]:
+def articles_for(cadre: User, period: Period) -> tuple[list[dict[str, str]], str]:
     """Articles published in the period by the cadre or under the cadre's unit (宣传群众)."""
-    try:
-        from lianxin.portal.models import Article, ArticleState
-    except ImportError:
-        return [], "宣传平台模块未启用。"
-    from django.db.models import Q
-
     start, end = period_bounds(period)
     who = Q(author=cadre)
-    if cadre.unit_id:
+    if cadre.unit is not None:
         who |= Q(author_unit=cadre.unit.name)
     rows = (
         Article.objects.filter(
@@ -87,13 +77,13 @@ def articles_for(cadre: Any, period: Period) -> tuple[list[dict[str, str]], str]
     ], ""
 
 
-def report_content_build(*, cadre: Any, period: Period) -> ReportContent:
+def report_content_build(*, cadre: User, period: Period) -> ReportContent:
     """The report's content, in Chinese even under an English request, CLI locale or worker."""
     with translation.override(REPORT_LANGUAGE):
         return _content_build(cadre=cadre, period=period)
 
 
-def _content_build(*, cadre: Any, period: Period) -> ReportContent:
+def _content_build(*, cadre: User, period: Period) -> ReportContent:
     start, end = period.first_day, period.last_day
     kind_labels = dict(VisitKind.choices)
     tag_labels = dict(HouseholdTag.choices)
@@ -116,8 +106,8 @@ def _content_build(*, cadre: Any, period: Period) -> ReportContent:
         username=cadre.username,
         post=cadre.post,
         title=cadre.title,
-        unit=cadre.unit.name if cadre.unit_id else "",
-        area=cadre.area_scope.name if cadre.area_scope_id else "",
+        unit=cadre.unit.name if cadre.unit is not None else "",
+        area=cadre.area_scope.name if cadre.area_scope is not None else "",
         period=str(period),
         period_label=period.label,
         generated_at=f"{timezone.localtime():%Y-%m-%d %H:%M}",
@@ -167,6 +157,6 @@ def _visit_row(visit: Visit, kind_labels: dict[str, Any]) -> dict[str, str]:
     return {
         "date": f"{visit.date:%Y-%m-%d}",
         "kind": str(kind_labels.get(visit.kind, visit.kind)),
-        "place": visit.contact_point.name if visit.contact_point_id else "",
+        "place": visit.contact_point.name if visit.contact_point is not None else "",
         "summary": summary,
     }

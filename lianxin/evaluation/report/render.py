@@ -6,6 +6,16 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils import translation
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lianxin.evaluation.report.charts import chart_png, register_cjk_font, report_charts
 from lianxin.evaluation.report.content import REPORT_LANGUAGE, SECTIONS, TITLE, ReportContent
@@ -37,13 +47,6 @@ def _headline(content: ReportContent) -> str:
 
 
 def render_pdf(content: ReportContent) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     font = register_cjk_font()
     body = ParagraphStyle(
         "body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21
@@ -112,11 +115,6 @@ def render_pdf(content: ReportContent) -> bytes:
 
 
 def render_docx(content: ReportContent) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = "SimSun"
