@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 MYPY_PATHS := lianxin/core lianxin/intel $(wildcard lianxin/*/services.py lianxin/*/services lianxin/*/selectors.py lianxin/*/selectors)
 PYTEST_ARGS ?=
 
-.PHONY: run test check bench fmt lint typecheck migrations-check schema-check messages lock clean venv
+.PHONY: run test test-fast check bench fmt lint typecheck migrations-check schema-check messages lock clean venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: $(STAMP)
 ## make test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## make test-fast: the suite without the tests marked slow (browser, ../shared data, over 2 s each).
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 check: $(STAMP) lint typecheck migrations-check schema-check test
 

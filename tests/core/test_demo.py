@@ -8,11 +8,6 @@ from lianxin.org.models import Area, Category, Unit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    return demo_load()
-
-
 def test_demo_has_every_contract_account_and_they_log_in(demo):
     for username in ("admin", "operator", "handler", "cadre", "supervisor", "editor"):
         client = Client()
@@ -39,6 +34,13 @@ def test_demo_refuses_production_mode(settings):
         demo_load()
 
 
+def test_tests_without_the_demo_get_an_empty_database(demo_snapshot):
+    """The session's demo load is rolled back: only tests asking for `demo` see it."""
+    assert demo_snapshot.rows
+    assert not User.objects.exists()
+
+
+@pytest.mark.slow
 def test_demo_mines_hot_issues_and_trains_a_first_classifier(django_capture_on_commit_callbacks):
     from lianxin.analysis.models import ClassifierVersion, HotIssue
     from lianxin.demands.models import Demand

@@ -1,24 +1,21 @@
-"""Django settings for Lianxin, read from the environment.
+"""Settings every environment shares, read from the environment.
 
-The embedded default (no variables set) is a development instance on SQLite in `var/`.
-Production (DEBUG off) refuses to start without LIANXIN_SECRET_KEY and LIANXIN_DATA_KEY.
+`development`, `production` and `test` import everything from here and set what differs: DEBUG, the
+secrets, the cache and queue of the tests, cookies and static storage. Nothing here touches the disk:
+the folders of `var/` are made by the environment that keeps its state there (see `ensure_var_dir`).
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Where the embedded database, queue, cache, media and development keys live.
 VAR_DIR = Path(os.environ.get("LIANXIN_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-TESTING = "pytest" in sys.modules or os.environ.get("LIANXIN_TESTING") == "1"
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -28,49 +25,31 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG", True)
-# Production mode is fixed at start-up (the test runner flips DEBUG, not this).
-PRODUCTION = not DEBUG
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated variable as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _dev_secret(name: str, filename: str) -> str:
-    """In development, keep a random secret in var/ so restarts keep sessions and encrypted data."""
-    path = VAR_DIR / filename
-    if not path.exists():
-        import secrets
-
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def ensure_var_dir() -> Path:
+    """Make `VAR_DIR` (and the static folder WhiteNoise serves from) for an environment keeping state there."""
+    (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+    return VAR_DIR
 
 
+# Overridden by each environment. PRODUCTION is fixed when the settings load (the test runner flips
+# DEBUG, not this); TESTING is true only under lianxin.settings.test.
+DEBUG = False
+PRODUCTION = False
+TESTING = False
+
+# Secrets are set by the environment modules: development keeps random ones in var/, production
+# requires them, tests use fixed ones.
 MIN_SECRET_LENGTH = 32
 
-
-def _required_secret(name: str, dev_file: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if value and not DEBUG and len(value) < MIN_SECRET_LENGTH:
-        raise ImproperlyConfigured(
-            f"{name} is too short ({len(value)} characters): production needs at least "
-            f"{MIN_SECRET_LENGTH} random characters, e.g. from "
-            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
-    if value:
-        return value
-    if DEBUG:
-        return _dev_secret(name, dev_file)
-    raise ImproperlyConfigured(
-        f"{name} is not set. Production mode (DEBUG off) needs it; set it in the environment."
-    )
-
-
-SECRET_KEY = _required_secret("LIANXIN_SECRET_KEY", "secret.key")
-DATA_KEY = _required_secret("LIANXIN_DATA_KEY", "data.key")
-
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-if DEBUG and not ALLOWED_HOSTS:
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+# What development and the tests allow when ALLOWED_HOSTS is unset.
+LOCAL_ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Page views raising lianxin.core.errors get the error page of their status, with their message.
+    "lianxin.core.middleware.ApplicationErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -157,28 +138,43 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background work ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if TESTING and REDIS_URL and _xdist_worker.startswith("gw"):
-    # Parallel test workers each get their own Redis database: a test's cache.clear() (FLUSHDB) must
-    # not empty the counters another worker's test is reading.
-    from urllib.parse import urlsplit, urlunsplit
+# Run tasks in the calling process instead of queueing them (the tests always do).
+HUEY_IMMEDIATE = env_bool("LIANXIN_HUEY_IMMEDIATE", False)
 
-    _parts = urlsplit(REDIS_URL)
-    _db = 1 + int(_xdist_worker[2:]) % 15
-    REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
-if TESTING and not REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif REDIS_URL:
-    CACHES = {
+
+def redis_cache(url: str, prefix: str) -> dict:
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Tests get a prefix per process, so parallel workers sharing one Redis never clear each other.
-            "KEY_PREFIX": os.environ.get(
-                "LIANXIN_CACHE_PREFIX", f"lianxin-test-{os.getpid()}" if TESTING else "lianxin"
-            ),
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
         }
     }
+
+
+def huey_settings(*, redis_url: str, name: str, filename: str, immediate: bool) -> dict:
+    """Huey on Redis when there is one (the queue `name`), else on the SQLite file `filename`."""
+    consumer = {"workers": 2, "worker_type": "thread"}
+    if redis_url:
+        return {
+            "huey_class": "huey.PriorityRedisHuey",
+            "name": name,
+            "immediate": immediate,
+            "connection": {"url": redis_url},
+            "consumer": consumer,
+        }
+    return {
+        "huey_class": "huey.SqliteHuey",
+        "name": "lianxin",
+        "filename": filename,
+        "immediate": immediate,
+        "consumer": consumer,
+    }
+
+
+if REDIS_URL:
+    # Shared by every node: login throttling, view counters.
+    CACHES = redis_cache(REDIS_URL, os.environ.get("LIANXIN_CACHE_PREFIX", "lianxin"))
 else:
     # Shared by every process on this machine (web server and worker), unlike LocMemCache.
     CACHES = {
@@ -187,28 +183,12 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-
-HUEY_IMMEDIATE = TESTING or env_bool("LIANXIN_HUEY_IMMEDIATE", False)
-if REDIS_URL:
-    HUEY = {
-        "huey_class": "huey.PriorityRedisHuey",
-        "name": os.environ.get("LIANXIN_QUEUE_NAME", f"lianxin-test-{os.getpid()}" if TESTING else "lianxin"),
-        "immediate": HUEY_IMMEDIATE,
-        "connection": {"url": REDIS_URL},
-        "consumer": {"workers": 2, "worker_type": "thread"},
-    }
-else:
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "lianxin",
-        "filename": (
-            os.path.join(tempfile.gettempdir(), f"lianxin-huey-test-{os.getpid()}.sqlite3")
-            if TESTING
-            else str(VAR_DIR / "huey.sqlite3")
-        ),
-        "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": 2, "worker_type": "thread"},
-    }
+HUEY = huey_settings(
+    redis_url=REDIS_URL,
+    name=os.environ.get("LIANXIN_QUEUE_NAME", "lianxin"),
+    filename=str(VAR_DIR / "huey.sqlite3"),
+    immediate=HUEY_IMMEDIATE,
+)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -216,9 +196,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Argon2 is deliberately slow; tests create many users.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -241,11 +218,6 @@ SESSION_COOKIE_HTTPONLY = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
 CSRF_FAILURE_VIEW = "lianxin.core.views.csrf_failure"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("LIANXIN_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- I18n --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -259,20 +231,15 @@ USE_TZ = True
 # --- Static and media --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
+# Private files (see docs/architecture.md): never serve this folder from the web server.
 MEDIA_ROOT = Path(os.environ.get("LIANXIN_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    # Production serves hashed, compressed files from `collectstatic` instead.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = False
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -316,19 +283,10 @@ SPECTACULAR_SETTINGS = {
 LIANXIN_SITE_NAME = os.environ.get("LIANXIN_SITE_NAME", "连心")
 LIANXIN_DEMO_PASSWORD = os.environ.get("LIANXIN_DEMO_PASSWORD", "lianxin-demo")
 # Notification senders by dotted path (see lianxin.core.notify); the in-app inbox is always on.
-LIANXIN_NOTIFY_SENDERS = [
-    s.strip()
-    for s in os.environ.get(
-        "LIANXIN_NOTIFY_SENDERS", "lianxin.core.notify.EmailSender,lianxin.core.notify.LogSmsSender"
-    ).split(",")
-    if s.strip()
-]
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.locmem.EmailBackend"
-    if TESTING
-    else "django.core.mail.backends.console.EmailBackend",
+LIANXIN_NOTIFY_SENDERS = env_list(
+    "LIANXIN_NOTIFY_SENDERS", "lianxin.core.notify.EmailSender,lianxin.core.notify.LogSmsSender"
 )
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@lianxin.local")
 # Demo loaders, in order; each is `module.function(context)` (see lianxin.core.demo).
 LIANXIN_DEMO_LOADERS = [
@@ -341,6 +299,38 @@ LIANXIN_DEMO_LOADERS = [
 ]
 # Map tiles for Leaflet; empty means no tile layer (areas and points still show).
 LIANXIN_MAP_TILES = os.environ.get("LIANXIN_MAP_TILES", "")
+
+# Demands (docs/demands.md). The deadline policy: a DeadlinePolicyResolver subclass by dotted path,
+# where a city's limits differ from the default table.
+LIANXIN_DEADLINE_POLICY = os.environ.get(
+    "LIANXIN_DEADLINE_POLICY", "lianxin.demands.deadlines.DeadlinePolicyResolver"
+)
+# Yellow card when this share of a stage's time has passed.
+LIANXIN_DEMANDS_WARN_FRACTION = float(os.environ.get("LIANXIN_DEMANDS_WARN_FRACTION", "0.75"))
+# Most working days one extension may add.
+LIANXIN_DEMANDS_MAX_EXTENSION_DAYS = int(os.environ.get("LIANXIN_DEMANDS_MAX_EXTENSION_DAYS", "15"))
+# Days after closing during which the requester may reopen a demand.
+LIANXIN_DEMANDS_REOPEN_DAYS = int(os.environ.get("LIANXIN_DEMANDS_REOPEN_DAYS", "30"))
+# Code of the unit proposed when no routing rule matches; empty: no proposal.
+LIANXIN_DEMANDS_FALLBACK_UNIT = os.environ.get("LIANXIN_DEMANDS_FALLBACK_UNIT", "")
+# Largest attachment accepted on a demand, in bytes.
+LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES", str(5 * 1024 * 1024))
+)
+# Weight of each satisfaction answer in the satisfaction score (a 不满意 counts 0). A published figure's
+# definition, so it is set in a settings module, not by an environment variable.
+LIANXIN_SATISFACTION_WEIGHTS = {"satisfied": 1.0, "basically_satisfied": 0.6}
+
+# Publishing site (docs/portal.md).
+# Name of the site until an editor saves one in its settings page.
+LIANXIN_PORTAL_SITE_NAME = os.environ.get("LIANXIN_PORTAL_SITE_NAME", f"{LIANXIN_SITE_NAME}宣传网")
+# Seconds within which repeated views of an article by one visitor count once.
+LIANXIN_PORTAL_VIEW_WINDOW = int(os.environ.get("LIANXIN_PORTAL_VIEW_WINDOW", str(30 * 60)))
+# Longest article body, in characters, and largest image, in bytes.
+LIANXIN_PORTAL_MAX_BODY_CHARS = int(os.environ.get("LIANXIN_PORTAL_MAX_BODY_CHARS", "200000"))
+LIANXIN_PORTAL_MAX_IMAGE_BYTES = int(os.environ.get("LIANXIN_PORTAL_MAX_IMAGE_BYTES", str(2 * 1024 * 1024)))
+# Seconds a public page stays in the page cache (editing anything publishes at once regardless).
+LIANXIN_PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("LIANXIN_PORTAL_PAGE_CACHE_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,
