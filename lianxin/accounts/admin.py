@@ -34,6 +34,6 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "display_name")
     autocomplete_fields = ("unit", "area_scope")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("连心"), {"fields": ("display_name", "roles", "unit", "area_scope", "post", "title", "phone")}),
     )

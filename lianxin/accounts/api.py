@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from lianxin.accounts.http import UserApiRequest
+from lianxin.accounts.models import Role
 from lianxin.accounts.services import token_issue
 from lianxin.accounts.throttling import (
     client_ip,
@@ -75,12 +77,12 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: MeSerializer}, tags=["auth"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: UserApiRequest) -> Response:
         user = request.user
         unit = user.unit
         roles = user.role_list
-        if user.is_superuser and "admin" not in roles:
-            roles = [*roles, "admin"]
+        if user.is_superuser and Role.ADMIN not in roles:
+            roles = [*roles, Role.ADMIN.value]
         return Response(
             {
                 "username": user.username,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 from lianxin.accounts.models import Role, User
+from lianxin.core.demo import DemoContext
 
 
-def _user(username: str, roles: str, display_name: str, **extra) -> User:
+def _user(username: str, roles: str, display_name: str, **extra: Any) -> User:
     user = User(username=username, roles=roles, display_name=display_name, **extra)
     user.set_password(settings.LIANXIN_DEMO_PASSWORD)
     user.save()
     return user
 
 
-def load(ctx) -> None:
+def load(ctx: DemoContext) -> None:
     o = ctx.objects
     housing = o["departments"]["市住房和城乡建设局"]
     street_unit = o["street_units"][0]  # A1区东风街道办事处

@@ -3,7 +3,10 @@ what they may see (lianxin.accounts.scoping)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeAlias
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,15 +27,29 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.OPERATOR, Role.HANDLER, Role.CADRE, Role.SUPERVISOR, Role.EDITOR, Role.ADMIN})
 # Roles that see every record regardless of unit or area.
 SEE_ALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.OPERATOR})
+ROLE_CODES = frozenset(Role.values)
+
+
+def role_codes(roles: Iterable[str]) -> tuple[str, ...]:
+    """`roles`, each checked to be a code of `Role`: a code that is not one (a typo such as "opertor")
+    raises ValueError naming it, instead of quietly matching nobody."""
+    checked = tuple(roles)
+    for role in checked:
+        if role not in ROLE_CODES:
+            raise ValueError(f"unknown role code {role!r}; the roles are {', '.join(Role.values)}")
+    return checked
 
 
 def role_q(role: str) -> Q:
-    """Users holding `role` (roles are stored comma-separated; no code is a substring of another)."""
-    return Q(roles__regex=rf"(^|,){role}(,|$)")
+    """Users holding `role` (roles are stored comma-separated; no code is a substring of another).
+    Raises ValueError for a code that is not a `Role`."""
+    (code,) = role_codes([role])
+    return Q(roles__regex=rf"(^|,){code}(,|$)")
 
 
 class LianxinUserManager(UserManager["User"]):
     def with_role(self, role: str) -> models.QuerySet[User]:
+        """Users holding `role`; ValueError for a code that is not a `Role` (`role_q`)."""
         return self.get_queryset().filter(role_q(role))
 
 
@@ -62,7 +79,7 @@ class User(AbstractUser):
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
 
-    objects = LianxinUserManager()
+    objects: ClassVar[LianxinUserManager] = LianxinUserManager()
 
     class Meta:
         verbose_name = _("用户")
@@ -71,7 +88,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_hash = phone_index(self.phone or "")
         self.roles = ",".join(sorted({r.strip() for r in (self.roles or "").split(",") if r.strip()}))
         if kwargs.get("update_fields") is not None:
@@ -107,10 +124,13 @@ class User(AbstractUser):
         return [r for r in (self.roles or "").split(",") if r]
 
     def has_role(self, *roles: str) -> bool:
+        """Whether the user holds any of `roles` (a superuser holds admin). Raises ValueError for a code
+        that is not a `Role`, so a typo fails loudly instead of refusing everyone."""
+        asked = role_codes(roles)
         mine = set(self.role_list)
         if self.is_superuser:
             mine.add(Role.ADMIN)
-        return any(r in mine for r in roles)
+        return any(r in mine for r in asked)
 
     @property
     def is_staff_member(self) -> bool:
@@ -119,3 +139,7 @@ class User(AbstractUser):
     @property
     def sees_all(self) -> bool:
         return self.has_role(*SEE_ALL_ROLES)
+
+
+# Whoever looks at a record: a signed-in user, the anonymous visitor of a public page, or nobody (a task).
+Viewer: TypeAlias = User | AnonymousUser | None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.accounts.http import UserRequest
 from lianxin.analysis import services
 from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssue, HotIssueRun, ReplyAssessment
 from lianxin.analysis.selectors import classifier_status
@@ -66,10 +70,10 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassifierVersion]:
         return super().get_queryset(request).defer("data")
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "upload/",
@@ -84,11 +88,15 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "intel_status": classifier_status()}
         return super().changelist_view(request, extra_context)
 
-    def upload_view(self, request: HttpRequest) -> HttpResponse:
+    # The views and actions below run behind the admin's login: the user is a staff member.
+
+    def upload_view(self, request: UserRequest) -> HttpResponse:
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -109,7 +117,7 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/analysis/classifierversion/upload.html", context)
 
-    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+    def retrain_view(self, request: UserRequest) -> HttpResponse:
         if request.method == "POST":
             version = services.classifier_retrain_start(actor=request.user)
             self.message_user(
@@ -118,24 +126,26 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:analysis_classifierversion_changelist"))
 
     @admin.action(description=_("启用所选模型版本"))
-    def activate(self, request: HttpRequest, queryset) -> None:
+    def activate(self, request: UserRequest, queryset: QuerySet[ClassifierVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "请只选择一个版本启用", messages.ERROR)
             return
+        chosen = queryset.first()
+        assert chosen is not None  # there is one
         try:
-            version = services.classifier_version_activate(version=queryset.first(), actor=request.user)
+            version = services.classifier_version_activate(version=chosen, actor=request.user)
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
             self.message_user(request, f"已启用模型版本 #{version.pk}", messages.SUCCESS)
 
     @admin.action(description=_("用已办结工单重新训练（后台任务）"))
-    def retrain(self, request: HttpRequest, queryset) -> None:
+    def retrain(self, request: UserRequest, queryset: QuerySet[ClassifierVersion]) -> None:
         version = services.classifier_retrain_start(actor=request.user)
         self.message_user(request, f"已开始后台训练：模型版本 #{version.pk}", messages.SUCCESS)
 
     @admin.action(description=_("回退到上一个启用的版本"))
-    def rollback(self, request: HttpRequest, queryset) -> None:
+    def rollback(self, request: UserRequest, queryset: QuerySet[ClassifierVersion]) -> None:
         try:
             version = services.classifier_version_rollback(actor=request.user)
         except ApplicationError as exc:

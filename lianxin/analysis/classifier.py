@@ -22,9 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lianxin.accounts.models import User
 from lianxin.analysis.models import ClassifierVersion, ModelSource, ModelState
+from lianxin.analysis.tasks import classifier_retrain_task
 from lianxin.core.errors import ValidationFailed
+from lianxin.demands.choices import Status
+from lianxin.demands.models import Demand
 from lianxin.intel.errors import IntelError
+from lianxin.org.models import Category
 
 if TYPE_CHECKING:  # scikit-learn loads only when a model is used, not with every process
     from lianxin.intel.classifier import DemandClassifier
@@ -122,7 +127,7 @@ def active_classifier() -> DemandClassifier | None:
             return _state.model
         row = ClassifierVersion.objects.filter(pk=version_id).values_list("data", flat=True).first()
         try:
-            from lianxin.intel.classifier import DemandClassifier
+            from lianxin.intel.classifier import DemandClassifier  # scikit-learn: only when a model is used
 
             model = DemandClassifier.from_bytes(bytes(row or b""), name=f"#{version_id}")
         except IntelError as exc:
@@ -209,7 +214,7 @@ def _meta_from(model: DemandClassifier) -> dict[str, Any]:
 
 
 @transaction.atomic
-def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None) -> ClassifierVersion:
+def classifier_version_upload(*, data: bytes, name: str = "", actor: User | None = None) -> ClassifierVersion:
     """Store a model file trained by `lianxin classify train`. Refused (ValidationFailed naming why)
     when it is not a Lianxin classifier, is damaged or too large; the first model becomes active."""
     if len(data) > MAX_MODEL_BYTES:
@@ -218,7 +223,7 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
             fields={"file": [_("文件过大")]},
             code="bad_model",
         )
-    from lianxin.intel.classifier import DemandClassifier
+    from lianxin.intel.classifier import DemandClassifier  # scikit-learn: only when a model is used
 
     try:
         model = DemandClassifier.from_bytes(data, name=name or "model")
@@ -236,7 +241,7 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
         data=data,
         size=len(data),
         checksum=hashlib.sha256(data).hexdigest(),
-        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        started_by=actor,
         finished_at=timezone.now(),
         **_meta_from(model),
     )
@@ -246,12 +251,14 @@ def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None)
 
 
 @transaction.atomic
-def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None) -> ClassifierVersion:
+def classifier_version_activate(
+    *, version: ClassifierVersion, actor: User | None = None
+) -> ClassifierVersion:
     """Make `version` the one active model. Refused when it is not ready or its file does not load."""
     row = ClassifierVersion.objects.select_for_update().get(pk=version.pk)
     if row.state != ModelState.READY or not row.data:
         raise ValidationFailed(_("模型 #%(id)s 尚未训练完成，不能启用") % {"id": row.pk}, code="not_ready")
-    from lianxin.intel.classifier import DemandClassifier
+    from lianxin.intel.classifier import DemandClassifier  # scikit-learn: only when a model is used
 
     try:
         DemandClassifier.from_bytes(bytes(row.data), name=f"#{row.pk}")
@@ -269,7 +276,7 @@ def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None
 
 
 @transaction.atomic
-def classifier_version_rollback(*, actor: Any = None) -> ClassifierVersion:
+def classifier_version_rollback(*, actor: User | None = None) -> ClassifierVersion:
     """Re-activate the version that was active before the current one."""
     current = ClassifierVersion.objects.filter(is_active=True).first()
     earlier = ClassifierVersion.objects.filter(state=ModelState.READY, activated_at__isnull=False)
@@ -283,17 +290,15 @@ def classifier_version_rollback(*, actor: Any = None) -> ClassifierVersion:
     return classifier_version_activate(version=previous, actor=actor)
 
 
-def retrain_start(*, actor: Any = None) -> ClassifierVersion:
+def retrain_start(*, actor: User | None = None) -> ClassifierVersion:
     """Queue a retraining from handled demands (Huey job after commit); progress is on the row."""
-    from lianxin.analysis.tasks import classifier_retrain_task
-
     with transaction.atomic():
         version = ClassifierVersion.objects.create(
             name=f"retrain {timezone.localtime():%Y-%m-%d %H:%M}",
             source=ModelSource.RETRAIN,
             state=ModelState.QUEUED,
             message="等待后台任务",
-            started_by=actor if getattr(actor, "is_authenticated", False) else None,
+            started_by=actor,
         )
         transaction.on_commit(lambda: classifier_retrain_task(version.pk))
     return version
@@ -302,10 +307,6 @@ def retrain_start(*, actor: Any = None) -> ClassifierVersion:
 def training_examples(*, limit: int = 50_000) -> tuple[list[str], list[str], list[str]]:
     """Texts with first- and second-level labels of handled demands: closed (办结) with a category,
     the category as operators left it — so their corrections are what the next model learns."""
-    from lianxin.demands.choices import Status
-    from lianxin.demands.models import Demand
-    from lianxin.org.models import Category
-
     names = {
         c.pk: (c.parent_id, c.name, c.level)
         for c in Category.objects.only("id", "parent_id", "name", "level")
@@ -346,7 +347,7 @@ def retrain_run(*, version_id: int, cv_folds: int = 3) -> ClassifierVersion:
         texts, labels, deeper = training_examples()
         _progress(version_id, 20, f"训练中：{len(texts)} 条已办结工单")
         folds = cv_folds if len(texts) >= 10 * max(cv_folds, 2) else 0
-        from lianxin.intel.classifier import classifier_train
+        from lianxin.intel.classifier import classifier_train  # scikit-learn: only when training
 
         model = classifier_train(texts, labels, deeper={"label2": deeper}, cv_folds=folds)
         _progress(version_id, 90, "保存模型")
@@ -406,8 +407,6 @@ def suggest(text: str, *, top: int = 3) -> list[dict[str, Any]]:
 
 
 def _mapped(suggestions: Sequence[Any]) -> list[tuple[dict[str, Any], int | None]]:
-    from lianxin.org.models import Category
-
     names = [s.label for s in suggestions]
     ids = dict(Category.objects.filter(level=1, is_active=True, name__in=names).values_list("name", "id"))
     return [({"category": s.label, "score": float(s.probability)}, ids.get(s.label)) for s in suggestions]

@@ -3,10 +3,11 @@ ones (queued for the worker, so `make run` starts at once and suggestions appear
 
 from __future__ import annotations
 
+from lianxin.analysis import services
+from lianxin.core.demo import DemoContext
 
-def load(ctx) -> None:
-    from lianxin.analysis import services
 
+def load(ctx: DemoContext) -> None:
     admin = ctx.objects["users"]["admin"]
     run = services.hotspots_refresh(actor=admin, now=ctx.now)
     version = services.classifier_retrain_start(actor=admin)

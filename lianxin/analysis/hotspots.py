@@ -12,14 +12,17 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from lianxin.accounts.models import User
 from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import HotIssue, HotIssueRun, RunState
+from lianxin.demands.choices import DemandType, Status
+from lianxin.demands.models import Demand
 from lianxin.intel.hotspots import HotMessage, hotspots_find
+from lianxin.org.models import Area
 
 logger = logging.getLogger("lianxin.analysis")
 
@@ -29,18 +32,15 @@ MAX_MESSAGES = 100_000
 
 
 def hotspots_refresh(
-    *, days: int = WINDOW_DAYS, top: int = TOP, actor: Any = None, now: datetime | None = None
+    *, days: int = WINDOW_DAYS, top: int = TOP, actor: User | None = None, now: datetime | None = None
 ) -> HotIssueRun:
     """Mine the demands of the last `days` days and store the `top` hottest issues as a new run."""
-    from lianxin.demands.choices import DemandType, Status
-    from lianxin.demands.models import Demand
-
     end = now or timezone.now()
     start = end - timedelta(days=days)
     run = HotIssueRun.objects.create(
         window_start=start,
         window_end=end,
-        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        started_by=actor,
     )
     began = time.perf_counter()
     try:
@@ -125,8 +125,6 @@ def _place(evidence: list[tuple]) -> tuple[int | None, float | None, float | Non
         majority = max(1, (len(evidence) + 1) // 2)
         best = max((p for p, n in paths.items() if n >= majority), key=lambda p: p.count("/"), default=None)
         if best:
-            from lianxin.org.models import Area
-
             area_id = Area.objects.filter(path=best).values_list("id", flat=True).first()
     points = []
     for row in evidence:

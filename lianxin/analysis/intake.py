@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from lianxin.accounts.models import Role
 from lianxin.analysis.classifier import active_version_id, suggest
 from lianxin.analysis.models import DemandIntel, SimilarChange
 from lianxin.analysis.tasks import demand_intake_task, reply_assess_task
@@ -29,6 +30,7 @@ from lianxin.demands.notifications import notify_roles
 from lianxin.demands.services import demand_intel_urgency_set
 from lianxin.intel.pii import detect_pii
 from lianxin.intel.urgency import Signal, detect_urgency, reason_signals
+from lianxin.org.models import Category
 
 logger = logging.getLogger("lianxin.analysis")
 
@@ -129,11 +131,11 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
     return intel
 
 
-def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> None:
+def _escalate(demand: Demand, intel: DemandIntel, signals: Sequence[Signal]) -> None:
     notify_roles(
         demand,
-        "supervisor",
-        "operator",
+        Role.SUPERVISOR,
+        Role.OPERATOR,
         title=Message(
             gettext_noop("疑似特急诉求 %(ticket)s：%(title)s"),
             {"ticket": demand.ticket_no, "title": demand.title},
@@ -148,7 +150,7 @@ def _escalate(demand: Any, intel: DemandIntel, signals: Sequence[Signal]) -> Non
     intel.save(update_fields=["escalated_at"])
 
 
-def category_confirmed(*, demand: Any, category: Any) -> None:
+def category_confirmed(*, demand: Demand, category: Category | None) -> None:
     """Record what the operator confirmed against what intel suggested (learning from corrections)."""
     intel, _ = DemandIntel.objects.get_or_create(demand=demand)
     top = (intel.suggestions or [{}])[0] if intel.suggestions else {}

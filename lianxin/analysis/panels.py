@@ -21,17 +21,19 @@ from lianxin.accounts.models import Role
 from lianxin.analysis.intake import pii_labels, signal_lines
 from lianxin.analysis.replies import flag_labels
 from lianxin.analysis.selectors import classifier_status, demand_intel_get
+from lianxin.analysis.services import reply_assess
 from lianxin.core.notify import enumeration
 from lianxin.demands import extensions
 from lianxin.demands.choices import Urgency
 from lianxin.demands.extensions import Panel
+from lianxin.demands.models import Demand
 from lianxin.demands.routing import routing_propose, routing_rules
 from lianxin.org.models import Category
 
 logger = logging.getLogger("lianxin.analysis")
 
 
-def intake(request: HttpRequest | None, demand: Any, suggestions: dict[str, Any] | None) -> dict[str, Any]:
+def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, Any] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"demand": demand, "rows": [], "urgency": "", "intel": None, "request": request}
     try:
         suggestions = suggestions or {}
@@ -69,12 +71,10 @@ def _urgency_label(code: str) -> str:
     return str(Urgency(code).label) if code in Urgency.values else code
 
 
-def reply_quality(request: HttpRequest | None, demand: Any) -> dict[str, Any]:
+def reply_quality(request: HttpRequest | None, demand: Demand) -> dict[str, Any]:
     if not getattr(demand, "reply_text", ""):
         return {"a": None}
     try:
-        from lianxin.analysis.services import reply_assess  # services import the port, which imports this
-
         assessment = reply_assess(demand=demand)
     except Exception:  # noqa: BLE001
         logger.exception("reply quality failed for demand %s", getattr(demand, "pk", None))

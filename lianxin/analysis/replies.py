@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
 from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import ReplyAssessment
+from lianxin.demands.deadlines import deadline_policy
+from lianxin.demands.models import Demand
+from lianxin.demands.workdays import working_days_between
+from lianxin.intel.reply_quality import reply_score
 
 FLAG_LABELS = {
     "empty": "空答复",
@@ -28,24 +31,18 @@ SERIOUS_FLAGS = {"empty", "forward_only", "template_only", "evasive", "no_releva
 
 
 def _working_days(start: datetime, end: datetime) -> int:
-    from lianxin.demands.workdays import working_days_between
-
     return working_days_between(start.date(), end.date())
 
 
-def _reply_limit(demand: Any) -> int:
-    from lianxin.demands.deadlines import deadline_policy
-
+def _reply_limit(demand: Demand) -> int:
     limits = deadline_policy().limits(
         demand_type=demand.type, urgency=demand.urgency, category=demand.category
     )
     return int(limits.reply_working_days)
 
 
-def reply_assess(*, demand: Any) -> ReplyAssessment | None:
+def reply_assess(*, demand: Demand) -> ReplyAssessment | None:
     """Score the demand's reply (None when it has none); stored, and reused while the text is the same."""
-    from lianxin.intel.reply_quality import reply_score
-
     if not demand.reply_text:
         return None
     digest = hashlib.sha256(demand.reply_text.encode("utf-8")).hexdigest()

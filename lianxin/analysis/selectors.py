@@ -11,7 +11,9 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
 from lianxin.analysis.classifier import ClassifierStatus, classifier_status
 from lianxin.analysis.models import DemandIntel, HotIssue, HotIssueRun, ReplyAssessment, RunState
+from lianxin.demands.models import Demand
 from lianxin.intel.pii import mask_pii
+from lianxin.org.models import Area
 
 __all__ = [
     "ClassifierStatus",
@@ -29,10 +31,8 @@ def hotspot_run_latest() -> HotIssueRun | None:
     return HotIssueRun.objects.filter(state=RunState.DONE).order_by("-finished_at", "-id").first()
 
 
-def hot_issue_list(*, run: HotIssueRun | None = None, area: Any = None) -> QuerySet[HotIssue]:
+def hot_issue_list(*, run: HotIssueRun | None = None, area: Area | None = None) -> QuerySet[HotIssue]:
     """Issues of the latest successful run (or `run`), hottest first, evidence prefetched."""
-    from lianxin.demands.models import Demand
-
     run = run or hotspot_run_latest()
     if run is None:
         return HotIssue.objects.none()
@@ -59,7 +59,9 @@ class HotIssueItem:
     end: datetime | None
 
 
-def hot_issues_for_area(*, area: Any, start: datetime, end: datetime, limit: int = 5) -> list[HotIssueItem]:
+def hot_issues_for_area(
+    *, area: Area | None, start: datetime, end: datetime, limit: int = 5
+) -> list[HotIssueItem]:
     """Hot issues with evidence in `area`'s subtree (None: everywhere) active in [start, end), hottest
     first: items with `.summary` (personal data masked) and `.heat`. For the cadre report and dashboard.
 
@@ -92,7 +94,7 @@ def hot_issues_for_area(*, area: Any, start: datetime, end: datetime, limit: int
     ]
 
 
-def demand_intel_get(*, demand: Any) -> DemandIntel | None:
+def demand_intel_get(*, demand: Demand) -> DemandIntel | None:
     return DemandIntel.objects.filter(demand_id=demand.pk).first()
 
 

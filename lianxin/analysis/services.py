@@ -14,12 +14,16 @@ from typing import Any, cast
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lianxin.accounts.models import User
 from lianxin.analysis import classifier, hotspots, intake, replies, similar
 from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssueRun, ReplyAssessment
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import by_id
+from lianxin.demands.models import Demand
+from lianxin.demands.services import demand_accept
 from lianxin.intel import pii as intel_pii
 from lianxin.intel import urgency as intel_urgency
+from lianxin.org.models import Area, Category
 
 __all__ = [
     "classifier_version_activate",
@@ -46,7 +50,7 @@ def suggest_category(text: str) -> list[dict[str, Any]]:
     return classifier.suggest(text, top=3)
 
 
-def stored_suggestions(demand: Any) -> dict[str, Any] | None:
+def stored_suggestions(demand: Demand) -> dict[str, Any] | None:
     """What the intake check stored for `demand` (top categories, urgency); None before it ran, or
     when it had no model to suggest with."""
     intel = DemandIntel.objects.filter(demand_id=demand.pk).only("suggestions", "urgency").first()
@@ -70,7 +74,7 @@ def mask_pii(text: str) -> str:
     return intel_pii.mask_pii(text)
 
 
-def similar_demand_ids(demand: Any, limit: int = 5) -> list[int]:
+def similar_demand_ids(demand: Demand, limit: int = 5) -> list[int]:
     """Open demands about the same problem and place as `demand` (itself excluded), best first."""
     matches = similar.similar_query(
         text=f"{demand.title}\n{demand.content}",
@@ -85,36 +89,35 @@ def similar_demand_ids(demand: Any, limit: int = 5) -> list[int]:
 
 
 def similar_for_text(
-    *, title: str, content: str, area: Any = None, limit: int = 5, when: datetime | None = None
+    *, title: str, content: str, area: Area | None = None, limit: int = 5, when: datetime | None = None
 ) -> list[int]:
     """Open demands like a text being written (the citizen's "already reported" hint)."""
     text = f"{title or ''}\n{content or ''}".strip()
     if len(text) < 4:
         return []
-    lat = getattr(area, "lat", None)
-    lng = getattr(area, "lng", None)
-    matches = similar.similar_query(
-        text=text, area_path=getattr(area, "path", "") or "", lat=lat, lng=lng, when=when, limit=limit
-    )
+    lat, lng, path = (area.lat, area.lng, area.path) if area is not None else (None, None, "")
+    matches = similar.similar_query(text=text, area_path=path, lat=lat, lng=lng, when=when, limit=limit)
     return [int(cast(int, m.id)) for m in matches]
 
 
 # --- model versions ------------------------------------------------------------------------------------------
 
 
-def classifier_version_upload(*, data: bytes, name: str = "", actor: Any = None) -> ClassifierVersion:
+def classifier_version_upload(*, data: bytes, name: str = "", actor: User | None = None) -> ClassifierVersion:
     return classifier.classifier_version_upload(data=data, name=name, actor=actor)
 
 
-def classifier_version_activate(*, version: ClassifierVersion, actor: Any = None) -> ClassifierVersion:
+def classifier_version_activate(
+    *, version: ClassifierVersion, actor: User | None = None
+) -> ClassifierVersion:
     return classifier.classifier_version_activate(version=version, actor=actor)
 
 
-def classifier_version_rollback(*, actor: Any = None) -> ClassifierVersion:
+def classifier_version_rollback(*, actor: User | None = None) -> ClassifierVersion:
     return classifier.classifier_version_rollback(actor=actor)
 
 
-def classifier_retrain_start(*, actor: Any = None) -> ClassifierVersion:
+def classifier_retrain_start(*, actor: User | None = None) -> ClassifierVersion:
     return classifier.retrain_start(actor=actor)
 
 
@@ -124,19 +127,16 @@ def classifier_retrain_start(*, actor: Any = None) -> ClassifierVersion:
 @transaction.atomic
 def demand_accept_confirmed(
     *,
-    demand: Any,
-    actor: Any,
-    category: Any = None,
+    demand: Demand,
+    actor: User,
+    category: Category | str | int | None = None,
     urgency: str | None = None,
     type: str | None = None,
     note: str = "",
-) -> Any:
+) -> Demand:
     """受理 with the category the operator confirmed (from intel's suggestions or corrected), recorded
     against the suggestion so that retraining learns from corrections. Raises what demand_accept raises;
     ValidationFailed for a category that is not active."""
-    from lianxin.demands.services import demand_accept
-    from lianxin.org.models import Category
-
     if category is not None and not isinstance(category, Category):
         category = by_id(Category.objects.filter(is_active=True), category)
         if category is None:
@@ -157,10 +157,10 @@ def demand_accept_confirmed(
 
 
 def hotspots_refresh(
-    *, actor: Any = None, days: int = hotspots.WINDOW_DAYS, now: datetime | None = None
+    *, actor: User | None = None, days: int = hotspots.WINDOW_DAYS, now: datetime | None = None
 ) -> HotIssueRun:
     return hotspots.hotspots_refresh(actor=actor, days=days, now=now)
 
 
-def reply_assess(*, demand: Any) -> ReplyAssessment | None:
+def reply_assess(*, demand: Demand) -> ReplyAssessment | None:
     return replies.reply_assess(demand=demand)

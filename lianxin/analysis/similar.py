@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import SimilarChange
+from lianxin.demands.choices import OPEN_STATUSES
+from lianxin.demands.models import Demand
 from lianxin.intel.similar import OpenDemand, SimilarIndex, SimilarMatch
 
 logger = logging.getLogger("lianxin.analysis")
@@ -67,19 +70,13 @@ def _entry(row) -> tuple[OpenDemand, str]:
     )
 
 
-def _open_q():
-    from django.db.models import Q
-
-    from lianxin.demands.choices import OPEN_STATUSES
-
+def _open_q() -> Q:
     since = timezone.now() - timedelta(days=WINDOW_DAYS)
     return Q(status__in=list(OPEN_STATUSES), created_at__gte=since)
 
 
 def index_rebuild() -> SimilarIndex:
     """Build this process's index from every open demand of the window."""
-    from lianxin.demands.models import Demand
-
     with _lock:
         watermark = SimilarChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
         index = SimilarIndex(window_days=WINDOW_DAYS)
@@ -110,8 +107,6 @@ def index_rebuild() -> SimilarIndex:
 
 def index_sync() -> SimilarIndex:
     """Bring the index up to date with the database (see the module rules)."""
-    from lianxin.demands.models import Demand
-
     with _lock:
         stale = _state.index is None or time.monotonic() - _state.built_at > REBUILD_SECONDS
         if not stale and _state.watermark:

@@ -1,4 +1,7 @@
-"""Huey tasks of the intel adapter: they take ids, load, and call one service."""
+"""Huey tasks of the intel adapter: they take ids, load, and call one service.
+
+The intake check, the services and the classifier queue these tasks (they import this module), so the
+tasks import them when they run."""
 
 from __future__ import annotations
 
@@ -7,20 +10,23 @@ from datetime import timedelta
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
+from lianxin.accounts.models import User
+from lianxin.analysis.models import ReplyAssessment
+from lianxin.analysis.similar import changes_prune
 from lianxin.core.tasks import crontab, periodic
+from lianxin.demands.models import Demand
 
 
 @db_task()
 def demand_intake_task(demand_id: int) -> None:
-    from lianxin.analysis.intake import intake_check
+    from lianxin.analysis.intake import intake_check  # imports this module (cycle)
 
     intake_check(demand_id=demand_id)
 
 
 @db_task()
 def reply_assess_task(demand_id: int) -> None:
-    from lianxin.analysis.services import reply_assess
-    from lianxin.demands.models import Demand
+    from lianxin.analysis.services import reply_assess  # imports this module through intake (cycle)
 
     demand = Demand.objects.select_related("category").filter(pk=demand_id).first()
     if demand is not None:
@@ -29,22 +35,21 @@ def reply_assess_task(demand_id: int) -> None:
 
 @db_task()
 def classifier_retrain_task(version_id: int) -> None:
-    from lianxin.analysis.classifier import retrain_run
+    from lianxin.analysis.classifier import retrain_run  # imports this module (cycle)
 
     retrain_run(version_id=version_id)
 
 
 @db_task()
 def hotspots_refresh_task(user_id: int | None = None) -> None:
-    from lianxin.accounts.models import User
-    from lianxin.analysis.services import hotspots_refresh
+    from lianxin.analysis.services import hotspots_refresh  # imports this module through intake (cycle)
 
     hotspots_refresh(actor=User.objects.filter(pk=user_id).first() if user_id else None)
 
 
 @periodic(crontab(minute="15", hour="*/3"))
 def hotspots_periodic_task() -> None:
-    from lianxin.analysis.services import hotspots_refresh
+    from lianxin.analysis.services import hotspots_refresh  # imports this module through intake (cycle)
 
     hotspots_refresh()
 
@@ -52,10 +57,7 @@ def hotspots_periodic_task() -> None:
 @periodic(crontab(minute="40", hour="*"))
 def intel_upkeep_task() -> None:
     """Prune the similar-index change log; score replies that were missed (worker down at the time)."""
-    from lianxin.analysis.models import ReplyAssessment
-    from lianxin.analysis.services import reply_assess
-    from lianxin.analysis.similar import changes_prune
-    from lianxin.demands.models import Demand
+    from lianxin.analysis.services import reply_assess  # imports this module through intake (cycle)
 
     changes_prune()
     since = timezone.now() - timedelta(days=30)

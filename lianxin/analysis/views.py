@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lianxin.accounts.http import UserRequest
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
@@ -26,7 +27,7 @@ from lianxin.intel.pii import mask_pii
 
 
 @role_required("operator", "cadre", "supervisor", "admin")
-def hotspots(request: HttpRequest) -> HttpResponse:
+def hotspots(request: UserRequest) -> HttpResponse:
     user = request.user
     area = None if user.sees_all else user.area_scope
     run = selectors.hotspot_run_latest()
@@ -101,7 +102,7 @@ def _latest_failed(run):
 
 @role_required("operator", "supervisor", "admin")
 @require_POST
-def hotspots_refresh(request: HttpRequest) -> HttpResponse:
+def hotspots_refresh(request: UserRequest) -> HttpResponse:
     from lianxin.analysis.tasks import hotspots_refresh_task
 
     user_id = request.user.pk
@@ -112,7 +113,7 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
 
 @role_required("operator")
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: UserRequest, pk: int) -> HttpResponse:
     from lianxin.demands.views import action_response, demand_for_action
 
     demand = demand_for_action(request, pk)
@@ -147,14 +148,14 @@ def _aware(day: date) -> datetime:
 
 
 @role_required("operator", "supervisor", "admin")
-def reply_quality(request: HttpRequest) -> HttpResponse:
+def reply_quality(request: UserRequest) -> HttpResponse:
     start, end = _period(request)
     rows = selectors.reply_quality_by_unit(start=_aware(start), end=_aware(end))
     return render(request, "analysis/reply_quality.html", {"rows": rows, "start": start, "end": end})
 
 
 @role_required("operator", "supervisor", "admin")
-def reply_quality_unit(request: HttpRequest) -> HttpResponse:
+def reply_quality_unit(request: UserRequest) -> HttpResponse:
     start, end = _period(request)
     unit = request.GET.get("unit", "")
     unit_id = as_id(unit)

@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -18,17 +23,19 @@ from lianxin.demands.workdays import uncovered_years
 admin.site.index_template = "admin/lianxin_index.html"
 
 
-class CalendarWarningMixin:
+class CalendarWarningMixin(admin.ModelAdmin):
     """Shows admins a warning when a year is counted weekends-only (not covered by chinesecalendar)."""
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         for year in uncovered_years():
             messages.warning(
                 request,
                 _("%(year)s 年的法定节假日未收录，时限暂按周一至周五计算；请在「节假日/调休」中补录。")
                 % {"year": year},
             )
-        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        return super().changelist_view(request, extra_context)
 
 
 class EventInline(admin.TabularInline):
@@ -38,7 +45,7 @@ class EventInline(admin.TabularInline):
     fields = ("created_at", "action", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -55,10 +62,10 @@ class DemandAdmin(admin.ModelAdmin):
     exclude = ("contact_name", "contact_phone", "assisting_units")
     list_select_related = ("lead_unit",)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Demand | None = None) -> list[str]:
         return [f.name for f in Demand._meta.fields if f.name not in ("contact_name", "contact_phone")]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -102,7 +109,7 @@ class DemandAttachmentAdmin(admin.ModelAdmin):
     readonly_fields = fields
     raw_id_fields = ("demand", "uploaded_by")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description=_("文件"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,6 +17,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from lianxin.accounts.http import UserApiRequest
+from lianxin.accounts.models import Role
 from lianxin.accounts.permissions import IsStaffMember
 from lianxin.core.api import ERROR
 from lianxin.core.errors import ValidationFailed
@@ -24,6 +26,7 @@ from lianxin.core.params import as_page
 from lianxin.core.throttling import AtomicScopedRateThrottle
 from lianxin.demands import selectors, services
 from lianxin.demands.choices import Channel, DemandType, Status, Urgency
+from lianxin.demands.measures import measures_for_user
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.serializers import (
     DemandDetailSerializer,
@@ -54,7 +57,9 @@ class CappedPagination(PageNumberPagination):
     max_page_size = 200
     cap = 10_000
 
-    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[override]
+    def paginate_queryset(
+        self, queryset: QuerySet[Any, Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
         self.request = request
         size = self.get_page_size(request) or self.page_size
         self.page_number = as_page(request.query_params.get(self.page_query_param, 1))
@@ -64,7 +69,8 @@ class CappedPagination(PageNumberPagination):
         self.count, self.capped = selectors.capped_count(queryset, cap=self.cap)
         return rows[:size]
 
-    def get_paginated_response(self, data):
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.request is not None  # set by paginate_queryset, which runs first
         url = self.request.build_absolute_uri()
         next_url = (
             replace_query_param(url, self.page_query_param, self.page_number + 1) if self.has_next else None
@@ -85,7 +91,7 @@ class CappedPagination(PageNumberPagination):
             }
         )
 
-    def get_paginated_response_schema(self, schema):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
             "required": ["count", "results"],
@@ -123,6 +129,10 @@ LIST_PARAMETERS = [
 ]
 
 
+# Anyone may call these doors: with a token, a session, or neither (the empty requirement).
+PUBLIC_AUTH: list[str] = [{"tokenAuth": []}, {"cookieAuth": []}, {}]  # type: ignore[list-item]  # drf-spectacular annotates `auth` as names; its get_auth() returns these security requirements
+
+
 def _client_key(request: Request) -> str:
     return (request.headers.get("Idempotency-Key") or "").strip()[:100]
 
@@ -155,7 +165,7 @@ class DemandCollectionView(APIView):
             )
         ],
         responses={201: DemandSubmittedSerializer, 400: ERROR, 403: ERROR, 409: ERROR, 429: ERROR},
-        auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
+        auth=PUBLIC_AUTH,
     )
     def post(self, request: Request) -> Response:
         v = submission_values(request.data)
@@ -173,7 +183,7 @@ class DemandCollectionView(APIView):
             lng=v.get("lng"),
             contact_name=v.get("contact_name", ""),
             contact_phone=v.get("contact_phone", ""),
-            channel=Channel.API if actor is None or not actor.has_role("operator") else None,
+            channel=Channel.API if actor is None or not actor.has_role(Role.OPERATOR) else None,
             idempotency_key=_client_key(request),
         )
         headers = {"Idempotent-Replayed": "false" if created else "true"}
@@ -182,7 +192,7 @@ class DemandCollectionView(APIView):
     @extend_schema(
         tags=TAGS, parameters=LIST_PARAMETERS, responses={200: DemandListSerializer(many=True), 400: ERROR}
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: UserApiRequest) -> Response:
         filters, problems = selectors.DemandFilters.parse(request.query_params)
         if problems:
             raise ValidationFailed(
@@ -198,7 +208,7 @@ class DemandDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=TAGS, responses={200: DemandDetailSerializer, 404: ERROR})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
         return Response(DemandDetailSerializer(demand, context={"request": request}).data)
 
@@ -213,7 +223,7 @@ class DemandTimelineView(APIView):
         "the demand sees what the public tracking page shows: the public steps, without staff names, "
         "internal notes or routing data.",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
         events = list(selectors.demand_timeline(demand=demand))
         if request.user.is_staff_member:
@@ -232,7 +242,7 @@ class DemandTransitionView(APIView):
         responses={200: DemandDetailSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         description="Run one action of the workflow table. 409 with the reason when the state does not allow it.",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -251,7 +261,7 @@ class DemandTransitionView(APIView):
         return Response(DemandDetailSerializer(demand, context={"request": request}).data)
 
 
-def _still_visible(request: Request, demand: Demand) -> bool:
+def _still_visible(request: UserApiRequest, demand: Demand) -> bool:
     return selectors.demand_is_visible(request.user, demand)
 
 
@@ -274,7 +284,7 @@ class DemandAttachmentView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
         upload = request.FILES.get("file")
         if upload is None:
@@ -286,7 +296,7 @@ class DemandAttachmentView(APIView):
         )
 
 
-def _track_queryset():
+def _track_queryset() -> Prefetch:
     return Prefetch("events", queryset=DemandEvent.objects.order_by("created_at", "id"))
 
 
@@ -304,7 +314,7 @@ class TrackView(APIView):
             OpenApiParameter("code", OpenApiTypes.STR, required=True, description="the query code"),
         ],
         responses={200: TrackSerializer, 404: ERROR, 429: ERROR},
-        auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
+        auth=PUBLIC_AUTH,
     )
     def get(self, request: Request) -> Response:
         demand = selectors.demand_track(
@@ -316,7 +326,7 @@ class TrackView(APIView):
         tags=TAGS,
         request=TrackRateSerializer,
         responses={200: TrackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
-        auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
+        auth=PUBLIC_AUTH,
         description="The citizen rates the reply with the ticket number and query code (回访评价).",
     )
     def post(self, request: Request) -> Response:
@@ -347,7 +357,7 @@ class UnitListView(APIView):
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
         responses={200: UnitSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: UserApiRequest) -> Response:
         qs = (
             Unit.objects.filter(is_active=True, accepts_dispatch=True).select_related("area").order_by("code")
         )
@@ -369,7 +379,7 @@ class UnitListView(APIView):
 
 class MeasureSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label: the serializer's metaclass moves declared fields out of the class
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField()
     value = serializers.FloatField(allow_null=True)
@@ -397,10 +407,8 @@ class MeasuresView(APIView):
         ],
         responses={200: MeasureSerializer(many=True), 400: ERROR},
     )
-    def get(self, request: Request) -> Response:
-        from lianxin.demands.views import measures_from_params
-
-        values = measures_from_params(request.user, request.query_params)
+    def get(self, request: UserApiRequest) -> Response:
+        values = measures_for_user(request.user, request.query_params)
         return Response(
             [
                 {

@@ -19,7 +19,9 @@ class DemandsConfig(AppConfig):
             overrides_clear()
 
         # weak=False: the receiver is local to this method and would otherwise be collected at once
-        post_save.connect(_calendar_changed, sender=CalendarDay, weak=False, dispatch_uid="demands_calendar_save")
+        post_save.connect(
+            _calendar_changed, sender=CalendarDay, weak=False, dispatch_uid="demands_calendar_save"
+        )
         post_delete.connect(
             _calendar_changed, sender=CalendarDay, weak=False, dispatch_uid="demands_calendar_delete"
         )

@@ -20,7 +20,7 @@ class Urgency(models.TextChoices):
 
 
 # Urgency levels in order, to compare intel's proposal with a demand's own urgency.
-URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.CRITICAL: 2}
+URGENCY_RANK: dict[str, int] = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.CRITICAL: 2}
 # The proposals worth flagging before acceptance (疑似紧急 / 疑似特急).
 SUSPECT_LEVELS = [Urgency.URGENT, Urgency.CRITICAL]
 

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from lianxin.demands.choices import DemandType, Urgency
 from lianxin.demands.policy_cache import active_policies
 from lianxin.demands.workdays import add_working_days
+from lianxin.org.models import Category
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Limits:
     followup_working_days: int
 
 
-REPLY_DAYS = {
+REPLY_DAYS: dict[str, int] = {
     DemandType.CONSULTATION: 3,
     DemandType.HELP: 5,
     DemandType.COMPLAINT: 10,
@@ -47,7 +48,7 @@ def default_limits(demand_type: str, urgency: str) -> Limits:
         dispatch_minutes=30 if critical else 120,
         sign_hours=2 if critical else None,
         sign_working_days=1,
-        reply_working_days=REPLY_DAYS.get(demand_type, 5),  # type: ignore[call-overload]
+        reply_working_days=REPLY_DAYS.get(demand_type, 5),
         followup_working_days=2,
     )
 
@@ -55,12 +56,12 @@ def default_limits(demand_type: str, urgency: str) -> Limits:
 class DeadlinePolicyResolver:
     """Default policy: domain.md defaults, overridden field by field by matching DeadlinePolicy rows."""
 
-    def limits(self, *, demand_type: str, urgency: str, category=None) -> Limits:
+    def limits(self, *, demand_type: str, urgency: str, category: Category | None = None) -> Limits:
         limits = default_limits(demand_type, urgency)
         candidates = []
         paths = []
         if category is not None:
-            node = category
+            node: Category | None = category
             while node is not None:
                 paths.append(node.pk)
                 node = node.parent

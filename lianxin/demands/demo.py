@@ -7,11 +7,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from lianxin.accounts.models import Role, User
+from lianxin.core.demo import DemoContext
 from lianxin.demands import services
 from lianxin.demands.choices import DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.models import Demand, RoutingRule
 from lianxin.demands.sweep import deadline_sweep
-from lianxin.org.models import Category
+from lianxin.org.models import Category, Unit
 
 COUNT = 300
 ROUTES = {
@@ -208,18 +210,22 @@ def _final_state(rng, age_days: float) -> str:
     return Status.CLOSED
 
 
-def load(ctx) -> None:
+def load(ctx: DemoContext) -> None:
     o, rng, now = ctx.objects, ctx.rng, ctx.now
     users = o["users"]
     operator, supervisor = users["operator"], users["supervisor"]
     departments = o["departments"]
-    handlers = {}
+    handlers: dict[int, User] = {}
     for user in users.values():
-        if user.has_role("handler") and user.unit_id:
+        if user.has_role(Role.HANDLER) and user.unit_id:
             handlers.setdefault(user.unit_id, user)
     handlers[departments["市住房和城乡建设局"].pk] = users["handler"]
     roots = {c.name: c for c in Category.objects.filter(level=1)}
-    leaves = {(c.parent.name, c.name): c for c in Category.objects.filter(level=2).select_related("parent")}
+    leaves = {
+        (c.parent.name, c.name): c
+        for c in Category.objects.filter(level=2).select_related("parent")
+        if c.parent is not None  # every second-level category has one
+    }
     for name, unit_name in ROUTES.items():
         if name in roots:
             RoutingRule.objects.create(category=roots[name], unit=departments[unit_name], priority=100)
@@ -285,7 +291,17 @@ def load(ctx) -> None:
     ctx.log.append(f"Demands: {sum(by_status.values())} {by_status}")
 
 
-def _drive(d: Demand, target: str, rng, now, operator, supervisor, handlers, street_units, earlier) -> Demand:
+def _drive(
+    d: Demand,
+    target: str,
+    rng: random.Random,
+    now: datetime,
+    operator: User,
+    supervisor: User,
+    handlers: dict[int, User],
+    street_units: dict[int, Unit],
+    earlier: list[Demand],
+) -> Demand:
     """Run the services from submitted toward `target`, stopping where the clock would pass `now`."""
     t = d.created_at
 
@@ -314,7 +330,7 @@ def _drive(d: Demand, target: str, rng, now, operator, supervisor, handlers, str
     if target == Status.ACCEPTED or not (m := step(10, 150)):
         return d
     d = services.demand_dispatch(demand=d, actor=operator, now=m)
-    handler = handlers.get(d.lead_unit_id)
+    handler = handlers.get(d.lead_unit_id) if d.lead_unit_id else None  # dispatch sets the lead unit
     if target == Status.DISPATCHED or handler is None or not (m := step(30, 60 * 30)):
         return d
     if target == Status.RETURNED and rng.random() < 0.5:
@@ -327,7 +343,8 @@ def _drive(d: Demand, target: str, rng, now, operator, supervisor, handlers, str
             return d
         d = services.demand_return(demand=d, actor=handler, reason="经核实不属于本单位职责", now=m)
         if rng.random() < 0.5 and (m := step(30, 120)):
-            unit = street_units.get(d.area.parent_id) if d.area_id and d.area.parent_id else None
+            area = d.area
+            unit = street_units.get(area.parent_id) if area is not None and area.parent_id else None
             if unit is not None and unit.pk != d.lead_unit_id:
                 d = services.demand_dispatch(demand=d, actor=operator, unit=unit, note="改派属地街道", now=m)
         return d

@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lianxin.accounts.models import Viewer
 from lianxin.core.masking import mask_address
 from lianxin.demands.intel_port import mask_pii
+from lianxin.demands.models import Demand
 from lianxin.demands.selectors import demand_contact
 
 COLUMNS = [
@@ -39,11 +43,11 @@ COLUMNS = [
 MAX_ROWS = 100_000
 
 
-def _fmt(moment) -> str:
+def _fmt(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def demand_rows(qs, user) -> Iterator[list[Any]]:
+def demand_rows(qs: QuerySet[Demand], user: Viewer) -> Iterator[list[Any]]:
     """The export rows, labels in the active language."""
     for d in qs.select_related("category", "area", "lead_unit")[:MAX_ROWS].iterator(chunk_size=2000):
         contact = demand_contact(user, d)
@@ -80,7 +84,8 @@ def _csv_cell(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
-def _xlsx_cells(sheet, row: list[Any]) -> list[Any]:
+def _xlsx_cells(sheet: Any, row: list[Any]) -> list[Any]:
+    # openpyxl loads only for an xlsx export, not with every web process
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -100,12 +105,14 @@ class _Echo:
         return value
 
 
-def demands_export_response(*, qs, user, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def demands_export_response(
+    *, qs: QuerySet[Demand], user: Viewer, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     header = [str(label) for _key, label in COLUMNS]
     language = translation.get_language()
     if fmt == "xlsx":
-        import openpyxl
+        import openpyxl  # loaded only for an xlsx export, as in _xlsx_cells
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet(_("诉求工单"))

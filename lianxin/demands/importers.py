@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,6 +73,17 @@ class ImportSummary:
             "refused_rows": self.refused[:200],
             "unknown_categories": dict(self.unknown_categories.most_common(20)),
         }
+
+
+@dataclass
+class _Row:
+    """A demand built from one row of the file, with the moments of its timeline."""
+
+    number: int
+    demand: Demand
+    extra: dict[str, Any]
+    closed_at: datetime
+    replied_at: datetime | None  # None: the row has no reply
 
 
 def _normalise_header(header: list[Any]) -> dict[str, int]:
@@ -143,7 +155,7 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     for cat in Category.objects.order_by("level", "pk"):
         categories.setdefault(cat.name, cat)
     summary = ImportSummary()
-    batch: list[tuple[int, Demand, dict[str, Any]]] = []
+    batch: list[_Row] = []
     seen: set[str] = set()
 
     bar = tqdm(desc=f"import {path.name}", unit="row", file=sys.stderr, disable=not progress)
@@ -187,6 +199,8 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
         if label and category is None:
             summary.unknown_categories[label] += 1
         reply = _clean(get(row, "reply"))
+        replied_at = (reply_time or created) if reply else None
+        closed_at = reply_time or created
         demand = Demand(
             query_code=query_code_new(),
             type=DemandType.HELP,
@@ -199,19 +213,19 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
             status=Status.CLOSED,
             stage=Stage.NONE,
             created_at=created,
-            closed_at=reply_time or created,
+            closed_at=closed_at,
         )
-        if reply:
+        if replied_at is not None:
             demand.reply_text = reply[:20000]
             demand.outcome = Outcome.EXPLAINED
-            demand.replied_at = reply_time or created
-            demand.handling_seconds = max(0, int((demand.replied_at - created).total_seconds()))
+            demand.replied_at = replied_at
+            demand.handling_seconds = max(0, int((replied_at - created).total_seconds()))
         extra = {
             "likes": _int(get(row, "likes")),
             "dislikes": _int(get(row, "dislikes")),
             "external_id": external,
         }
-        batch.append((number, demand, extra))
+        batch.append(_Row(number, demand, extra, closed_at=closed_at, replied_at=replied_at))
         if len(batch) >= BATCH:
             _flush(batch, summary)
             batch = []
@@ -221,38 +235,38 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     return summary
 
 
-def _flush(batch: list[tuple[int, Demand, dict[str, Any]]], summary: ImportSummary) -> None:
-    ids = [d.external_id for _n, d, _e in batch if d.external_id]
+def _flush(batch: list[_Row], summary: ImportSummary) -> None:
+    ids = [r.demand.external_id for r in batch if r.demand.external_id]
     existing = set(
         Demand.objects.filter(channel=Channel.IMPORT, external_id__in=ids).values_list(
             "external_id", flat=True
         )
     )
-    fresh = []
-    for number, demand, extra in batch:
-        if demand.external_id and demand.external_id in existing:
-            summary.refused.append({"row": number, "reason": "already_imported"})
+    fresh: list[_Row] = []
+    for r in batch:
+        if r.demand.external_id and r.demand.external_id in existing:
+            summary.refused.append({"row": r.number, "reason": "already_imported"})
             continue
-        fresh.append((demand, extra))
+        fresh.append(r)
     if not fresh:
         return
     with transaction.atomic():
-        created = Demand.objects.bulk_create([d for d, _e in fresh])
+        created = Demand.objects.bulk_create([r.demand for r in fresh])
         for demand in created:
             demand.ticket_no = ticket_no_for(demand.pk, demand.created_at)
         Demand.objects.bulk_update(created, ["ticket_no"], batch_size=BATCH)
         events = []
-        for demand, (_d, extra) in zip(created, fresh, strict=True):
+        for demand, r in zip(created, fresh, strict=True):
             events.append(
                 DemandEvent(
                     demand=demand,
                     action=Action.SUBMIT,
                     to_status=Status.SUBMITTED,
-                    data={"channel": Channel.IMPORT, **extra},
+                    data={"channel": Channel.IMPORT, **r.extra},
                     created_at=demand.created_at,
                 )
             )
-            if demand.reply_text:
+            if r.replied_at is not None:
                 events.append(
                     DemandEvent(
                         demand=demand,
@@ -261,7 +275,7 @@ def _flush(batch: list[tuple[int, Demand, dict[str, Any]]], summary: ImportSumma
                         to_status=Status.REPLIED,
                         note=demand.reply_text[:2000],
                         data={"imported": True},
-                        created_at=demand.replied_at,
+                        created_at=r.replied_at,
                     )
                 )
             events.append(
@@ -272,14 +286,14 @@ def _flush(batch: list[tuple[int, Demand, dict[str, Any]]], summary: ImportSumma
                     to_status=Status.CLOSED,
                     note="历史数据导入",
                     data={"imported": True},
-                    created_at=demand.closed_at,
+                    created_at=r.closed_at,
                 )
             )
         DemandEvent.objects.bulk_create(events, batch_size=1000)
     summary.taken += len(created)
 
 
-def demands_import_command(command, options: dict[str, Any]) -> None:
+def demands_import_command(command: BaseCommand, options: dict[str, Any]) -> None:
     """The `lianxin import demands FILE [--json] [--limit N]` door (wired in core's import command)."""
     summary = demands_import(options["file"], limit=options.get("limit"), progress=True)
     data = summary.as_dict()

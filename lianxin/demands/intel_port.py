@@ -13,12 +13,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from lianxin.demands.models import Demand
-
-if TYPE_CHECKING:
-    from lianxin.org.models import Area
+from lianxin.org.models import Area
 
 logger = logging.getLogger("lianxin.demands.intel")
 T = TypeVar("T")

@@ -226,6 +226,57 @@ class DemandEvent(models.Model):
         return f"{self.demand_id} {self.action}"
 
 
+class JudgementKind(models.TextChoices):
+    SIGN = "sign", _("签收")
+    REPLY = "reply", _("答复")
+    RATING = "rating", _("评价")
+
+
+class Judgement(models.Model):
+    """One judged step of one demand by one unit — a dispatch and whether it was signed (or returned) in
+    time, a reply and whether it was on time, a rating — replayed from the demand's timeline
+    (`lianxin.demands.judging`) in the transaction of each action. The rates count these rows, so a
+    return, a re-dispatch or a reopen never erases an earlier judgement; `first` marks the row a measure
+    counts (the first of its kind for that demand and unit), the later ones stay on record."""
+
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="judgements", verbose_name=_("工单")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("单位")
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=JudgementKind.choices)
+    at = models.DateTimeField(_("时间"))  # the measure's anchor: dispatched, replied or rated at
+    due_at = models.DateTimeField(_("时限"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)  # signed/returned, replied
+    first = models.BooleanField(_("计入考核"), default=True)
+    returned = models.BooleanField(_("退单"), default=False)
+    reopened = models.BooleanField(_("重办"), default=False)
+    satisfaction = models.CharField(_("满意度"), max_length=20, blank=True, default="")
+    resolved = models.BooleanField(_("已解决"), null=True, blank=True)
+    handling_seconds = models.PositiveIntegerField(_("办理时长(秒)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["kind", "at"], name="judgement_kind_at"),
+            models.Index(fields=["unit", "kind", "at"], name="judgement_unit_kind_at"),
+            models.Index(fields=["demand", "kind"], name="judgement_demand_kind"),
+        ]
+        verbose_name = _("考核记录")
+        verbose_name_plural = _("考核记录")
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.kind} {self.unit_id}"
+
+    @property
+    def met(self) -> bool | None:
+        """Signed/returned or replied by the due time (None: not yet done, or no due time)."""
+        if self.done_at is None or self.due_at is None:
+            return None
+        return self.done_at <= self.due_at
+
+
 def _attachment_path(instance: DemandAttachment, filename: str) -> str:
     return f"demands/{instance.demand_id}/{filename}"
 

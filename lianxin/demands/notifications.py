@@ -7,19 +7,20 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.core.notify import Body, Message, notify
+from lianxin.demands.models import Demand
 
 
 def _link(demand_id: int) -> str:
     return reverse("demands:detail", args=[demand_id])
 
 
-def unit_handlers(unit_ids: Iterable[int]) -> list[User]:
+def unit_handlers(unit_ids: Iterable[int | None]) -> list[User]:
     ids = [i for i in unit_ids if i]
     if not ids:
         return []
-    return list(User.objects.filter(role_q("handler"), unit_id__in=ids, is_active=True))
+    return list(User.objects.filter(role_q(Role.HANDLER), unit_id__in=ids, is_active=True))
 
 
 def role_users(*roles: str) -> list[User]:
@@ -30,18 +31,25 @@ def role_users(*roles: str) -> list[User]:
 
 
 def notify_unit(
-    demand, *, title: str | Message, body: Body = "", kind: str = "demand", include_assisting: bool = False
+    demand: Demand,
+    *,
+    title: str | Message,
+    body: Body = "",
+    kind: str = "demand",
+    include_assisting: bool = False,
 ) -> None:
-    unit_ids = [demand.lead_unit_id]
+    unit_ids: list[int | None] = [demand.lead_unit_id]
     if include_assisting:
         unit_ids += list(demand.assisting_units.values_list("pk", flat=True))
     notify(unit_handlers(unit_ids), title=title, body=body, link=_link(demand.pk), kind=kind)
 
 
-def notify_roles(demand, *roles: str, title: str | Message, body: Body = "", kind: str = "demand") -> None:
+def notify_roles(
+    demand: Demand, *roles: str, title: str | Message, body: Body = "", kind: str = "demand"
+) -> None:
     notify(role_users(*roles), title=title, body=body, link=_link(demand.pk), kind=kind)
 
 
-def notify_requester(demand, *, title: str | Message, body: Body = "") -> None:
-    if demand.requester_id:
+def notify_requester(demand: Demand, *, title: str | Message, body: Body = "") -> None:
+    if demand.requester is not None:  # no query when there is no requester
         notify([demand.requester], title=title, body=body, link=reverse("demands:mine"), kind="demand")

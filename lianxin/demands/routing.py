@@ -24,7 +24,7 @@ class RoutingProposal:
     reason: str  # "rule" | "fallback" | "settings_fallback"
 
 
-def _ancestor_paths(node) -> set[str]:
+def _ancestor_paths(node: Category | Area | None) -> set[str]:
     if node is None:
         return set()
     parts = node.path.split("/")
@@ -42,22 +42,24 @@ def routing_propose(
     *, category: Category | None, area: Area | None, rules: Sequence[RoutingRule] | None = None
 ) -> RoutingProposal | None:
     cat_paths, area_paths = _ancestor_paths(category), _ancestor_paths(area)
-    best = None
+    best: RoutingRule | None = None
     best_key: tuple[int, int, int] | None = None
-    fallback = None
+    fallback: RoutingRule | None = None
     for rule in routing_rules() if rules is None else rules:
         if rule.is_fallback:
             if fallback is None:
                 fallback = rule
             continue
-        if rule.category_id and rule.category.path not in cat_paths:
+        # no category (area): the rule matches every category (area)
+        rule_category, rule_area = rule.category, rule.area
+        if rule_category is not None and rule_category.path not in cat_paths:
             continue
-        if rule.area_id and rule.area.path not in area_paths:
+        if rule_area is not None and rule_area.path not in area_paths:
             continue
         key = (
             rule.priority,
-            rule.category.depth + 1 if rule.category_id else 0,
-            rule.area.depth + 1 if rule.area_id else 0,
+            rule_category.depth + 1 if rule_category is not None else 0,
+            rule_area.depth + 1 if rule_area is not None else 0,
         )
         if best_key is None or key > best_key:
             best, best_key = rule, key

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lianxin.accounts.models import User
+from lianxin.accounts.models import Role, User, Viewer
 from lianxin.accounts.scoping import NOTHING, area_q
 from lianxin.core.crypto import phone_index
 from lianxin.core.dates import parse_day
@@ -69,35 +69,35 @@ def _assisting_q(unit_id: int) -> Q:
     return Q(Exists(through.objects.filter(demand_id=OuterRef("pk"), unit_id=unit_id)))
 
 
-def demand_visible_q(user: Any) -> Q:
-    if user is None or not getattr(user, "is_authenticated", False):
+def demand_visible_q(user: Viewer) -> Q:
+    if user is None or not user.is_authenticated:
         return NOTHING
     if user.sees_all:
         return Q()
     q = NOTHING
     roles = set(user.role_list)
-    if "handler" in roles and user.unit_id:
+    if Role.HANDLER in roles and user.unit_id:
         q |= Q(lead_unit_id=user.unit_id) | _assisting_q(user.unit_id)
-    if "cadre" in roles and user.area_scope_id:
+    if Role.CADRE in roles and user.area_scope_id:
         q |= area_q(user, "area")
-    if "citizen" in roles:
+    if Role.CITIZEN in roles:
         q |= Q(requester_id=user.pk)
     return q
 
 
-def demand_is_visible(user: Any, demand: Demand) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+def demand_is_visible(user: Viewer, demand: Demand) -> bool:
+    if user is None or not user.is_authenticated:
         return False
     if user.sees_all:
         return True
-    if demand.requester_id == user.pk and user.has_role("citizen"):
+    if demand.requester_id == user.pk and user.has_role(Role.CITIZEN):
         return True
-    if user.has_role("handler") and user.unit_id and demand.lead_unit_id == user.unit_id:
+    if user.has_role(Role.HANDLER) and user.unit_id and demand.lead_unit_id == user.unit_id:
         return True
     return Demand.objects.filter(demand_visible_q(user), pk=demand.pk).exists()
 
 
-def visible_demand_ids(user: Any, ids: Iterable[int]) -> set[int]:
+def visible_demand_ids(user: Viewer, ids: Iterable[int]) -> set[int]:
     """Which of these demands `user` may open (`demand_visible_q`), in one query: for pages that list
     other records' demands (a visit's problems, a hot issue's evidence) and link only the visible ones."""
     wanted = set(ids)
@@ -106,25 +106,25 @@ def visible_demand_ids(user: Any, ids: Iterable[int]) -> set[int]:
     return set(Demand.objects.filter(demand_visible_q(user), pk__in=wanted).values_list("pk", flat=True))
 
 
-def may_see_contact(user: Any, demand: Demand) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+def may_see_contact(user: Viewer, demand: Demand) -> bool:
+    if user is None or not user.is_authenticated:
         return False
-    if user.has_role("operator", "supervisor", "admin"):
+    if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return True
     if demand.requester_id == user.pk:
         return True
-    return bool(user.has_role("handler") and user.unit_id and user.unit_id == demand.lead_unit_id)
+    return bool(user.has_role(Role.HANDLER) and user.unit_id and user.unit_id == demand.lead_unit_id)
 
 
-def contact_visible_q(user: Any) -> Q:
+def contact_visible_q(user: Viewer) -> Q:
     """The demands whose contact `user` sees in full (`may_see_contact` as a filter). A phone search
     runs only among these: matching on a masked phone would let anyone recover it digit by digit."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return NOTHING
-    if user.has_role("operator", "supervisor", "admin"):
+    if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN):
         return Q()
     q = Q(requester_id=user.pk)
-    if user.has_role("handler") and user.unit_id:
+    if user.has_role(Role.HANDLER) and user.unit_id:
         q |= Q(lead_unit_id=user.unit_id)
     return q
 
@@ -132,7 +132,7 @@ def contact_visible_q(user: Any) -> Q:
 TEXT_FIELDS = ("title", "content", "address", "reply_text")
 
 
-def demand_texts(user: Any, demand: Demand, names: Iterable[str] = TEXT_FIELDS) -> dict[str, str]:
+def demand_texts(user: Viewer, demand: Demand, names: Iterable[str] = TEXT_FIELDS) -> dict[str, str]:
     """The texts `names` (of TEXT_FIELDS) as `user` may read them: whoever sees the contact masked (a
     cadre, an assisting unit) also sees personal data written into the texts masked, as exports do.
     Only the texts asked for are masked (a list row shows the title alone)."""
@@ -143,7 +143,7 @@ def demand_texts(user: Any, demand: Demand, names: Iterable[str] = TEXT_FIELDS) 
     return {name: mask_address(text) if name == "address" else mask_pii(text) for name, text in texts.items()}
 
 
-def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
+def demand_contact(user: Viewer, demand: Demand) -> dict[str, str]:
     if may_see_contact(user, demand):
         return {"name": demand.contact_name or "", "phone": demand.contact_phone or "", "masked": "no"}
     return {
@@ -153,7 +153,7 @@ def demand_contact(user: Any, demand: Demand) -> dict[str, str]:
     }
 
 
-def demand_get(*, user: Any, pk: int) -> Demand:
+def demand_get(*, user: Viewer, pk: int) -> Demand:
     qs = Demand.objects.select_related("category", "area", "lead_unit", "requester", "merged_into")
     try:
         demand = qs.get(pk=pk)
@@ -231,13 +231,13 @@ class DemandFilters:
     ids: list[int] | None = None
 
     @classmethod
-    def from_params(cls, params: Any) -> DemandFilters:
+    def from_params(cls, params: Mapping[str, Any]) -> DemandFilters:
         """The filters in `params`; a malformed value is ignored (the pages, whose query strings people
         edit by hand). `parse` also says what was malformed (the API refuses it)."""
         return cls.parse(params)[0]
 
     @classmethod
-    def parse(cls, params: Any) -> tuple[DemandFilters, dict[str, list[str]]]:
+    def parse(cls, params: Mapping[str, Any]) -> tuple[DemandFilters, dict[str, list[str]]]:
         """The filters in `params`, and what is wrong with them by name (empty when nothing)."""
         problems: dict[str, list[str]] = {}
 
@@ -293,7 +293,7 @@ def _day_start(day: date) -> datetime:
 
 
 def demand_list(
-    *, user: Any, filters: DemandFilters | None = None, now: datetime | None = None
+    *, user: Viewer, filters: DemandFilters | None = None, now: datetime | None = None
 ) -> QuerySet[Demand]:
     """Visible demands matching `filters`, newest first, with the related names the lists show."""
     f = filters or DemandFilters()
@@ -368,19 +368,21 @@ def capped_count(qs: QuerySet[Any], cap: int = 10_000) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def queue_counts(*, user: Any, names: list[str], now: datetime | None = None) -> dict[str, tuple[int, bool]]:
+def queue_counts(
+    *, user: Viewer, names: list[str], now: datetime | None = None
+) -> dict[str, tuple[int, bool]]:
     now = now or timezone.now()
     base = Demand.objects.filter(demand_visible_q(user))
     return {name: capped_count(base.filter(_queue_q(name, now)), cap=999) for name in names}
 
 
-def hint_sees_all(user: Any) -> bool:
+def hint_sees_all(user: Viewer) -> bool:
     """Whether the "already reported" hint shows `user` every open demand: the roles that see all demands
     (operators taking calls, supervisors, admins)."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.sees_all)
+    return bool(user is not None and user.is_authenticated and user.sees_all)
 
 
-def demand_hint_list(*, user: Any, ids: Iterable[int], limit: int = 5) -> list[dict[str, Any]]:
+def demand_hint_list(*, user: Viewer, ids: Iterable[int], limit: int = 5) -> list[dict[str, Any]]:
     """The "already reported" hint on the submission form: of the demands `ids` (best first), what the
     writer may see — a masked title, when, the status. Operators, supervisors and admins see every open
     one; everyone else only those staff accepted (past 待受理, so nobody's unreviewed text goes public)

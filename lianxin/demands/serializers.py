@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 
+from lianxin.accounts.models import User
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands import extensions
@@ -36,7 +37,7 @@ def _ref(obj: Any) -> dict[str, Any] | None:
 class LookupField(serializers.CharField):
     """An Area or Category by id, code or name (forms and integrators know different handles)."""
 
-    def __init__(self, model: type, **kwargs: Any) -> None:
+    def __init__(self, model: type[Area] | type[Category], **kwargs: Any) -> None:
         self.model = model
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_null", True)
@@ -234,9 +235,10 @@ class DemandDetailSerializer(DemandListSerializer):
             "allowed_actions",
         ]
 
-    def _viewer(self) -> Any:
-        request = self.context.get("request")
-        return getattr(request, "user", None)
+    def _viewer(self) -> User | None:
+        """The signed-in user of the request in the context; None for anyone else."""
+        user = getattr(self.context.get("request"), "user", None)
+        return user if isinstance(user, User) else None
 
     @extend_schema_field(ContactSerializer)
     def get_contact(self, obj: Demand) -> dict[str, Any]:
@@ -300,7 +302,7 @@ class TransitionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named like Field.parent: the serializer's metaclass moves declared fields out of the class
         required=False, min_value=1, max_value=MAX_ID, help_text="merge: parent demand id"
     )
     type = serializers.ChoiceField(choices=DemandType.choices, required=False)

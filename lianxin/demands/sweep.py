@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from lianxin.accounts.models import Role
 from lianxin.core.notify import Message, notify
 from lianxin.demands.choices import Action, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
@@ -78,17 +79,17 @@ def _generic_sweep(now: datetime) -> SweepResult:
     red: Counter[int | None] = Counter()
     while True:
         with transaction.atomic():  # IMMEDIATE on SQLite: one sweeper writes at a time
-            rows = list(
+            warned = list(
                 Demand.objects.filter(
                     warning_level=WarningLevel.NONE, warn_at__lte=now, due_at__gt=now
                 ).values_list("pk", "lead_unit_id")[:CHUNK]
             )
-            if not rows:
+            if not warned:
                 break
-            Demand.objects.filter(pk__in=[r[0] for r in rows], warning_level=WarningLevel.NONE).update(
+            Demand.objects.filter(pk__in=[r[0] for r in warned], warning_level=WarningLevel.NONE).update(
                 warning_level=WarningLevel.YELLOW
             )
-            yellow.update(r[1] for r in rows)
+            yellow.update(r[1] for r in warned)
     while True:
         with transaction.atomic():
             rows = list(
@@ -128,7 +129,7 @@ def _notify(result: SweepResult) -> None:
     result.red = sum(result.red_by_unit.values())
     if not result.yellow and not result.red:
         return
-    names = dict(
+    names: dict[int | None, str] = dict(  # no unit (None): not dispatched, no name
         Unit.objects.filter(
             pk__in=[u for u in {*result.red_by_unit, *result.yellow_by_unit} if u]
         ).values_list("pk", "name")
@@ -150,14 +151,14 @@ def _notify(result: SweepResult) -> None:
     unrouted = result.red_by_unit.get(None, 0)
     if unrouted:
         notify(
-            role_users("operator"),
+            role_users(Role.OPERATOR),
             title=Message(gettext_noop("催办：%(count)s 件工单超期未派单/未审核"), {"count": unrouted}),
             kind="urge",
         )
     if result.red:
         by_count = sorted(result.red_by_unit.items(), key=lambda x: -x[1])
         notify(
-            role_users("supervisor"),
+            role_users(Role.SUPERVISOR),
             title=Message(gettext_noop("超期升级：本轮新增红牌 %(count)s 件"), {"count": result.red}),
             body=[_unit_line(names.get(u), n) for u, n in by_count[:50]],
             kind="escalation",

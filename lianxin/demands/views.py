@@ -7,6 +7,7 @@ Thin: every page parses its input and calls a selector or one service; HTMX acti
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,14 +15,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from lianxin.accounts.http import UserRequest
+from lianxin.accounts.models import Role
 from lianxin.accounts.permissions import role_required, staff_required
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -31,7 +34,7 @@ from lianxin.core.throttling import page_throttled
 from lianxin.demands import exporters, extensions, intel_port, measures, selectors, services
 from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
-from lianxin.demands.models import DemandAttachment
+from lianxin.demands.models import Demand, DemandAttachment
 from lianxin.demands.routing import routing_propose
 from lianxin.demands.serializers import track_payload
 from lianxin.org.models import Area, Category, Unit
@@ -56,7 +59,7 @@ QUEUE_LABELS = {
 
 def submit(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
-    is_operator = bool(user and user.has_role("operator"))
+    is_operator = bool(user and user.has_role(Role.OPERATOR))
     if request.method == "POST" and not is_operator and (refused := page_throttled(request, "public_submit")):
         return refused
     form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator)
@@ -161,7 +164,7 @@ def track(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect(request.get_full_path())
     payload = None
-    policies: list = []
+    policies: list[Any] = []
     if demand is not None:
         payload = track_payload(demand)
         policies = extensions.related_policies(demand)
@@ -179,7 +182,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: UserRequest) -> HttpResponse:
     page = Paginator(selectors.my_demands(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "demands/mine.html", {"page": page})
 
@@ -206,7 +209,7 @@ FILTER_LABELS = {
 
 
 def _list_context(
-    request: HttpRequest, *, queues: list[str], default_queue: str, title: str
+    request: UserRequest, *, queues: list[str], default_queue: str, title: str
 ) -> dict[str, Any]:
     params = request.GET.copy()
     if "queue" not in params and default_queue:
@@ -252,7 +255,9 @@ def _list_context(
     }
 
 
-def _measure_filter(request: HttpRequest, qs, params):
+def _measure_filter(
+    request: HttpRequest, qs: QuerySet[Demand], params: Mapping[str, Any]
+) -> QuerySet[Demand]:
     try:
         start, end = parse_day(params["start"]), parse_day(params["end"])
         unit, area = by_id(Unit, params.get("unit")), by_id(Area, params.get("area"))
@@ -263,30 +268,30 @@ def _measure_filter(request: HttpRequest, qs, params):
     except (KeyError, ValueError):
         return qs.none()
     part = "denominator" if params.get("part") == "denominator" else "numerator"
-    return qs.filter(m.base).filter(m.numerator_q if part == "numerator" else m.denominator_q)
+    return qs.filter(m.demand_q(part))
 
 
-@role_required("operator", "supervisor", "admin")
-def workbench(request: HttpRequest) -> HttpResponse:
+@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+def workbench(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["workbench"], default_queue="to_accept", title=_("受理工作台")
     )
     # 电话受理: the operator records a caller's demand on the submission form (channel 电话, urgency
     # theirs to set); only roles that may submit get the button (transitions.TABLE: not admin alone).
-    ctx["intake_url"] = reverse("demands:submit") if request.user.has_role("operator") else ""
+    ctx["intake_url"] = reverse("demands:submit") if request.user.has_role(Role.OPERATOR) else ""
     return _render_list(request, ctx, "demands:workbench")
 
 
-@role_required("handler")
-def unit_queue(request: HttpRequest) -> HttpResponse:
+@role_required(Role.HANDLER)
+def unit_queue(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["unit"], default_queue="to_sign", title=_("本单位工单")
     )
     return _render_list(request, ctx, "demands:unit_queue")
 
 
-@role_required("supervisor", "cadre", "admin")
-def supervision(request: HttpRequest) -> HttpResponse:
+@role_required(Role.SUPERVISOR, Role.CADRE, Role.ADMIN)
+def supervision(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["supervision"], default_queue="overdue", title=_("督办")
     )
@@ -294,7 +299,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def demand_list_page(request: HttpRequest) -> HttpResponse:
+def demand_list_page(request: UserRequest) -> HttpResponse:
     ctx = _list_context(request, queues=[], default_queue="", title=_("工单查询"))
     return _render_list(request, ctx, "demands:list")
 
@@ -307,7 +312,7 @@ def _render_list(request: HttpRequest, ctx: dict[str, Any], url_name: str) -> Ht
 
 
 @staff_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: UserRequest) -> HttpResponse | StreamingHttpResponse:
     params = request.GET.copy()
     filters = selectors.DemandFilters.from_params(params)
     qs = selectors.demand_list(user=request.user, filters=filters)
@@ -320,7 +325,7 @@ def export(request: HttpRequest) -> HttpResponse:
 # --- detail and actions ------------------------------------------------------------------------------------
 
 
-def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
+def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
     """Everything the detail page and its HTMX action panel need; the one place that builds it, also for
     the analysis app's confirm-category accept, which re-renders the same panel."""
     user = request.user
@@ -348,7 +353,7 @@ def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
         "types": DemandType.choices,
         "urgencies": Urgency.choices,
         "similar": intel_port.similar_demands(demand)
-        if user.has_role("operator", "supervisor", "admin")
+        if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
         else [],
         "suggestions": services.demand_intel_suggestions(demand=demand) if Action.ACCEPT in allowed else {},
         # 相关政策 beside the reply form (and for the operator accepting), so answers cite the policy.
@@ -359,19 +364,19 @@ def detail_context(request: HttpRequest, demand) -> dict[str, Any]:
 
 
 @staff_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: UserRequest, pk: int) -> HttpResponse:
     demand = _get_or_404(request, pk)
     return render(request, "demands/detail.html", detail_context(request, demand))
 
 
-def _get_or_404(request: HttpRequest, pk: int):
+def _get_or_404(request: UserRequest, pk: int) -> Demand:
     try:
         return selectors.demand_get(user=request.user, pk=pk)
     except NotFound:
         raise Http404 from None
 
 
-def demand_for_action(request: HttpRequest, pk: int):
+def demand_for_action(request: UserRequest, pk: int) -> Demand:
     """The demand a posted action is about (404 when the user may not see it), carrying the version the
     form showed, so that acting on a stale page is a conflict."""
     demand = _get_or_404(request, pk)
@@ -381,7 +386,9 @@ def demand_for_action(request: HttpRequest, pk: int):
     return demand
 
 
-def action_response(request: HttpRequest, pk: int, *, error: str | None, done: str | None, ok: str):
+def action_response(
+    request: UserRequest, pk: int, *, error: str | None, done: str | None, ok: str
+) -> HttpResponse:
     """After a posted action: the refreshed panel for HTMX (with the error or what was done), else a
     message and a redirect to the demand."""
     demand = selectors.demand_get(user=request.user, pk=pk)
@@ -399,7 +406,7 @@ def action_response(request: HttpRequest, pk: int, *, error: str | None, done: s
 
 @staff_required
 @require_POST
-def act(request: HttpRequest, pk: int) -> HttpResponse:
+def act(request: UserRequest, pk: int) -> HttpResponse:
     demand = demand_for_action(request, pk)
     post = request.POST
     action = post.get("action", "")
@@ -418,8 +425,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         parent = post["parent"].strip()
         found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()
         args["parent"] = found or as_id(parent) or -1
-    if "resolved" in post:
-        args["resolved"] = post.get("resolved") == "1"
+    if post.get("resolved") in ("0", "1"):  # nothing chosen: the service refuses by name, never guesses
+        args["resolved"] = post["resolved"] == "1"
     error = None
     try:
         demand = services.demand_transition(demand=demand, actor=request.user, action=action, **args)
@@ -434,8 +441,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     return action_response(request, pk, error=error, done=done, ok=_("操作已完成。"))
 
 
-def _after_hidden(request: HttpRequest) -> HttpResponse:
-    target = reverse("demands:unit_queue") if request.user.has_role("handler") else reverse("core:home")
+def _after_hidden(request: UserRequest) -> HttpResponse:
+    target = reverse("demands:unit_queue") if request.user.has_role(Role.HANDLER) else reverse("core:home")
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
@@ -444,7 +451,7 @@ def _after_hidden(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: UserRequest, pk: int) -> FileResponse:
     item = DemandAttachment.objects.select_related("demand").filter(pk=pk).first()
     if item is None or not selectors.demand_is_visible(request.user, item.demand):
         raise Http404
@@ -460,36 +467,14 @@ def _month_bounds(today: date) -> tuple[date, date]:
     return previous, first
 
 
-def measures_from_params(user, params) -> dict[str, measures.MeasureValue]:
-    """Measures for the stats page and API, limited to what the user may see."""
-    default_start, default_end = _month_bounds(timezone.localdate())
-    try:
-        start = parse_day(params.get("start") or default_start.isoformat())
-        end = parse_day(params.get("end") or default_end.isoformat())
-    except ValueError as exc:
-        raise ValidationFailed(
-            _("日期格式应为 YYYY-MM-DD，且在 1970 至 2100 年之间"), fields={"start": ["YYYY-MM-DD"]}
-        ) from exc
-
-    visible = None if user.sees_all else selectors.demand_visible_q(user)
-    return measures.measures_compute(
-        start=start,
-        end=end,
-        unit=by_id(Unit, params.get("unit")),
-        area=by_id(Area, params.get("area")),
-        category=by_id(Category, params.get("category")),
-        demands=visible,
-    )
-
-
-@role_required("operator", "supervisor", "admin", "cadre")
-def stats(request: HttpRequest) -> HttpResponse:
+@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.CADRE)
+def stats(request: UserRequest) -> HttpResponse:
     status = 200
     try:
-        values = measures_from_params(request.user, request.GET)
+        values = measures.measures_for_user(request.user, request.GET)
     except ValidationFailed as exc:  # a bad period: say so, and show this month instead
         messages.error(request, exc.message)
-        values = measures_from_params(request.user, {})
+        values = measures.measures_for_user(request.user, {})
         status = 400
     any_value = next(iter(values.values()))
     return render(

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from lianxin.accounts.models import User
@@ -23,14 +24,17 @@ from lianxin.demands.choices import OPEN_STATUSES, Closure, DemandType, Urgency
 from lianxin.demands.measures import (
     LABELS,
     day_bounds,
-    measure_anchor_q,
-    measure_definitions,
+    judged_anchor_q,
+    judged_definitions,
+    judged_scope_q,
     measure_get,
     measure_scope_q,
     measures_compute,
+    measures_grouped,
 )
-from lianxin.demands.models import Demand
+from lianxin.demands.models import Demand, Judgement
 from lianxin.evaluation.report.content import RateRow
+from lianxin.evaluation.scoring import wilson_interval
 from lianxin.org.models import Area, Category, Unit
 
 # The rates shown on scorecards and in reports, in this order (the three rates of measures.THREE_RATES + on-time).
@@ -47,6 +51,37 @@ SCORE_CODES = {
     "reopen": "reopen_rate",
 }
 NOTHING = Q(pk__in=[])
+# Counts of evaluation's own beside the measures': 超期未办结, the overdue measure's demands still open
+# past their current due time (`open_late_q`).
+OVERDUE_OPEN = "overdue_open"
+
+
+def open_late_q(now: datetime | None = None) -> Q:
+    """Still open and past the due time of the current stage (the demands app's queue "overdue" asks the
+    same): what of the overdue measure (超期数: missed a deadline at some stage) is 超期未办结 now."""
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class RateCell:
+    """A rate as the league tables and cards show it: the rate and its 95 % Wilson interval."""
+
+    rate: RateRow
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.rate.numerator, self.rate.denominator)
+
+    @property
+    def interval_text(self) -> str:
+        """ "85.1–96.0" (percent, one decimal), or "" for a rate without data."""
+        bounds = self.interval
+        return "" if bounds is None else f"{bounds[0] * 100:.1f}–{bounds[1] * 100:.1f}"
+
+    @property
+    def text(self) -> str:
+        """ "92.0%（85.1–96.0）", or the rate's own text ("—") without data."""
+        return f"{self.rate.text}（{self.interval_text}）" if self.interval_text else self.rate.text
 
 
 @dataclass(frozen=True)
@@ -63,6 +98,10 @@ class Scope:
     def q(self) -> Q:
         """The demands of the scope, as `measures_compute(**scope.kwargs())` selects them."""
         return measure_scope_q(**self.kwargs())
+
+    def judged_q(self) -> Q:
+        """The judged steps of the scope (the unit judged, or steps of demands in the area)."""
+        return judged_scope_q(**self.kwargs())
 
 
 def cadre_scope(cadre: User) -> Scope:
@@ -92,6 +131,7 @@ class DemandFigures:
     closed_resolved: int = 0
     open: int = 0
     overdue: int = 0
+    overdue_open: int = 0
     reopened: int = 0
     returned: int = 0
     supervised: int = 0
@@ -125,25 +165,28 @@ def demand_figures(*, scope: Scope, period: Period, rates_only: bool = False) ->
     counts = received.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         supervised=Count("pk", filter=Q(supervised=True)),
+        overdue_open=Count("pk", filter=values["overdue"].numerator_q & open_late_q()),
     )
     figures.open, figures.supervised = counts["open"], counts["supervised"]
+    figures.overdue_open = counts["overdue_open"]
     figures.top_categories = _by_root_category(received, limit=5)
     return figures
 
 
 def rates_trend(*, scope: Scope, period: Period, months: int) -> list[dict[str, Any]]:
-    """SHOWN_RATES for each of the `months` months up to `period` (oldest first) in ONE aggregate query:
-    each month's counts use that month's own measure definitions as conditional counts."""
+    """SHOWN_RATES for each of the `months` months up to `period` (oldest first) in ONE aggregate query
+    over the judged steps: each month's counts use that month's own measure definitions as conditional
+    counts."""
     window = [period.shift(-back) for back in range(months - 1, -1, -1)]
     aggregates: dict[str, Any] = {}
     for i, month in enumerate(window):
-        definitions = measure_definitions(*period_range(month))
+        definitions = judged_definitions(*period_range(month))
         for code in SHOWN_RATES:
             den_q, num_q, _kind = definitions[code]
             aggregates[f"m{i}_{code}_n"] = Count("pk", filter=num_q)
             aggregates[f"m{i}_{code}_d"] = Count("pk", filter=den_q)
-    anchored = measure_anchor_q(start=window[0].first_day, end=period_range(period)[1], codes=SHOWN_RATES)
-    row = Demand.objects.filter(scope.q()).filter(anchored).aggregate(**aggregates)
+    anchored = judged_anchor_q(start=window[0].first_day, end=period_range(period)[1])
+    row = Judgement.objects.filter(scope.judged_q()).filter(anchored).aggregate(**aggregates)
     out = []
     for i, month in enumerate(window):
         entry: dict[str, Any] = {"period": str(month)}
@@ -177,14 +220,14 @@ def weak_categories(
 ) -> list[tuple[str, float]]:
     """Top-level categories whose satisfaction rate in the period is below `threshold` (enough ratings)."""
     start, end = period_range(period)
-    den_q, num_q, _ = measure_definitions(start, end)["satisfaction_rate"]
+    den_q, num_q, _ = judged_definitions(start, end)["satisfaction_rate"]
     roots = _root_names()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
-        Demand.objects.filter(scope.q())
+        Judgement.objects.filter(scope.judged_q())
         .filter(den_q)
         .order_by()
-        .values_list("category__path")
+        .values_list("demand__category__path")
         .annotate(n=Count("pk", filter=num_q), d=Count("pk"))
     )
     for path, n, d in rows:
@@ -212,25 +255,17 @@ def dispute_figures(*, scope: Scope, period: Period) -> dict[str, Any]:
 def grouped_counts(
     *, period: Period, by: str, base: Q | None = None
 ) -> dict[Any, dict[str, tuple[int, int]]]:
-    """(numerator, denominator) of GROUPED_CODES per value of `by` (e.g. "lead_unit_id", "area_id")
-    in one aggregate query over the demands anchored in the period."""
+    """(numerator, denominator) of GROUPED_CODES per unit (`by="lead_unit_id"`: the unit judged, or the
+    lead unit for the demand measures) or per area (`by="area_id"`), limited to the demands `base`
+    selects; one aggregate query per counted model (measures.measures_grouped)."""
     start, end = period_range(period)
-    definitions = measure_definitions(start, end)
-    aggregates: dict[str, Any] = {}
-    for code in GROUPED_CODES:
-        den_q, num_q, _kind = definitions[code]
-        aggregates[f"{code}__n"] = Count("pk", filter=num_q)
-        if code not in ("received",):
-            aggregates[f"{code}__d"] = Count("pk", filter=den_q)
-    qs = Demand.objects.filter(measure_anchor_q(start=start, end=end))
-    if base is not None:
-        qs = qs.filter(base)
-    out: dict[Any, dict[str, tuple[int, int]]] = {}
-    for row in qs.order_by().values(by).annotate(**aggregates):
-        out[row[by]] = {
-            code: (row[f"{code}__n"], row.get(f"{code}__d", row[f"{code}__n"])) for code in GROUPED_CODES
-        }
-    return out
+    return measures_grouped(
+        start=start,
+        end=end,
+        by={"lead_unit_id": "unit", "area_id": "area"}[by],
+        codes=GROUPED_CODES,
+        demands=base,
+    )
 
 
 def rollup_areas(
@@ -243,7 +278,8 @@ def rollup_areas(
     by_path: dict[str, list[Any]] = defaultdict(list)
     for key, path in targets.items():
         by_path[path].append(key)
-    acc: dict[Any, dict[str, list[int]]] = {key: {code: [0, 0] for code in GROUPED_CODES} for key in targets}
+    codes_all = [*GROUPED_CODES, OVERDUE_OPEN]
+    acc: dict[Any, dict[str, list[int]]] = {key: {code: [0, 0] for code in codes_all} for key in targets}
     for area_id, codes in counts_by_area.items():
         area_path = area_paths.get(area_id) if area_id is not None else None
         if area_path is None:
@@ -258,6 +294,18 @@ def rollup_areas(
 
 
 def measure_trace(*, code: str, scope: Scope, period: Period, part: str) -> QuerySet[Demand]:
-    """The demands behind one number of a scorecard (numerator or denominator)."""
+    """The demands behind one number of a scorecard (numerator or denominator); for OVERDUE_OPEN the
+    overdue measure's demands still open past their due time, the most overdue first."""
     start, end = period_range(period)
+    if code == OVERDUE_OPEN:
+        overdue = measure_get(code="overdue", start=start, end=end, **scope.kwargs())
+        return overdue.queryset("numerator").filter(open_late_q()).order_by("due_at", "id")
     return measure_get(code=code, start=start, end=end, **scope.kwargs()).queryset(part)
+
+
+def overdue_open_grouped(*, period: Period, by: str, base: Q | None = None) -> dict[Any, int]:
+    """OVERDUE_OPEN per value of `by` ("lead_unit_id", "area_id") of the demands `base` selects."""
+    start, end = period_range(period)
+    overdue = measure_get(code="overdue", start=start, end=end, demands=base)
+    rows = overdue.queryset("numerator").filter(open_late_q()).order_by().values(by).annotate(n=Count("pk"))
+    return {row[by]: row["n"] for row in rows}

@@ -78,10 +78,11 @@ def similar_queries(messages: Sequence[Message], written: Path) -> list[SimilarQ
     return queries
 
 
-def similar_index_of(messages: Sequence[Message], **options: float | None) -> SimilarIndex:
-    """An index over `messages` with no time window (the check data spans years)."""
-    options.setdefault("window_days", None)
-    index = SimilarIndex(**options)  # type: ignore[arg-type]
+def similar_index_of(
+    messages: Sequence[Message], *, window_days: float | None = None, **options: float
+) -> SimilarIndex:
+    """An index over `messages`, by default with no time window (the check data spans years)."""
+    index = SimilarIndex(window_days=window_days, **options)
     index.add_many(OpenDemand(id=m.id, text=m.text, time=m.time) for m in messages)
     return index
 

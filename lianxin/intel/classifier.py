@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import Sequence, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -71,9 +72,7 @@ _HAN = re.compile("[\u3400-\u9fff]")
 
 def _lianxin_version() -> str:
     try:
-        from importlib.metadata import version
-
-        return version("lianxin")
+        return metadata.version("lianxin")
     except Exception:  # noqa: BLE001 - running from a source tree without metadata
         return "0"
 

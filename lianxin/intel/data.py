@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -178,9 +179,7 @@ def _map_header(header: Sequence[object]) -> dict[str, int]:
 
 
 def _read_xlsx(path: Path) -> Iterator[Sequence[object]]:
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # only for .xlsx files
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

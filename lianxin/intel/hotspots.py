@@ -417,7 +417,7 @@ def _split(
             for piece in pieces
             for part in _split(piece, problems, places, linked_at=stricter, **options)
         ]
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import fcluster, linkage  # only when clustering: ~0.15 s to import
 
     rows = np.asarray(members)
     sims = _similarity(rows, rows, problems, places, place_bonus=place_bonus, link_text=link_text).toarray()

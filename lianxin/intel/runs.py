@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from lianxin.intel.classifier import (
     DemandClassifier,
     classifier_cross_validate,
@@ -138,8 +140,6 @@ def reply_quality_run(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Score every reply of `data` against its message; a summary and one entry per reply."""
-    from tqdm import tqdm
-
     messages = _read(data, need=("text", "reply"))
     replies: list[dict[str, Any]] = []
     for m in tqdm(messages, desc="score", disable=not progress, file=sys.stderr):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lianxin.core.demo import DemoContext
 from lianxin.org.importers import categories_import
 from lianxin.org.models import Area, AreaLevel, Unit, UnitKind
 
@@ -70,7 +71,7 @@ DEPARTMENTS = [
 ]
 
 
-def load(ctx) -> None:
+def load(ctx: DemoContext) -> None:
     city = Area.objects.create(code=CITY[0], name=CITY[1], level=AreaLevel.CITY, lat=CITY[2], lng=CITY[3])
     centre = Unit.objects.create(
         code="U000",

@@ -7,9 +7,12 @@ Re-importing the same file is a no-op (existing categories are matched by parent
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -108,11 +111,9 @@ def categories_import(path: Path | str) -> CategoryImportResult:
     return CategoryImportResult(rows=len(paths), created=created, existing=existing)
 
 
-def categories_import_command(command, options) -> None:
+def categories_import_command(command: BaseCommand, options: dict[str, Any]) -> None:
     result = categories_import(options["file"])
     if options.get("json"):
-        import json
-
         command.stdout.write(json.dumps(result.__dict__))
     else:
         command.stdout.write(

@@ -8,7 +8,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("宣传")
 
     def ready(self) -> None:
-        from lianxin.demands import extensions
-        from lianxin.portal.demand_links import demand_policies  # imports models, loaded only now
+        from lianxin.portal import demand_links  # imports models, loaded only now
 
-        extensions.lookups_register(related_policies=demand_policies)
+        demand_links.register()

@@ -3,6 +3,12 @@ PortalConfig.ready): the policy and law articles for answering a demand (相关�
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
+
+from lianxin.demands import extensions
+from lianxin.demands.extensions import Panel
 from lianxin.demands.models import Demand
 from lianxin.portal.models import Article
 from lianxin.portal.selectors import related_policies
@@ -10,3 +16,12 @@ from lianxin.portal.selectors import related_policies
 
 def demand_policies(demand: Demand) -> list[Article]:
     return related_policies(category=demand.category, text=f"{demand.title} {demand.content[:200]}")
+
+
+def policies_panel(request: HttpRequest | None, *, policies: list[Any]) -> Panel:
+    return Panel("portal/_related_policies.html", {"policies": policies})
+
+
+def register() -> None:
+    extensions.lookups_register(related_policies=demand_policies)
+    extensions.panel_register("related_policies", policies_panel)

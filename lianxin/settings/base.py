@@ -311,6 +311,10 @@ LIANXIN_DEMANDS_WARN_FRACTION = float(os.environ.get("LIANXIN_DEMANDS_WARN_FRACT
 LIANXIN_DEMANDS_MAX_EXTENSION_DAYS = int(os.environ.get("LIANXIN_DEMANDS_MAX_EXTENSION_DAYS", "15"))
 # Days after closing during which the requester may reopen a demand.
 LIANXIN_DEMANDS_REOPEN_DAYS = int(os.environ.get("LIANXIN_DEMANDS_REOPEN_DAYS", "30"))
+# A reply marked 已解决 must say what was done: at least this many characters (not "已处理").
+LIANXIN_REPLY_RESOLVED_MIN_CHARS = int(os.environ.get("LIANXIN_REPLY_RESOLVED_MIN_CHARS", "10"))
+# League tables rank a unit or cadre only from this many counted records of a rate (below: 样本不足).
+LIANXIN_RANK_MIN_SAMPLE = int(os.environ.get("LIANXIN_RANK_MIN_SAMPLE", "10"))
 # Code of the unit proposed when no routing rule matches; empty: no proposal.
 LIANXIN_DEMANDS_FALLBACK_UNIT = os.environ.get("LIANXIN_DEMANDS_FALLBACK_UNIT", "")
 # Largest attachment accepted on a demand, in bytes.

@@ -21,7 +21,7 @@ DATA_KEY = "lianxin-tests-data-key-not-for-production-0123456789"
 
 # Static files come from the apps' folders (finders), never from a developer's `collectstatic` in var/.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]  # base sets a Path; tests must never collect into var/
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL and _worker.startswith("gw"):

@@ -141,7 +141,9 @@ def test_transitions_full_loop_through_api(world):
         == "dispatched"
     )
     assert h.post(url, {"action": "sign"}, format="json").json()["status"] == "in_progress"
-    r = h.post(url, {"action": "reply", "text": "已修好", "outcome": "resolved"}, format="json")
+    r = h.post(
+        url, {"action": "reply", "text": "已安排维修人员更换电梯控制板", "outcome": "resolved"}, format="json"
+    )
     assert r.json()["status"] == "replied"
     citizen = client_for(world["citizen"])
     r = citizen.post(url, {"action": "rate", "satisfaction": "satisfied", "resolved": True}, format="json")

@@ -21,7 +21,7 @@ def test_rates_and_traceability(world, django_assert_max_num_queries):
     services.demand_close(demand=c, actor=world["operator"])  # unrated: not in the rated denominators
     make_demand(world, Status.SUBMITTED)
     start, end = period()
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # demands, judged steps
         m = measures_compute(start=start, end=end)
     assert m["received"].value == 4
     assert (m["satisfaction_rate"].numerator, m["satisfaction_rate"].denominator) == (1, 2)

@@ -73,7 +73,7 @@ def _args(world, action, demand):
         "refuse_return": {"reason": "r"},
         "request_extension": {"days": 2, "reason": "r"},
         "deny_extension": {"reason": "r"},
-        "reply": {"text": "t", "outcome": "resolved"},
+        "reply": {"text": "已安排维修人员更换电梯控制板", "outcome": "resolved"},
         "rate": {"satisfaction": "satisfied", "resolved": True},
         "reopen": {"reason": "r"},
         "merge": {"parent": make_demand(world).pk},

@@ -213,7 +213,7 @@ def test_late_reply_marks_overdue(world):
     d = services.demand_reply(
         demand=d,
         actor=world["handler"],
-        text="晚了",
+        text="已更换路灯并恢复照明（晚了）",
         outcome="resolved",
         now=d.reply_due_at + timedelta(hours=1),
     )

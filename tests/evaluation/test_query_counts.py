@@ -29,22 +29,22 @@ def _records(**params: object) -> str:
 
 # (page, who looks, the most queries it may take)
 PAGES = [
-    ("scorecards", "supervisor", 17),
-    ("cadre_card", "supervisor", 99),  # six months of trend, each a whole card, and the cadre's rank
-    ("cadre_card", "cadre", 99),
-    ("unit_card", "supervisor", 39),
+    ("scorecards", "supervisor", 19),  # demand and judged-step aggregates: one query each
+    ("cadre_card", "supervisor", 107),  # six months of trend, each a whole card, and the cadre's rank
+    ("cadre_card", "cadre", 107),
+    ("unit_card", "supervisor", 46),
     ("records_rate", "supervisor", 6),
     ("records_unit", "supervisor", 6),
     ("records_visits", "supervisor", 9),
     ("records_problems", "supervisor", 5),
     ("records_coverage", "supervisor", 5),
     ("dashboard", "supervisor", 3),
-    ("dashboard_data", "supervisor", 16),
-    ("dashboard_data", "cadre", 17),
+    ("dashboard_data", "supervisor", 18),
+    ("dashboard_data", "cadre", 19),
     ("reports", "supervisor", 8),
     ("reports", "cadre", 4),
-    ("report", "supervisor", 31),
-    ("report", "cadre", 31),
+    ("report", "supervisor", 32),
+    ("report", "cadre", 32),
     ("batch", "supervisor", 4),
 ]
 

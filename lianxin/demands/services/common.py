@@ -25,6 +25,7 @@ from lianxin.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from lianxin.demands import intel_port
 from lianxin.demands.choices import Action, Stage, Status, WarningLevel
 from lianxin.demands.deadlines import Limits, deadline_policy, warn_time
+from lianxin.demands.judging import JUDGED_ACTIONS, judgements_sync
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import demand_is_visible
 from lianxin.demands.transitions import ANONYMOUS, LEAD_HANDLER, REQUESTER, SYSTEM, TABLE, Transition
@@ -142,7 +143,7 @@ def record_event(
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> DemandEvent:
-    return DemandEvent.objects.create(
+    event = DemandEvent.objects.create(
         demand=demand,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -152,6 +153,9 @@ def record_event(
         data=data or {},
         created_at=now_or(now),
     )
+    if action in JUDGED_ACTIONS:
+        judgements_sync(demand.pk)
+    return event
 
 
 def set_stage(demand: Demand, stage: str, start: datetime, due: datetime | None) -> None:

@@ -88,6 +88,9 @@ def demand_dispatch(
         "routed_by": routed_by,
         "redispatch": before == Status.RETURNED,
         "previous_unit": previous_unit,
+        # the due times this dispatch set: the unit is judged against them (judging.py)
+        "sign_due": d.sign_due_at.isoformat(),
+        "reply_due": d.reply_due_at.isoformat(),
     }
     record_event(d, actor, Action.DISPATCH, before, note=note, data=data, now=moment)
     notify_unit(
@@ -109,6 +112,8 @@ def demand_return(*, demand: Demand, actor: User, reason: str, now: datetime | N
     moment = now_or(now)
     before = enter(d, Action.RETURN)
     d.returned_from, d.return_count = before, d.return_count + 1
+    if before == Status.DISPATCHED and d.sign_due_at and moment > d.sign_due_at:
+        d.was_overdue = True  # returned unsigned after the sign limit: the missed limit stays missed
     d.extension_pending_until = None
     set_stage(d, Stage.REVIEW, moment, deadline_policy().dispatch_due(moment, limits_of(d)))
     save(d)
@@ -135,10 +140,16 @@ def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datet
     if d.reply_due_at is None:
         d.reply_due_at = d.due_at
     save(d)
-    record_event(d, actor, Action.REFUSE_RETURN, before, note=reason, now=moment)
+    record_event(
+        d, actor, Action.REFUSE_RETURN, before, note=reason, data=_due_data(d.reply_due_at), now=moment
+    )
     notify_unit(
         d,
         title=Message(gettext_noop("退单被驳回 %(ticket)s，请继续办理"), {"ticket": d.ticket_no}),
         body=reason,
     )
     return d
+
+
+def _due_data(due: datetime | None) -> dict[str, str]:
+    return {"reply_due": due.isoformat()} if due else {}

@@ -109,6 +109,14 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     d.reply_due_at = deadline_policy().reply_due(moment, limits_of(d))
     set_stage(d, Stage.REPLY, moment, d.reply_due_at)
     save(d)
-    record_event(d, actor, Action.REOPEN, before, note=reason, now=moment)
+    record_event(
+        d,
+        actor,
+        Action.REOPEN,
+        before,
+        note=reason,
+        data={"reply_due": d.reply_due_at.isoformat()},
+        now=moment,
+    )
     notify_unit(d, title=Message(gettext_noop("工单重办 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)
     return d

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,6 +135,10 @@ def demand_reply(
     """答复: in_progress → replied, with the answer text and outcome; the follow-up clock starts."""
     text = required_text(text, "text", _("请填写答复内容"), max_len=MAX_CONTENT)
     choice_of(outcome, Outcome, "outcome")
+    minimum = settings.LIANXIN_REPLY_RESOLVED_MIN_CHARS
+    if outcome == Outcome.RESOLVED and len(text) < minimum:
+        problem = _("标记为已解决的答复须写明办理了什么（至少 %(n)d 字）") % {"n": minimum}
+        raise ValidationFailed(problem, fields={"text": [problem]}, code="reply_too_thin")
     d = lock(demand, actor, Action.REPLY)
     moment = now_or(now)
     before = enter(d, Action.REPLY)
@@ -145,7 +150,8 @@ def demand_reply(
     d.followup_due_at = deadline_policy().followup_due(moment, limits_of(d))
     set_stage(d, Stage.FOLLOWUP, moment, d.followup_due_at)
     save(d)
-    record_event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome}, now=moment)
+    due = {"due": d.reply_due_at.isoformat()} if d.reply_due_at else {}
+    record_event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome, **due}, now=moment)
     notify_requester(
         d,
         title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": d.ticket_no}),

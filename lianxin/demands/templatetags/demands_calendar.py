@@ -8,9 +8,12 @@ from typing import Any
 
 from django import template
 
+from lianxin.accounts.models import Role
+from lianxin.demands.workdays import uncovered_years
+
 register = template.Library()
 
-WATCHERS = ("admin", "supervisor", "operator")
+WATCHERS = (Role.ADMIN, Role.SUPERVISOR, Role.OPERATOR)
 
 
 @register.inclusion_tag("demands/_calendar_status.html", takes_context=True)
@@ -18,6 +21,4 @@ def calendar_status(context: dict[str, Any]) -> dict[str, Any]:
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_authenticated or not any(user.has_role(r) for r in WATCHERS):
         return {"years": []}
-    from lianxin.demands.workdays import uncovered_years
-
-    return {"years": uncovered_years(), "is_admin": user.has_role("admin")}
+    return {"years": uncovered_years(), "is_admin": user.has_role(Role.ADMIN)}

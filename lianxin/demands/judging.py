@@ -1,0 +1,213 @@
+"""The judged steps of a demand (`Judgement` rows), replayed from its timeline events alone.
+
+`judgements_from_events` is a pure function of the events: the dispatches (with the sign and reply due
+times each dispatch event records), signs, returns, extensions, replies, ratings and reopens. The services
+call `judgements_sync` after writing an event, in the same transaction, so the table the rates count is
+always the replay of the timeline; `lianxin measures audit` replays every demand again and compares.
+
+Rules (docs/demands.md "Measures"):
+- a dispatch to a unit is judged for 及时签收: met when the unit signed **or returned** it by the sign due
+  time; a missed limit stays missed after a return and a re-dispatch (the next unit gets its own row);
+- a reply is judged for 按时办结 against the reply due time in force when it was given (extensions
+  included); a later reopen marks it `reopened` and the next reply is a new row;
+- every rating is a row; the measures count the first of each demand and unit (`first`), so a 重办
+  followed by a new 满意 never erases the first 不满意;
+- an imported demand (its submit event's channel is `import`) is history: it has no judged steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.utils.dateparse import parse_datetime
+
+from lianxin.demands.choices import Action, Channel
+from lianxin.demands.models import Demand, DemandEvent, Judgement, JudgementKind
+
+# Actions whose events change a demand's judged steps (the services sync after these).
+JUDGED_ACTIONS = frozenset(
+    {
+        Action.DISPATCH,
+        Action.SIGN,
+        Action.RETURN,
+        Action.REFUSE_RETURN,
+        Action.APPROVE_EXTENSION,
+        Action.REPLY,
+        Action.RATE,
+        Action.REOPEN,
+    }
+)
+
+
+class EventLike(Protocol):
+    action: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+@dataclass
+class Step:
+    """A judged step as the replay finds it (the fields of `Judgement`)."""
+
+    kind: str
+    unit_id: int | None
+    at: datetime
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+    first: bool = True
+    returned: bool = False
+    reopened: bool = False
+    satisfaction: str = ""
+    resolved: bool | None = None
+    handling_seconds: int | None = None
+    key: tuple[Any, ...] = field(default=(), repr=False)
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.kind,
+            self.unit_id,
+            self.at,
+            self.due_at,
+            self.done_at,
+            self.first,
+            self.returned,
+            self.reopened,
+            self.satisfaction,
+            self.resolved,
+            self.handling_seconds,
+        )
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return parse_datetime(value)
+    return None
+
+
+def judgements_from_events(events: Sequence[EventLike]) -> list[Step]:
+    """The judged steps of one demand from its events in timeline order (see the module docstring)."""
+    if not events:
+        return []
+    if events[0].action == Action.SUBMIT and (events[0].data or {}).get("channel") == Channel.IMPORT:
+        return []
+    submitted = events[0].created_at
+    steps: list[Step] = []
+    seen: set[tuple[str, int | None]] = set()
+    unit: int | None = None
+    sign: Step | None = None
+    reply: Step | None = None
+    reply_due: datetime | None = None
+
+    def add(step: Step) -> Step:
+        key = (step.kind, step.unit_id)
+        step.first = key not in seen
+        seen.add(key)
+        steps.append(step)
+        return step
+
+    for event in events:
+        data = event.data or {}
+        at = event.created_at
+        if event.action == Action.DISPATCH:
+            unit = data.get("unit")
+            reply_due = _when(data.get("reply_due"))
+            sign = add(Step(JudgementKind.SIGN, unit, at, due_at=_when(data.get("sign_due"))))
+        elif event.action == Action.SIGN and sign is not None and sign.done_at is None:
+            sign.done_at = at
+        elif event.action == Action.RETURN and sign is not None:
+            sign.returned = True
+            sign.done_at = sign.done_at or at
+        elif event.action == Action.REOPEN:
+            if reply is not None:
+                reply.reopened = True
+            reply_due = _when(data.get("reply_due")) or reply_due
+        elif event.action == Action.REFUSE_RETURN:
+            reply_due = _when(data.get("reply_due")) or reply_due
+        elif event.action == Action.APPROVE_EXTENSION:
+            reply_due = _when(data.get("new_due")) or reply_due
+        elif event.action == Action.REPLY:
+            reply = add(
+                Step(
+                    JudgementKind.REPLY,
+                    unit,
+                    at,
+                    due_at=_when(data.get("due")) or reply_due,
+                    done_at=at,
+                    handling_seconds=max(0, int((at - submitted).total_seconds())),
+                )
+            )
+        elif event.action == Action.RATE:
+            add(
+                Step(
+                    JudgementKind.RATING,
+                    unit,
+                    at,
+                    satisfaction=str(data.get("satisfaction") or ""),
+                    resolved=data.get("resolved") if isinstance(data.get("resolved"), bool) else None,
+                )
+            )
+    return steps
+
+
+def _row(demand_id: int, step: Step) -> Judgement:
+    return Judgement(
+        demand_id=demand_id,
+        unit_id=step.unit_id,
+        kind=step.kind,
+        at=step.at,
+        due_at=step.due_at,
+        done_at=step.done_at,
+        first=step.first,
+        returned=step.returned,
+        reopened=step.reopened,
+        satisfaction=step.satisfaction,
+        resolved=step.resolved,
+        handling_seconds=step.handling_seconds,
+    )
+
+
+def judgements_sync(demand: Demand | int) -> None:
+    """Rewrite one demand's judged steps from its timeline (call inside the action's transaction)."""
+    demand_id = demand if isinstance(demand, int) else demand.pk
+    events = list(
+        DemandEvent.objects.filter(demand_id=demand_id)
+        .order_by("created_at", "id")
+        .only("action", "created_at", "data")
+    )
+    steps = judgements_from_events(events)
+    stored = list(Judgement.objects.filter(demand_id=demand_id).order_by("at", "id"))
+    if [_stored_tuple(j) for j in stored] == [s.as_tuple() for s in steps]:
+        return
+    Judgement.objects.filter(demand_id=demand_id).delete()
+    Judgement.objects.bulk_create([_row(demand_id, s) for s in steps])
+
+
+def _stored_tuple(j: Judgement) -> tuple[Any, ...]:
+    return (
+        j.kind,
+        j.unit_id,
+        j.at,
+        j.due_at,
+        j.done_at,
+        j.first,
+        j.returned,
+        j.reopened,
+        j.satisfaction,
+        j.resolved,
+        j.handling_seconds,
+    )
+
+
+def judgements_rebuild(demand_ids: Iterable[int], *, batch: int = 500) -> int:
+    """Replay and store the judged steps of many demands (data migration, `lianxin measures rebuild`);
+    returns how many demands were replayed."""
+    ids = list(demand_ids)
+    for i in range(0, len(ids), batch):
+        for demand_id in ids[i : i + batch]:
+            judgements_sync(demand_id)
+    return len(ids)

@@ -1,0 +1,43 @@
+"""Replay every existing demand's timeline into its judged steps (lianxin.demands.judging)."""
+
+from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    from lianxin.demands.judging import judgements_from_events
+
+    DemandEvent = apps.get_model("demands", "DemandEvent")
+    Judgement = apps.get_model("demands", "Judgement")
+    demand_ids = DemandEvent.objects.values_list("demand_id", flat=True).distinct().order_by("demand_id")
+    rows = []
+    for demand_id in demand_ids.iterator(chunk_size=2000):
+        events = list(
+            DemandEvent.objects.filter(demand_id=demand_id).order_by("created_at", "id").only("action", "created_at", "data")
+        )
+        for step in judgements_from_events(events):
+            rows.append(
+                Judgement(
+                    demand_id=demand_id,
+                    unit_id=step.unit_id,
+                    kind=step.kind,
+                    at=step.at,
+                    due_at=step.due_at,
+                    done_at=step.done_at,
+                    first=step.first,
+                    returned=step.returned,
+                    reopened=step.reopened,
+                    satisfaction=step.satisfaction,
+                    resolved=step.resolved,
+                    handling_seconds=step.handling_seconds,
+                )
+            )
+        if len(rows) >= 5000:
+            Judgement.objects.bulk_create(rows)
+            rows = []
+    Judgement.objects.bulk_create(rows)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("demands", "0005_judgements")]
+
+    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
