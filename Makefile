@@ -4,10 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
-MYPY_PATHS := lianxin/core lianxin/intel $(wildcard lianxin/*/services.py lianxin/*/services lianxin/*/selectors.py lianxin/*/selectors)
+MYPY_PATHS := lianxin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast check bench fmt lint typecheck migrations-check schema-check messages lock clean venv
+.PHONY: run test test-fast check bench fmt lint layers typecheck migrations-check schema-check messages lock clean venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
-check: $(STAMP) lint typecheck migrations-check schema-check test
+check: $(STAMP) lint layers typecheck migrations-check schema-check test
 
 lint: $(STAMP)
 	$(BIN)/ruff check lianxin tests bench
 	$(BIN)/ruff format --check lianxin tests bench
+
+## make layers: the layer contracts of .importlinter (docs/contributing.md).
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy $(MYPY_PATHS)

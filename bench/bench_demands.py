@@ -196,7 +196,7 @@ def _wait(port: int) -> None:
 
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # loopback
             return
         except Exception:  # noqa: BLE001
             time.sleep(0.2)

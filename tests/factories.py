@@ -49,6 +49,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", settings.LIANXIN_DEMO_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object first
+    def _save(obj, create, extracted, **kwargs):  # factory_boy passes the object first
         if create:
             obj.save()

@@ -361,7 +361,7 @@ def retrain_run(*, version_id: int, cv_folds: int = 3) -> ClassifierVersion:
             finished_at=timezone.now(),
         )
         return ClassifierVersion.objects.get(pk=version_id)
-    except Exception as exc:  # noqa: BLE001 - the job reports any failure on its row
+    except Exception as exc:  # the job reports any failure on its row
         logger.exception("retraining %s failed", version_id)
         _progress(
             version_id,

@@ -100,7 +100,7 @@ def hotspots_refresh(
             run.message = f"{len(messages)} 条诉求，{len(issues)} 个热点"
             run.finished_at, run.seconds = timezone.now(), round(time.perf_counter() - began, 3)
             run.save()
-    except Exception as exc:  # noqa: BLE001 - a failed run is recorded; the last good one stays shown
+    except Exception as exc:  # a failed run is recorded; the last good one stays shown
         logger.exception("hot-issue run %s failed", run.pk)
         HotIssueRun.objects.filter(pk=run.pk).update(
             state=RunState.FAILED, message=f"{type(exc).__name__}: {exc}"[:1000], finished_at=timezone.now()

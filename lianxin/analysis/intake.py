@@ -80,7 +80,7 @@ def demand_changed(demand: Demand, *, created: bool) -> None:
     try:
         with transaction.atomic():
             SimilarChange.objects.create(demand_id=demand.pk)
-    except Exception:  # noqa: BLE001 - the change log must never break a demand's save
+    except Exception:  # the change log must never break a demand's save
         logger.exception("similar change log failed for demand %s", demand.pk)
     demand_id = demand.pk
     try:
@@ -88,14 +88,14 @@ def demand_changed(demand: Demand, *, created: bool) -> None:
             transaction.on_commit(lambda: _queue(demand_intake_task, demand_id), robust=True)
         elif demand.status == Status.REPLIED and demand.reply_text:
             transaction.on_commit(lambda: _queue(reply_assess_task, demand_id), robust=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("queueing intel for demand %s failed", demand_id)
 
 
 def _queue(task: Any, demand_id: int) -> None:
     try:
         task(demand_id)
-    except Exception:  # noqa: BLE001 - a queue outage or a failing check never reaches the citizen
+    except Exception:  # a queue outage or a failing check never reaches the citizen
         logger.exception("intel task %s for demand %s failed", getattr(task, "name", task), demand_id)
 
 
@@ -110,7 +110,7 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
     urgency = detect_urgency(text)
     try:
         suggestions = suggest(text)
-    except Exception:  # noqa: BLE001 - a broken model leaves the suggestions empty
+    except Exception:  # a broken model leaves the suggestions empty
         logger.exception("category suggestion failed for demand %s", demand_id)
         suggestions = []
     kinds = sorted({f.kind for f in detect_pii(text)})

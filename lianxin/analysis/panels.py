@@ -62,7 +62,7 @@ def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, A
         if user is not None and user.has_role(Role.ADMIN):
             status = classifier_status()
             out["status"] = None if status.ok else status
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("intel intake block failed for demand %s", getattr(demand, "pk", None))
     return out
 
@@ -76,7 +76,7 @@ def reply_quality(request: HttpRequest | None, demand: Demand) -> dict[str, Any]
         return {"a": None}
     try:
         assessment = reply_assess(demand=demand)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("reply quality failed for demand %s", getattr(demand, "pk", None))
         return {"a": None}
     return {"a": assessment, "flags": flag_labels(assessment.flags) if assessment else []}

@@ -44,7 +44,7 @@ def demo_load(*, now: datetime | None = None, seed: int = 20260101) -> DemoConte
         raise DemoRefused("Demo data is never loaded in production mode (DEBUG is off).")
     if not database_is_empty():
         raise DemoRefused("The database already has users; demo data loads only into an empty database.")
-    ctx = DemoContext(now=now or timezone.now(), rng=random.Random(seed))  # noqa: S311
+    ctx = DemoContext(now=now or timezone.now(), rng=random.Random(seed))
     with transaction.atomic():
         for path in settings.LIANXIN_DEMO_LOADERS:
             import_string(path)(ctx)

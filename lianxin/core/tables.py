@@ -22,7 +22,7 @@ def table_rows(path: Path) -> Iterator[list[Any]]:
 
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one clear message
+        except Exception as exc:  # any unreadable workbook gets one clear message
             raise ValidationFailed(
                 _("%(file)s：不是可读取的 .xlsx 文件（%(error)s）")
                 % {"file": path.name, "error": type(exc).__name__}

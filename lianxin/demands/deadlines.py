@@ -39,7 +39,7 @@ REPLY_DAYS: dict[str, int] = {
     DemandType.PRAISE: 3,
 }
 # Yellow card when this share of the stage's time has passed.
-WARN_FRACTION = float(getattr(settings, "LIANXIN_DEMANDS_WARN_FRACTION", 0.75))
+WARN_FRACTION = float(settings.LIANXIN_DEMANDS_WARN_FRACTION)
 
 
 def default_limits(demand_type: str, urgency: str) -> Limits:
@@ -107,7 +107,7 @@ class DeadlinePolicyResolver:
         return add_working_days(_local(start), limits.followup_working_days)
 
     def extension_limit_days(self) -> int:
-        return int(getattr(settings, "LIANXIN_DEMANDS_MAX_EXTENSION_DAYS", 15))
+        return int(settings.LIANXIN_DEMANDS_MAX_EXTENSION_DAYS)
 
 
 def _local(moment: datetime) -> datetime:
@@ -124,5 +124,5 @@ def _policy_class(path: str) -> type[DeadlinePolicyResolver]:
 
 
 def deadline_policy() -> DeadlinePolicyResolver:
-    path = getattr(settings, "LIANXIN_DEADLINE_POLICY", "lianxin.demands.deadlines.DeadlinePolicyResolver")
+    path = settings.LIANXIN_DEADLINE_POLICY
     return _policy_class(path)()

@@ -5,6 +5,7 @@ in every state, each driven through the real services so that timelines, deadlin
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from lianxin.accounts.models import Role, User
@@ -339,26 +340,8 @@ def _drive(
         )
     d = services.demand_sign(demand=d, actor=handler, now=m)
     if target == Status.RETURNED:
-        if not (m := step(60, 60 * 24)):
-            return d
-        d = services.demand_return(demand=d, actor=handler, reason="经核实不属于本单位职责", now=m)
-        if rng.random() < 0.5 and (m := step(30, 120)):
-            area = d.area
-            unit = street_units.get(area.parent_id) if area is not None and area.parent_id else None
-            if unit is not None and unit.pk != d.lead_unit_id:
-                d = services.demand_dispatch(demand=d, actor=operator, unit=unit, note="改派属地街道", now=m)
-        return d
-    if rng.random() < 0.12 and (m := step(60, 60 * 24)) and m < (d.reply_due_at or now):
-        d = services.demand_request_extension(
-            demand=d, actor=handler, days=5, reason="需协调多部门现场核查", now=m
-        )
-        if m := step(30, 300):
-            if rng.random() < 0.8:
-                d = services.demand_approve_extension(demand=d, actor=supervisor, now=m)
-            else:
-                d = services.demand_deny_extension(demand=d, actor=operator, reason="时限内可以办结", now=m)
-    if rng.random() < 0.1 and (m := step(60, 60 * 48)):
-        d = services.demand_supervise(demand=d, actor=supervisor, note="群众反映强烈，请加快办理", now=m)
+        return _drive_return(d, step, rng, operator, handler, street_units)
+    d = _drive_handling(d, step, rng, now, operator, supervisor, handler)
     if target == Status.IN_PROGRESS or not (m := step(60 * 6, 60 * 24 * rng.choice([2, 4, 8, 16]))):
         return d
     outcome = rng.choice(
@@ -373,6 +356,55 @@ def _drive(
     )
     if target == Status.REPLIED or not (m := step(60, 60 * 40)):
         return d
+    return _drive_followup(d, target, step, rng, m, outcome, operator)
+
+
+Step = Callable[[float, float], datetime | None]
+
+
+def _drive_return(
+    d: Demand, step: Step, rng: random.Random, operator: User, handler: User, street_units: dict[int, Unit]
+) -> Demand:
+    """A signed demand returned by its unit, and half the time re-dispatched to the street (改派)."""
+    if not (m := step(60, 60 * 24)):
+        return d
+    d = services.demand_return(demand=d, actor=handler, reason="经核实不属于本单位职责", now=m)
+    if rng.random() < 0.5 and (m := step(30, 120)):
+        area = d.area
+        unit = street_units.get(area.parent_id) if area is not None and area.parent_id else None
+        if unit is not None and unit.pk != d.lead_unit_id:
+            d = services.demand_dispatch(demand=d, actor=operator, unit=unit, note="改派属地街道", now=m)
+    return d
+
+
+def _drive_handling(
+    d: Demand,
+    step: Step,
+    rng: random.Random,
+    now: datetime,
+    operator: User,
+    supervisor: User,
+    handler: User,
+) -> Demand:
+    """While a unit handles a demand: sometimes an extension (mostly approved), sometimes 督办."""
+    if rng.random() < 0.12 and (m := step(60, 60 * 24)) and m < (d.reply_due_at or now):
+        d = services.demand_request_extension(
+            demand=d, actor=handler, days=5, reason="需协调多部门现场核查", now=m
+        )
+        if m := step(30, 300):
+            if rng.random() < 0.8:
+                d = services.demand_approve_extension(demand=d, actor=supervisor, now=m)
+            else:
+                d = services.demand_deny_extension(demand=d, actor=operator, reason="时限内可以办结", now=m)
+    if rng.random() < 0.1 and (m := step(60, 60 * 48)):
+        d = services.demand_supervise(demand=d, actor=supervisor, note="群众反映强烈，请加快办理", now=m)
+    return d
+
+
+def _drive_followup(
+    d: Demand, target: str, step: Step, rng: random.Random, m: datetime, outcome: str, operator: User
+) -> Demand:
+    """回访: a rating (or a close when nobody answers), and for `reopened` a 重办."""
     satisfaction = rng.choices(
         [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.DISSATISFIED],
         weights=[70, 18, 12],
@@ -381,6 +413,6 @@ def _drive(
     if rng.random() < 0.1:
         return services.demand_close(demand=d, actor=operator, note="多次回访无人接听", now=m)
     d = services.demand_rate(demand=d, actor=operator, satisfaction=satisfaction, resolved=resolved, now=m)
-    if target == "reopened" and (m := step(60, 60 * 24)):
-        d = services.demand_reopen(demand=d, actor=operator, reason="群众不满意，要求重新办理", now=m)
+    if target == "reopened" and (again := step(60, 60 * 24)):
+        d = services.demand_reopen(demand=d, actor=operator, reason="群众不满意，要求重新办理", now=again)
     return d

@@ -53,7 +53,7 @@ def panel(name: str, request: HttpRequest | None, **values: Any) -> Panel | None
         return None
     try:
         return source(request, **values)
-    except Exception:  # noqa: BLE001 - another app's panel never breaks a demand page
+    except Exception:  # another app's panel never breaks a demand page
         logger.exception("demand panel %s failed", name)
         return None
 
@@ -88,7 +88,7 @@ def lookups_register(**functions: Callable[..., Any]) -> None:
 def visit_id(demand: Demand) -> int | None:
     try:
         return LOOKUPS.visit_id(demand)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("visit lookup failed for demand %s", demand.pk)
         return None
 
@@ -96,6 +96,6 @@ def visit_id(demand: Demand) -> int | None:
 def related_policies(demand: Demand) -> list[Any]:
     try:
         return LOOKUPS.related_policies(demand)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("policy lookup failed for demand %s", demand.pk)
         return []

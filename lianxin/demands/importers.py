@@ -10,9 +10,11 @@ imported 留言编号); a re-import of the same file takes nothing twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -132,6 +134,83 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _check_columns(pos: dict[str, int], path: Path) -> None:
+    if "text" in pos:
+        return
+    for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
+        if needed not in pos:
+            raise ValidationFailed(
+                _("%(file)s：缺少「%(column)s」列（%(name)s），或改为提供单独的「text」列")
+                % {"file": path.name, "column": chinese, "name": needed},
+                code="missing_column",
+            )
+
+
+def _row_of(
+    number: int,
+    get: Callable[[str], Any],
+    categories: dict[str, Category],
+    seen: set[str],
+    summary: ImportSummary,
+) -> _Row | None:
+    """One file row as an unsaved demand, or None when it is refused (the reason goes to `summary`)."""
+    external = _clean(get("id"))[:64]
+    title, content = _clean(get("title")), _clean(get("content"))
+    text = _clean(get("text"))
+    if not content:
+        content = text
+    if not title:
+        title = (text or content)[:40]
+    if not content and title:
+        content = title
+    if not title or not content:
+        summary.refused.append({"row": number, "reason": "empty_text"})
+        return None
+    try:
+        created = _parse_time(get("time")) or timezone.now()
+        reply_time = _parse_time(get("reply_time"))
+    except ValueError:
+        summary.refused.append({"row": number, "reason": "bad_time"})
+        return None
+    if external:
+        if external in seen:
+            summary.refused.append({"row": number, "reason": "duplicate_id"})
+            return None
+        seen.add(external)
+    label = _clean(get("label"))
+    category = categories.get(label) if label else None
+    if label and category is None:
+        summary.unknown_categories[label] += 1
+    reply = _clean(get("reply"))
+    replied_at = (reply_time or created) if reply else None
+    closed_at = reply_time or created
+    demand = Demand(
+        query_code=query_code_new(),
+        type=DemandType.HELP,
+        title=title[:200],
+        content=content[:20000],
+        category=category,
+        channel=Channel.IMPORT,
+        contact_name=_clean(get("user"))[:60],
+        external_id=external,
+        status=Status.CLOSED,
+        stage=Stage.NONE,
+        created_at=created,
+        closed_at=closed_at,
+    )
+    if replied_at is not None:
+        demand.reply_text = reply[:20000]
+        demand.outcome = Outcome.EXPLAINED
+        demand.replied_at = replied_at
+        demand.handling_seconds = max(0, int((replied_at - created).total_seconds()))
+    extra = {
+        "likes": _int(get("likes")),
+        "dislikes": _int(get("dislikes")),
+        "external_id": external,
+    }
+    return _Row(number, demand, extra, closed_at=closed_at, replied_at=replied_at)
+
+
 def demands_import(path: Path | str, *, limit: int | None = None, progress: bool = True) -> ImportSummary:
     """Import a message file; returns the summary (nothing half-written: each batch is one transaction)."""
     path = Path(path)
@@ -143,14 +222,7 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
     except StopIteration:
         raise ValidationFailed(_("%(file)s：文件为空") % {"file": path.name}) from None
     pos = _normalise_header(header)
-    if "text" not in pos:
-        for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
-            if needed not in pos:
-                raise ValidationFailed(
-                    _("%(file)s：缺少「%(column)s」列（%(name)s），或改为提供单独的「text」列")
-                    % {"file": path.name, "column": chinese, "name": needed},
-                    code="missing_column",
-                )
+    _check_columns(pos, path)
     categories: dict[str, Category] = {}
     for cat in Category.objects.order_by("level", "pk"):
         categories.setdefault(cat.name, cat)
@@ -171,61 +243,10 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
             continue
         summary.rows += 1
         bar.update(1)
-        external = _clean(get(row, "id"))[:64]
-        title, content = _clean(get(row, "title")), _clean(get(row, "content"))
-        text = _clean(get(row, "text"))
-        if not content:
-            content = text
-        if not title:
-            title = (text or content)[:40]
-        if not content and title:
-            content = title
-        if not title or not content:
-            summary.refused.append({"row": number, "reason": "empty_text"})
+        found = _row_of(number, functools.partial(get, row), categories, seen, summary)
+        if found is None:
             continue
-        try:
-            created = _parse_time(get(row, "time")) or timezone.now()
-            reply_time = _parse_time(get(row, "reply_time"))
-        except ValueError:
-            summary.refused.append({"row": number, "reason": "bad_time"})
-            continue
-        if external:
-            if external in seen:
-                summary.refused.append({"row": number, "reason": "duplicate_id"})
-                continue
-            seen.add(external)
-        label = _clean(get(row, "label"))
-        category = categories.get(label) if label else None
-        if label and category is None:
-            summary.unknown_categories[label] += 1
-        reply = _clean(get(row, "reply"))
-        replied_at = (reply_time or created) if reply else None
-        closed_at = reply_time or created
-        demand = Demand(
-            query_code=query_code_new(),
-            type=DemandType.HELP,
-            title=title[:200],
-            content=content[:20000],
-            category=category,
-            channel=Channel.IMPORT,
-            contact_name=_clean(get(row, "user"))[:60],
-            external_id=external,
-            status=Status.CLOSED,
-            stage=Stage.NONE,
-            created_at=created,
-            closed_at=closed_at,
-        )
-        if replied_at is not None:
-            demand.reply_text = reply[:20000]
-            demand.outcome = Outcome.EXPLAINED
-            demand.replied_at = replied_at
-            demand.handling_seconds = max(0, int((replied_at - created).total_seconds()))
-        extra = {
-            "likes": _int(get(row, "likes")),
-            "dislikes": _int(get(row, "dislikes")),
-            "external_id": external,
-        }
-        batch.append(_Row(number, demand, extra, closed_at=closed_at, replied_at=replied_at))
+        batch.append(found)
         if len(batch) >= BATCH:
             _flush(batch, summary)
             batch = []

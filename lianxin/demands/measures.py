@@ -310,7 +310,7 @@ def measure_definitions(start: date, end: date, now: datetime | None = None) -> 
 
 
 def _weights() -> dict[str, float]:
-    return getattr(settings, "LIANXIN_SATISFACTION_WEIGHTS", {"satisfied": 1.0, "basically_satisfied": 0.6})
+    return settings.LIANXIN_SATISFACTION_WEIGHTS
 
 
 def _score(sat_s: int, sat_b: int, sat_d: int, rated: int) -> float | None:

@@ -67,6 +67,6 @@ def routing_propose(
         return RoutingProposal(best.unit, best.pk, "rule")
     if fallback is not None:
         return RoutingProposal(fallback.unit, fallback.pk, "fallback")
-    code = getattr(settings, "LIANXIN_DEMANDS_FALLBACK_UNIT", "")
+    code = settings.LIANXIN_DEMANDS_FALLBACK_UNIT
     unit = Unit.objects.filter(code=code, is_active=True).first() if code else None
     return RoutingProposal(unit, None, "settings_fallback") if unit else None

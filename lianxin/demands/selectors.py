@@ -292,26 +292,17 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def demand_list(
-    *, user: Viewer, filters: DemandFilters | None = None, now: datetime | None = None
-) -> QuerySet[Demand]:
-    """Visible demands matching `filters`, newest first, with the related names the lists show."""
-    f = filters or DemandFilters()
-    now = now or timezone.now()
-    qs = Demand.objects.filter(demand_visible_q(user))
-    if f.queue:
-        qs = qs.filter(_queue_q(f.queue, now))
-    if f.ticket_no:
-        qs = qs.filter(ticket_no=f.ticket_no)
-    if f.phone:
-        qs = qs.filter(contact_visible_q(user), contact_phone_hash=phone_index(f.phone))
-    if f.q:
-        if _NUMBER_LIKE.fullmatch(f.q) and len(digits := re.sub(r"\D", "", f.q)) >= 10:
-            # a ticket number or a phone as people type it: +86 138…, 139-0000-1111, (0731) 8…
-            by_phone = contact_visible_q(user) & Q(contact_phone_hash=phone_index(f.q))
-            qs = qs.filter(Q(ticket_no=digits) | by_phone)
-        else:
-            qs = qs.filter(Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q))
+def _search_q(user: Viewer, text: str) -> Q:
+    """The free-text search of the lists: a ticket number or a phone as people type it (+86 138…,
+    139-0000-1111, (0731) 8…) by exact match, anything else in the title, content or address."""
+    if _NUMBER_LIKE.fullmatch(text) and len(digits := re.sub(r"\D", "", text)) >= 10:
+        by_phone = contact_visible_q(user) & Q(contact_phone_hash=phone_index(text))
+        return Q(ticket_no=digits) | by_phone
+    return Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text)
+
+
+def _field_filters(qs: QuerySet[Demand], f: DemandFilters) -> QuerySet[Demand]:
+    """`qs` limited by the filters that name a field: status, type, urgency, category, area, unit."""
     if f.status:
         if f.status in ("closed_resolved", "closed_not_resolved"):
             qs = qs.filter(status=Status.CLOSED, closure=f.status.removeprefix("closed_"))
@@ -329,6 +320,25 @@ def demand_list(
         qs = qs.filter(area.subtree_q("area")) if area else qs.none()
     if f.unit:
         qs = qs.filter(lead_unit_id=f.unit)
+    return qs
+
+
+def demand_list(
+    *, user: Viewer, filters: DemandFilters | None = None, now: datetime | None = None
+) -> QuerySet[Demand]:
+    """Visible demands matching `filters`, newest first, with the related names the lists show."""
+    f = filters or DemandFilters()
+    now = now or timezone.now()
+    qs = Demand.objects.filter(demand_visible_q(user))
+    if f.queue:
+        qs = qs.filter(_queue_q(f.queue, now))
+    if f.ticket_no:
+        qs = qs.filter(ticket_no=f.ticket_no)
+    if f.phone:
+        qs = qs.filter(contact_visible_q(user), contact_phone_hash=phone_index(f.phone))
+    if f.q:
+        qs = qs.filter(_search_q(user, f.q))
+    qs = _field_filters(qs, f)
     if f.date_from:
         qs = qs.filter(created_at__gte=_day_start(f.date_from))
     if f.date_to:

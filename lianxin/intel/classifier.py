@@ -459,7 +459,7 @@ class DemandClassifier:
                 warnings.simplefilter("ignore")
                 bundle = joblib.load(io.BytesIO(payload))
             features, models = bundle["features"], bundle["models"]
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means "cannot use this file"
+        except Exception as exc:  # any unpickling failure means "cannot use this file"
             hint = ""
             if info.sklearn_version != sklearn.__version__:
                 hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"

@@ -52,7 +52,7 @@ BOT_UA = re.compile(
 
 
 def window_seconds() -> int:
-    return int(getattr(settings, "LIANXIN_PORTAL_VIEW_WINDOW", 30 * 60))
+    return int(settings.LIANXIN_PORTAL_VIEW_WINDOW)
 
 
 def _cache_dir(cache: FileBasedCache) -> Path:

@@ -32,7 +32,7 @@ def public_articles() -> QuerySet[Article]:
 def site_settings_get() -> SiteSettings:
     site = SiteSettings.objects.filter(pk=1).first()
     if site is None:
-        default_name = getattr(settings, "LIANXIN_PORTAL_SITE_NAME", f"{settings.LIANXIN_SITE_NAME}宣传网")
+        default_name = settings.LIANXIN_PORTAL_SITE_NAME
         site = SiteSettings(pk=1, name=default_name)
     return site
 

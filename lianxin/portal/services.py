@@ -45,11 +45,11 @@ MAX_TAGS = 10
 
 
 def max_body_chars() -> int:
-    return int(getattr(settings, "LIANXIN_PORTAL_MAX_BODY_CHARS", 200_000))
+    return int(settings.LIANXIN_PORTAL_MAX_BODY_CHARS)
 
 
 def max_image_bytes() -> int:
-    return int(getattr(settings, "LIANXIN_PORTAL_MAX_IMAGE_BYTES", 2 * 1024 * 1024))
+    return int(settings.LIANXIN_PORTAL_MAX_IMAGE_BYTES)
 
 
 # --- cache generation ---------------------------------------------------------------------------

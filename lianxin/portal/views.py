@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 
 def page_cache_seconds() -> int:
-    return int(getattr(settings, "LIANXIN_PORTAL_PAGE_CACHE_SECONDS", 600))
+    return int(settings.LIANXIN_PORTAL_PAGE_CACHE_SECONDS)
 
 
 def nav_context(*, mobile: bool) -> dict[str, object]:

@@ -32,7 +32,7 @@ from lianxin.demands.transitions import ANONYMOUS, LEAD_HANDLER, REQUESTER, SYST
 
 MAX_TITLE = 200
 MAX_CONTENT = 5000
-REOPEN_WINDOW_DAYS = int(getattr(settings, "LIANXIN_DEMANDS_REOPEN_DAYS", 30))
+REOPEN_WINDOW_DAYS = int(settings.LIANXIN_DEMANDS_REOPEN_DAYS)
 
 
 def now_or(now: datetime | None = None) -> datetime:

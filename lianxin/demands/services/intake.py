@@ -71,6 +71,56 @@ class _Replayed(Exception):
     pass
 
 
+def _text_error(value: str, empty: str, limit: int) -> list[str] | None:
+    if not value:
+        return [empty]
+    if len(value) > limit:
+        return [_("最多 %(n)d 字") % {"n": limit}]
+    return None
+
+
+def _submission_errors(
+    relations: set[str],
+    *,
+    title: str,
+    content: str,
+    type: str,
+    urgency: str,
+    lat: float | None,
+    lng: float | None,
+    address: str,
+    contact_name: str,
+    contact_phone: str,
+) -> dict[str, list[str]]:
+    """What is wrong with a submission, by field (empty when nothing is)."""
+    errors: dict[str, list[str]] = {}
+    for field_name, problem in (
+        ("title", _text_error(title, _("请填写标题"), MAX_TITLE)),
+        ("content", _text_error(content, _("请填写诉求内容"), MAX_CONTENT)),
+    ):
+        if problem:
+            errors[field_name] = problem
+    if type not in DemandType.values:
+        errors["type"] = [allowed_values(DemandType.values)]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [allowed_values(Urgency.values)]
+    elif urgency != Urgency.NORMAL and Role.OPERATOR not in relations:
+        # urgency moves deadlines and alerts everyone on duty: an operator judges it (the text's own
+        # danger signals are proposed to them by intel), a citizen or an anonymous caller does not
+        errors["urgency"] = [_("紧急程度由受理人员判断，提交时请留空或填 normal")]
+    if lat is not None and not -90 <= lat <= 90:
+        errors["lat"] = [_("纬度应在 -90 到 90 之间")]
+    if lng is not None and not -180 <= lng <= 180:
+        errors["lng"] = [_("经度应在 -180 到 180 之间")]
+    if contact_phone and not phone_is_plausible(contact_phone):
+        errors["contact_phone"] = [str(PHONE_FORMAT_ERROR)]
+    if len(address or "") > 300:
+        errors["address"] = [_("最多 %(n)d 字") % {"n": 300}]
+    if len(contact_name or "") > 60:
+        errors["contact_name"] = [_("最多 %(n)d 字") % {"n": 60}]
+    return errors
+
+
 def demand_submit(
     *,
     actor: User | None,
@@ -99,34 +149,19 @@ def demand_submit(
     relations = actor_relations(actor, Demand())
     if not relations & TABLE[Action.SUBMIT].roles:
         raise PermissionDenied(_("当前角色不能提交诉求"), code="forbidden")
-    errors: dict[str, list[str]] = {}
     title, content = (title or "").strip(), (content or "").strip()
-    if not title:
-        errors["title"] = [_("请填写标题")]
-    elif len(title) > MAX_TITLE:
-        errors["title"] = [_("最多 %(n)d 字") % {"n": MAX_TITLE}]
-    if not content:
-        errors["content"] = [_("请填写诉求内容")]
-    elif len(content) > MAX_CONTENT:
-        errors["content"] = [_("最多 %(n)d 字") % {"n": MAX_CONTENT}]
-    if type not in DemandType.values:
-        errors["type"] = [allowed_values(DemandType.values)]
-    if urgency not in Urgency.values:
-        errors["urgency"] = [allowed_values(Urgency.values)]
-    elif urgency != Urgency.NORMAL and Role.OPERATOR not in relations:
-        # urgency moves deadlines and alerts everyone on duty: an operator judges it (the text's own
-        # danger signals are proposed to them by intel), a citizen or an anonymous caller does not
-        errors["urgency"] = [_("紧急程度由受理人员判断，提交时请留空或填 normal")]
-    if lat is not None and not -90 <= lat <= 90:
-        errors["lat"] = [_("纬度应在 -90 到 90 之间")]
-    if lng is not None and not -180 <= lng <= 180:
-        errors["lng"] = [_("经度应在 -180 到 180 之间")]
-    if contact_phone and not phone_is_plausible(contact_phone):
-        errors["contact_phone"] = [str(PHONE_FORMAT_ERROR)]
-    if len(address or "") > 300:
-        errors["address"] = [_("最多 %(n)d 字") % {"n": 300}]
-    if len(contact_name or "") > 60:
-        errors["contact_name"] = [_("最多 %(n)d 字") % {"n": 60}]
+    errors = _submission_errors(
+        relations,
+        title=title,
+        content=content,
+        type=type,
+        urgency=urgency,
+        lat=lat,
+        lng=lng,
+        address=address,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
     if errors:
         raise ValidationFailed(_("以下字段有误：%(fields)s") % {"fields": ", ".join(errors)}, fields=errors)
     is_operator = Role.OPERATOR in relations
@@ -274,7 +309,7 @@ def demand_intel_suggestions(*, demand: Demand) -> dict[str, Any]:
 
 # --- attachments ------------------------------------------------------------------------------------
 
-MAX_ATTACHMENT_BYTES = int(getattr(settings, "LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
+MAX_ATTACHMENT_BYTES = int(settings.LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES)
 MAX_ATTACHMENTS = 6
 
 
