@@ -1,5 +1,8 @@
-"""Root URLs. Each app owns `urls.py` (pages, namespaced) and `api_urls.py` (under /api/v1/)."""
+"""Root URLs. Each app owns `urls.py` (pages, namespaced) and `api_urls.py` (under /api/v1/). The optional
+apps above demands (analysis, contact, portal, evaluation) are mounted only when installed, so a deployment
+may leave one out (the navigation links only URL names that exist)."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -7,17 +10,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lianxin.accounts.api import MeView, TokenView
 from lianxin.core import views as core_views
-from lianxin.portal.media import public_media
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("", include("lianxin.demands.api_urls")),
-    path("", include("lianxin.analysis.api_urls")),
-    path("", include("lianxin.portal.api_urls")),
-    path("", include("lianxin.contact.api_urls")),
-    path("", include("lianxin.evaluation.api_urls")),
 ]
+OPTIONAL_APPS = ["analysis", "portal", "contact", "evaluation"]
+installed = [label for label in OPTIONAL_APPS if apps.is_installed(f"lianxin.{label}")]
+api_v1 += [path("", include(f"lianxin.{label}.api_urls")) for label in installed]
 
 urlpatterns = [
     path("", include(([path("", core_views.home, name="home")], "core"))),
@@ -30,15 +31,17 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     re_path(r"^api/.*$", core_views.api_not_found),
     path("demands/", include("lianxin.demands.urls")),
-    path("analysis/", include("lianxin.analysis.urls")),
-    path("portal/", include("lianxin.portal.urls")),
-    path("", include("lianxin.portal.site_urls")),
-    path("contact/", include("lianxin.contact.urls")),
-    path("evaluation/", include("lianxin.evaluation.urls")),
+    *(path(f"{label}/", include(f"lianxin.{label}.urls")) for label in installed),
     # Media storage is private (reports, batch zips, visit photos, demand attachments go through views that
     # check permission); only the publishing site's images under portal/ have a public address, in every mode.
-    path(f"{settings.MEDIA_URL.strip('/')}/portal/<path:path>", public_media, name="public-media"),
 ]
+if "portal" in installed:
+    from lianxin.portal.media import public_media  # only with the publishing site installed
+
+    urlpatterns += [
+        path("", include("lianxin.portal.site_urls")),
+        path(f"{settings.MEDIA_URL.strip('/')}/portal/<path:path>", public_media, name="public-media"),
+    ]
 
 handler400 = "lianxin.core.views.bad_request"
 handler403 = "lianxin.core.views.permission_denied"
