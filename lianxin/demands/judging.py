@@ -154,8 +154,9 @@ def judgements_from_events(events: Sequence[EventLike]) -> list[Step]:
     return steps
 
 
-def _row(demand_id: int, step: Step) -> Judgement:
-    return Judgement(
+def judgement_row(demand_id: int, step: Step, model: type[Judgement] = Judgement) -> Judgement:
+    """An unsaved row of `model` (the data migration passes its historical model) for one step."""
+    return model(
         demand_id=demand_id,
         unit_id=step.unit_id,
         kind=step.kind,
@@ -184,7 +185,7 @@ def judgements_sync(demand: Demand | int) -> None:
     if [_stored_tuple(j) for j in stored] == [s.as_tuple() for s in steps]:
         return
     Judgement.objects.filter(demand_id=demand_id).delete()
-    Judgement.objects.bulk_create([_row(demand_id, s) for s in steps])
+    Judgement.objects.bulk_create([judgement_row(demand_id, s) for s in steps])
 
 
 def _stored_tuple(j: Judgement) -> tuple[Any, ...]:

@@ -230,6 +230,31 @@ def _list_params(start: date, end: date, **scope: Any) -> dict[str, str]:
     return params
 
 
+def _scope_q(
+    *,
+    unit_field: str,
+    via: str,
+    unit: Unit | int | None,
+    area: Area | None,
+    category: Category | None,
+    demands: Any,
+) -> Q:
+    q = Q()
+    if unit is not None:
+        q &= Q(**{unit_field: getattr(unit, "pk", unit)})
+    if area is not None:
+        q &= area.subtree_q(f"{via}area")
+    if category is not None:
+        q &= category.subtree_q(f"{via}category")
+    if demands is not None:
+        if not via:
+            q &= demands if isinstance(demands, Q) else Q(pk__in=demands.values("pk"))
+        else:  # a condition on demands, applied to rows that point to one
+            inner = Demand.objects.filter(demands) if isinstance(demands, Q) else demands
+            q &= Q(demand_id__in=inner.values("pk"))
+    return q
+
+
 def measure_scope_q(
     *,
     unit: Unit | int | None = None,
@@ -237,20 +262,11 @@ def measure_scope_q(
     category: Category | None = None,
     demands: Any = None,
 ) -> Q:
-    """The scope on demands (unit = lead unit) for the demand measures."""
-    q = NOT_IMPORTED
-    if unit is not None:
-        q &= Q(lead_unit_id=getattr(unit, "pk", unit))
-    if area is not None:
-        q &= area.subtree_q("area")
-    if category is not None:
-        q &= category.subtree_q("category")
-    if demands is not None:
-        if isinstance(demands, Q):
-            q &= demands
-        else:
-            q &= Q(pk__in=demands.values("pk"))
-    return q
+    """The scope on demands (unit = lead unit) for the demand measures; imported history never counts."""
+    scope = _scope_q(
+        unit_field="lead_unit_id", via="", unit=unit, area=area, category=category, demands=demands
+    )
+    return NOT_IMPORTED & scope
 
 
 def judged_scope_q(
@@ -261,17 +277,9 @@ def judged_scope_q(
     demands: Any = None,
 ) -> Q:
     """The scope on judged steps (unit = the unit judged; area, category and `demands` through the demand)."""
-    q = Q()
-    if unit is not None:
-        q &= Q(unit_id=getattr(unit, "pk", unit))
-    if area is not None:
-        q &= area.subtree_q("demand__area")
-    if category is not None:
-        q &= category.subtree_q("demand__category")
-    if demands is not None:
-        inner = Demand.objects.filter(demands) if isinstance(demands, Q) else demands
-        q &= Q(demand_id__in=inner.values("pk"))
-    return q
+    return _scope_q(
+        unit_field="unit_id", via="demand__", unit=unit, area=area, category=category, demands=demands
+    )
 
 
 def demand_definitions(start: date, end: date, now: datetime | None = None) -> dict[str, tuple[Q, Q, str]]:
@@ -418,36 +426,29 @@ def measures_grouped(
     out: dict[Any, dict[str, tuple[int, int]]] = {}
     demand_codes = [c for c in wanted if c not in JUDGED]
     judged_codes = [c for c in wanted if c in JUDGED]
-    if demand_codes:
-        field_name = {"unit": "lead_unit_id", "area": "area_id"}[by]
+    sources = (
+        (
+            demand_codes,
+            Demand.objects.filter(measure_scope_q(**scope)).filter(
+                measure_anchor_q(start=start, end=end, codes=demand_codes)
+            ),
+            {"unit": "lead_unit_id", "area": "area_id"}[by],
+        ),
+        (
+            judged_codes,
+            Judgement.objects.filter(judged_scope_q(**scope)).filter(judged_anchor_q(start=start, end=end)),
+            {"unit": "unit_id", "area": "demand__area_id"}[by],
+        ),
+    )
+    for source_codes, rows_of, field_name in sources:
+        if not source_codes:
+            continue
         aggregates = {}
-        for code in demand_codes:
+        for code in source_codes:
             aggregates[f"{code}__n"] = Count("pk", filter=definitions[code][1])
             aggregates[f"{code}__d"] = Count("pk", filter=definitions[code][0])
-        rows = (
-            Demand.objects.filter(measure_scope_q(**scope))
-            .filter(measure_anchor_q(start=start, end=end, codes=demand_codes))
-            .order_by()
-            .values(field_name)
-            .annotate(**aggregates)
-        )
-        for r in rows:
-            out.setdefault(r[field_name], {}).update({c: (r[f"{c}__n"], r[f"{c}__d"]) for c in demand_codes})
-    if judged_codes:
-        field_name = {"unit": "unit_id", "area": "demand__area_id"}[by]
-        aggregates = {}
-        for code in judged_codes:
-            aggregates[f"{code}__n"] = Count("pk", filter=definitions[code][1])
-            aggregates[f"{code}__d"] = Count("pk", filter=definitions[code][0])
-        rows = (
-            Judgement.objects.filter(judged_scope_q(**scope))
-            .filter(judged_anchor_q(start=start, end=end))
-            .order_by()
-            .values(field_name)
-            .annotate(**aggregates)
-        )
-        for r in rows:
-            out.setdefault(r[field_name], {}).update({c: (r[f"{c}__n"], r[f"{c}__d"]) for c in judged_codes})
+        for r in rows_of.order_by().values(field_name).annotate(**aggregates):
+            out.setdefault(r[field_name], {}).update({c: (r[f"{c}__n"], r[f"{c}__d"]) for c in source_codes})
     for counts in out.values():
         for code in wanted:
             counts.setdefault(code, (0, 0))

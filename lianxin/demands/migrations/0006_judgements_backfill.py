@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def backfill(apps, schema_editor):
-    from lianxin.demands.judging import judgements_from_events
+    from lianxin.demands.judging import judgement_row, judgements_from_events
 
     DemandEvent = apps.get_model("demands", "DemandEvent")
     Judgement = apps.get_model("demands", "Judgement")
@@ -14,23 +14,7 @@ def backfill(apps, schema_editor):
         events = list(
             DemandEvent.objects.filter(demand_id=demand_id).order_by("created_at", "id").only("action", "created_at", "data")
         )
-        for step in judgements_from_events(events):
-            rows.append(
-                Judgement(
-                    demand_id=demand_id,
-                    unit_id=step.unit_id,
-                    kind=step.kind,
-                    at=step.at,
-                    due_at=step.due_at,
-                    done_at=step.done_at,
-                    first=step.first,
-                    returned=step.returned,
-                    reopened=step.reopened,
-                    satisfaction=step.satisfaction,
-                    resolved=step.resolved,
-                    handling_seconds=step.handling_seconds,
-                )
-            )
+        rows += [judgement_row(demand_id, step, Judgement) for step in judgements_from_events(events)]
         if len(rows) >= 5000:
             Judgement.objects.bulk_create(rows)
             rows = []
