@@ -145,7 +145,7 @@ def judgements_from_events(events: Sequence[EventLike]) -> list[Step]:
             add(
                 Step(
                     JudgementKind.RATING,
-                    unit,
+                    data.get("unit", unit),  # a merged caller rates the parent's unit
                     at,
                     satisfaction=str(data.get("satisfaction") or ""),
                     resolved=data.get("resolved") if isinstance(data.get("resolved"), bool) else None,

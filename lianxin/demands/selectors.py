@@ -37,7 +37,7 @@ from lianxin.demands.choices import (
     WarningLevel,
 )
 from lianxin.demands.intel_port import mask_pii
-from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.models import Demand, DemandEvent, Judgement, JudgementKind
 from lianxin.org.models import Area, Category
 
 LIST_ONLY = (
@@ -162,6 +162,15 @@ def demand_get(*, user: Viewer, pk: int) -> Demand:
     if not demand_is_visible(user, demand):
         raise NotFound(_("工单不存在或无权查看"))
     return demand
+
+
+def demand_was_units(*, user: Viewer, pk: int) -> bool:
+    """Whether `pk` was dispatched to the user's unit once (it has that unit's judged sign step), though
+    the user may not see it now: it was re-dispatched or withdrawn, and their links to it should say so."""
+    unit_id = getattr(user, "unit_id", None)
+    if not unit_id or not getattr(user, "is_authenticated", False):
+        return False
+    return Judgement.objects.filter(demand_id=pk, unit_id=unit_id, kind=JudgementKind.SIGN).exists()
 
 
 def demand_track(*, ticket_no: str, code: str) -> Demand:
@@ -362,14 +371,35 @@ def urgency_suspected_q() -> Q:
 
 
 def rows_first(qs: QuerySet[Demand], first: Q, *, start: int, stop: int) -> list[Demand]:
-    """Rows `start:stop` of `qs` with those matching `first` ahead of the others, each part in the
-    order of `qs`. Two ordered queries instead of one sorted on an expression: each reads its index in
-    order (`first` a small partial index), where sorting by `CASE …` would read every row of the queue."""
-    ahead = list(qs.filter(first)[start:stop])
-    if len(ahead) == stop - start:
-        return ahead
-    n_ahead = start + len(ahead) if ahead or start == 0 else qs.filter(first).count()
-    return ahead + list(qs.exclude(first)[max(start - n_ahead, 0) : stop - n_ahead])
+    """Rows `start:stop` of `qs` with those matching `first` ahead of the others (`rows_tiered`)."""
+    return rows_tiered(qs, [first], start=start, stop=stop)
+
+
+def rows_tiered(qs: QuerySet[Demand], tiers: list[Q], *, start: int, stop: int) -> list[Demand]:
+    """Rows `start:stop` of `qs`: those matching the first tier, then the second (not the first), …, then
+    the others, each part in the order of `qs`. One ordered query per part read instead of one sorted on
+    an expression (each reads its index in order; a tier is a small partial index or a narrow filter,
+    where sorting by `CASE …` would read every row of the queue); a part is counted only to page past it."""
+    parts, rest = [], qs
+    for tier in tiers:
+        parts.append(rest.filter(tier))
+        rest = rest.exclude(tier)
+    parts.append(rest)
+    rows: list[Demand] = []
+    offset, wanted = start, stop - start
+    for part in parts:
+        if wanted <= 0:
+            break
+        if offset:
+            n = part.count()
+            if offset >= n:
+                offset -= n
+                continue
+        found = list(part[offset : offset + wanted])
+        rows += found
+        wanted -= len(found)
+        offset = 0
+    return rows
 
 
 def capped_count(qs: QuerySet[Any], cap: int = 10_000) -> tuple[int, bool]:

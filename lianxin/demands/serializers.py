@@ -16,7 +16,7 @@ from lianxin.accounts.models import User
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands import extensions
-from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Urgency
+from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import TEXT_FIELDS, demand_contact, demand_texts
@@ -351,6 +351,7 @@ class TrackSerializer(serializers.Serializer):
     replied_at = serializers.DateTimeField(allow_null=True)
     satisfaction = serializers.CharField()
     merged_into = serializers.CharField(allow_null=True)
+    reject_reason = serializers.CharField(help_text="不予受理: the operator's reason and where to go instead")
     can_rate = serializers.BooleanField()
     timeline = TimelinePublicSerializer(many=True)
 
@@ -360,6 +361,10 @@ def track_payload(demand: Demand) -> dict[str, Any]:
     personal data written into the title or the reply (intel_port.mask_pii)."""
 
     events = [e for e in demand.events.all() if e.action in PUBLIC_ACTIONS]
+    # a merged caller is told the answer the parent demand got, and rates it on their own
+    answered = demand
+    if demand.status == Status.MERGED and demand.merged_into is not None and demand.merged_into.reply_text:
+        answered = demand.merged_into
     return {
         "ticket_no": demand.ticket_no,
         "title": mask_pii(demand.title),
@@ -375,12 +380,21 @@ def track_payload(demand: Demand) -> dict[str, Any]:
         "lead_unit": demand.lead_unit.name if demand.lead_unit_id and demand.lead_unit else None,
         "created_at": demand.created_at,
         "due_at": demand.due_at,
-        "reply_text": mask_pii(demand.reply_text),
-        "outcome": demand.outcome,
-        "replied_at": demand.replied_at,
+        "reply_text": mask_pii(answered.reply_text),
+        "outcome": answered.outcome,
+        "replied_at": answered.replied_at,
         "satisfaction": demand.satisfaction,
         "merged_into": demand.merged_into.ticket_no if demand.merged_into_id and demand.merged_into else None,
-        "can_rate": demand.status == "replied",
+        # 不予受理: the citizen is told why, and where to go instead (the operator's reason says)
+        "reject_reason": next((mask_pii(e.note) for e in events if e.action == Action.REJECT), "")
+        if demand.status == Status.REJECTED
+        else "",
+        "can_rate": demand.status == Status.REPLIED
+        or (
+            demand.status == Status.MERGED
+            and answered.status in (Status.REPLIED, Status.CLOSED)
+            and answered is not demand
+        ),
         "timeline": [
             {
                 "action": e.action,

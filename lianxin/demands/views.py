@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,7 +62,10 @@ def submit(request: HttpRequest) -> HttpResponse:
     is_operator = bool(user and user.has_role(Role.OPERATOR))
     if request.method == "POST" and not is_operator and (refused := page_throttled(request, "public_submit")):
         return refused
-    form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator)
+    initial = {}
+    if user is not None and user.has_role(Role.CITIZEN) and not is_operator:
+        initial = {"contact_name": user.display_name, "contact_phone": user.phone}  # theirs to change
+    form = SubmitForm(request.POST or None, request.FILES or None, operator=is_operator, initial=initial)
     if request.method == "POST" and form.is_valid():
         v = form.cleaned_data
         try:
@@ -223,8 +226,11 @@ def _list_context(
     qs = qs.only(*selectors.LIST_ONLY)
     page_number = as_page(params.get("page"))
     start, stop = (page_number - 1) * PAGE_SIZE, page_number * PAGE_SIZE + 1
-    if filters.queue == "to_accept":  # a suspected 特急 waits for nobody: first in the queue
-        rows = selectors.rows_first(qs, selectors.urgency_suspected_q(), start=start, stop=stop)
+    if filters.queue == "to_accept":
+        # an operator-confirmed 特急 first, then a suspected one (intel's proposal never outranks a
+        # person's judgement), then the others
+        tiers = [Q(urgency=Urgency.CRITICAL), selectors.urgency_suspected_q()]
+        rows = selectors.rows_tiered(qs, tiers, start=start, stop=stop)
     else:
         rows = list(qs[start:stop])
     count, capped = selectors.capped_count(qs, cap=1000)
@@ -333,6 +339,8 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
     proposal = (
         routing_propose(category=demand.category, area=demand.area) if Action.DISPATCH in allowed else None
     )
+    if proposal is not None and demand.status == Status.RETURNED and proposal.unit.pk == demand.lead_unit_id:
+        proposal = None  # reviewing a return: never preselect the unit that just returned it
     return {
         "demand": demand,
         "contact": selectors.demand_contact(user, demand),
@@ -365,7 +373,13 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
 
 @staff_required
 def detail(request: UserRequest, pk: int) -> HttpResponse:
-    demand = _get_or_404(request, pk)
+    try:
+        demand = selectors.demand_get(user=request.user, pk=pk)
+    except NotFound:
+        if not selectors.demand_was_units(user=request.user, pk=pk):
+            raise Http404 from None
+        # a handler's inbox still links here after 改派: say why the work order is no longer theirs
+        return render(request, "demands/moved_on.html", {"pk": pk}, status=410)
     return render(request, "demands/detail.html", detail_context(request, demand))
 
 

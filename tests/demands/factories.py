@@ -110,6 +110,8 @@ def path_to(status: str) -> tuple[str, ...]:
     while frontier:
         following = []
         for state in frontier:
+            if state == Status.MERGED:  # a merged demand follows its parent: no path leads on from it
+                continue
             for action, t in TABLE.items():
                 target = t.target_for(state)
                 if state in t.sources and target not in paths and _doer(action) in ("operator", "handler"):

@@ -68,6 +68,11 @@ def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
             return Conflict(_("每件工单只能延期一次"), code="extension_used")
         if d.reply_due_at and moment >= d.reply_due_at:
             return Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
+    if action == Action.RATE and d.status == Status.MERGED:
+        # a merged caller rates the answer the parent gave, once it has one (their rating, counted once)
+        parent = d.merged_into
+        if parent is None or parent.status not in (Status.REPLIED, Status.CLOSED):
+            return Conflict(_("合并办理的主工单尚未答复，暂不能评价"), code="parent_not_replied")
     if action == Action.REOPEN:
         if (
             d.status == Status.CLOSED

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 from lianxin.accounts.models import Role, User
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.notify import Message
-from lianxin.demands.choices import Action, Closure, Satisfaction, Stage
+from lianxin.demands.choices import Action, Closure, Satisfaction, Stage, Status
 from lianxin.demands.deadlines import deadline_policy
 from lianxin.demands.models import Demand
 from lianxin.demands.notifications import notify_roles, notify_unit
@@ -40,7 +40,9 @@ def demand_rate(
     code_verified: bool = False,
     now: datetime | None = None,
 ) -> Demand:
-    """回访评价: replied → closed. Closed as resolved only when the citizen says it is resolved.
+    """回访评价: replied (or merged, once the parent is answered) → closed. Closed as resolved only when
+    the citizen says it is resolved. A merged caller's rating is theirs: one judged rating of the
+    parent's lead unit, beside the parent caller's own.
 
     By the operator's follow-up call, or by the citizen (their account, or the query code).
     An operator reopens a dissatisfied case with `demand_reopen`.
@@ -62,7 +64,17 @@ def demand_rate(
         Action.RATE,
         before,
         note=note,
-        data={"satisfaction": satisfaction, "resolved": resolved, "by_code": code_verified},
+        data={
+            "satisfaction": satisfaction,
+            "resolved": resolved,
+            "by_code": code_verified,
+            # a merged caller rates the parent's answer: the unit judged is the parent's lead unit
+            **(
+                {"unit": d.merged_into.lead_unit_id, "parent": d.merged_into_id}
+                if before == Status.MERGED and d.merged_into
+                else {}
+            ),
+        },
         now=moment,
     )
     if satisfaction == Satisfaction.DISSATISFIED:

@@ -152,9 +152,11 @@ def demand_reply(
     save(d)
     due = {"due": d.reply_due_at.isoformat()} if d.reply_due_at else {}
     record_event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome, **due}, now=moment)
-    notify_requester(
-        d,
-        title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": d.ticket_no}),
-        body=text[:200],
-    )
+    for caller in [d, *Demand.objects.filter(merged_into=d).select_related("requester")]:
+        # every merged caller is told of the answer and rates it on their own
+        notify_requester(
+            caller,
+            title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": caller.ticket_no}),
+            body=text[:200],
+        )
     return d

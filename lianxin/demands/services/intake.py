@@ -179,6 +179,11 @@ def demand_submit(
 
     moment = now_or(now)
     requester = actor if actor is not None and actor.is_authenticated and Role.CITIZEN in relations else None
+    if requester is not None:
+        # a signed-in citizen's demand keeps a way to reach them: their account's name and phone when
+        # the form left the contact empty
+        contact_name = (contact_name or "").strip() or requester.display_name
+        contact_phone = (contact_phone or "").strip() or requester.phone
     demand = Demand(
         query_code=query_code_new(),
         type=type,

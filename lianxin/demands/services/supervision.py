@@ -60,7 +60,7 @@ def demand_merge(
         actor,
         Action.MERGE,
         target.status,
-        note=note,
+        note=_("并入工单 %(ticket)s") % {"ticket": d.ticket_no} + (f"：{note}" if note else ""),
         data={"child": d.pk, "child_ticket": d.ticket_no},
         now=moment,
     )
