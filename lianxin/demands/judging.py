@@ -7,7 +7,8 @@ always the replay of the timeline; `lianxin measures audit` replays every demand
 
 Rules (docs/demands.md "Measures"):
 - a dispatch to a unit is judged for 及时签收: met when the unit signed **or returned** it by the sign due
-  time; a missed limit stays missed after a return and a re-dispatch (the next unit gets its own row);
+  time; a missed limit stays missed after a return, a withdrawal (撤回) and a re-dispatch (the next unit
+  gets its own row); a withdrawal within the limit voids that dispatch's row;
 - a reply is judged for 按时办结 against the reply due time in force when it was given (extensions
   included); a later reopen marks it `reopened` and the next reply is a new row;
 - every rating is a row; the measures count the first of each demand and unit (`first`), so a 重办
@@ -26,20 +27,6 @@ from django.utils.dateparse import parse_datetime
 
 from lianxin.demands.choices import Action, Channel
 from lianxin.demands.models import Demand, DemandEvent, Judgement, JudgementKind
-
-# Actions whose events change a demand's judged steps (the services sync after these).
-JUDGED_ACTIONS = frozenset(
-    {
-        Action.DISPATCH,
-        Action.SIGN,
-        Action.RETURN,
-        Action.REFUSE_RETURN,
-        Action.APPROVE_EXTENSION,
-        Action.REPLY,
-        Action.RATE,
-        Action.REOPEN,
-    }
-)
 
 
 class EventLike(Protocol):
@@ -89,69 +76,109 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
+class _Replay:
+    """The state of one demand's replay: the unit it is with, the open sign and reply steps, the reply
+    due time in force."""
+
+    def __init__(self, submitted: datetime) -> None:
+        self.submitted = submitted
+        self.steps: list[Step] = []
+        self.seen: set[tuple[str, int | None]] = set()
+        self.unit: int | None = None
+        self.sign: Step | None = None
+        self.reply: Step | None = None
+        self.reply_due: datetime | None = None
+
+    def add(self, step: Step) -> Step:
+        key = (step.kind, step.unit_id)
+        step.first = key not in self.seen
+        self.seen.add(key)
+        self.steps.append(step)
+        return step
+
+    def dispatch(self, at: datetime, data: dict[str, Any]) -> None:
+        self.unit = data.get("unit")
+        self.reply_due = _when(data.get("reply_due"))
+        self.sign = self.add(Step(JudgementKind.SIGN, self.unit, at, due_at=_when(data.get("sign_due"))))
+
+    def withdraw(self, at: datetime, data: dict[str, Any]) -> None:
+        sign = self.sign
+        if sign is not None and sign.done_at is None and sign.due_at is not None and at <= sign.due_at:
+            # withdrawn within the unit's sign limit: that dispatch is not the unit's to answer for
+            self.steps.remove(sign)
+            if sign.first:
+                self.seen.discard((sign.kind, sign.unit_id))
+        self.sign, self.unit = None, None
+
+    def sign_(self, at: datetime, data: dict[str, Any]) -> None:
+        if self.sign is not None and self.sign.done_at is None:
+            self.sign.done_at = at
+
+    def return_(self, at: datetime, data: dict[str, Any]) -> None:
+        if self.sign is not None:
+            self.sign.returned = True
+            self.sign.done_at = self.sign.done_at or at
+
+    def reopen(self, at: datetime, data: dict[str, Any]) -> None:
+        if self.reply is not None:
+            self.reply.reopened = True
+        self.new_due(at, data)
+
+    def new_due(self, at: datetime, data: dict[str, Any]) -> None:
+        self.reply_due = _when(data.get("reply_due") or data.get("new_due")) or self.reply_due
+
+    def reply_(self, at: datetime, data: dict[str, Any]) -> None:
+        self.reply = self.add(
+            Step(
+                JudgementKind.REPLY,
+                self.unit,
+                at,
+                due_at=_when(data.get("due")) or self.reply_due,
+                done_at=at,
+                handling_seconds=max(0, int((at - self.submitted).total_seconds())),
+            )
+        )
+
+    def rate(self, at: datetime, data: dict[str, Any]) -> None:
+        resolved = data.get("resolved")
+        self.add(
+            Step(
+                JudgementKind.RATING,
+                data.get("unit", self.unit),  # a merged caller rates the parent's unit
+                at,
+                satisfaction=str(data.get("satisfaction") or ""),
+                resolved=resolved if isinstance(resolved, bool) else None,
+            )
+        )
+
+
+_HANDLERS = {
+    Action.DISPATCH: _Replay.dispatch,
+    Action.WITHDRAW: _Replay.withdraw,
+    Action.SIGN: _Replay.sign_,
+    Action.RETURN: _Replay.return_,
+    Action.REOPEN: _Replay.reopen,
+    Action.REFUSE_RETURN: _Replay.new_due,
+    Action.APPROVE_EXTENSION: _Replay.new_due,
+    Action.REPLY: _Replay.reply_,
+    Action.RATE: _Replay.rate,
+}
+# Actions whose events change a demand's judged steps (the services sync after these).
+JUDGED_ACTIONS = frozenset(_HANDLERS)
+
+
 def judgements_from_events(events: Sequence[EventLike]) -> list[Step]:
     """The judged steps of one demand from its events in timeline order (see the module docstring)."""
     if not events:
         return []
     if events[0].action == Action.SUBMIT and (events[0].data or {}).get("channel") == Channel.IMPORT:
         return []
-    submitted = events[0].created_at
-    steps: list[Step] = []
-    seen: set[tuple[str, int | None]] = set()
-    unit: int | None = None
-    sign: Step | None = None
-    reply: Step | None = None
-    reply_due: datetime | None = None
-
-    def add(step: Step) -> Step:
-        key = (step.kind, step.unit_id)
-        step.first = key not in seen
-        seen.add(key)
-        steps.append(step)
-        return step
-
+    replay = _Replay(events[0].created_at)
     for event in events:
-        data = event.data or {}
-        at = event.created_at
-        if event.action == Action.DISPATCH:
-            unit = data.get("unit")
-            reply_due = _when(data.get("reply_due"))
-            sign = add(Step(JudgementKind.SIGN, unit, at, due_at=_when(data.get("sign_due"))))
-        elif event.action == Action.SIGN and sign is not None and sign.done_at is None:
-            sign.done_at = at
-        elif event.action == Action.RETURN and sign is not None:
-            sign.returned = True
-            sign.done_at = sign.done_at or at
-        elif event.action == Action.REOPEN:
-            if reply is not None:
-                reply.reopened = True
-            reply_due = _when(data.get("reply_due")) or reply_due
-        elif event.action == Action.REFUSE_RETURN:
-            reply_due = _when(data.get("reply_due")) or reply_due
-        elif event.action == Action.APPROVE_EXTENSION:
-            reply_due = _when(data.get("new_due")) or reply_due
-        elif event.action == Action.REPLY:
-            reply = add(
-                Step(
-                    JudgementKind.REPLY,
-                    unit,
-                    at,
-                    due_at=_when(data.get("due")) or reply_due,
-                    done_at=at,
-                    handling_seconds=max(0, int((at - submitted).total_seconds())),
-                )
-            )
-        elif event.action == Action.RATE:
-            add(
-                Step(
-                    JudgementKind.RATING,
-                    data.get("unit", unit),  # a merged caller rates the parent's unit
-                    at,
-                    satisfaction=str(data.get("satisfaction") or ""),
-                    resolved=data.get("resolved") if isinstance(data.get("resolved"), bool) else None,
-                )
-            )
-    return steps
+        handler = _HANDLERS.get(event.action)  # type: ignore[call-overload]  # action codes are str
+        if handler is not None:
+            handler(replay, event.created_at, event.data or {})
+    return replay.steps
 
 
 def judgement_row(demand_id: int, step: Step, model: type[Judgement] = Judgement) -> Judgement:

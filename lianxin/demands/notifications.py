@@ -37,8 +37,10 @@ def notify_unit(
     body: Body = "",
     kind: str = "demand",
     include_assisting: bool = False,
+    unit_id: int | None = None,
 ) -> None:
-    unit_ids: list[int | None] = [demand.lead_unit_id]
+    """Tell the handlers of the lead unit (or of `unit_id`, a unit the demand just left)."""
+    unit_ids: list[int | None] = [unit_id or demand.lead_unit_id]
     if include_assisting:
         unit_ids += list(demand.assisting_units.values_list("pk", flat=True))
     notify(unit_handlers(unit_ids), title=title, body=body, link=_link(demand.pk), kind=kind)

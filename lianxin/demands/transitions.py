@@ -98,6 +98,7 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t(Action.ACCEPT,          [S.SUBMITTED],                  S.ACCEPTED,    [R.OPERATOR],                               "intake.demand_accept",                 ["note", "type", "urgency", "category", "area"], public=True),
     _t(Action.REJECT,          [S.SUBMITTED],                  S.REJECTED,    [R.OPERATOR],                               "intake.demand_reject",                 ["reason"], public=True),
     _t(Action.DISPATCH,        [S.ACCEPTED, S.RETURNED],       S.DISPATCHED,  [R.OPERATOR],                               "dispatch.demand_dispatch",             ["unit", "assisting_units", "note"], public=True),
+    _t(Action.WITHDRAW,        [S.DISPATCHED],                 S.ACCEPTED,    [R.OPERATOR],                               "dispatch.demand_withdraw",             ["reason"]),
     _t(Action.SIGN,            [S.DISPATCHED],                 S.IN_PROGRESS, [LEAD_HANDLER],                             "handling.demand_sign",                 ["note"], public=True),
     _t(Action.RETURN,          [S.DISPATCHED, S.IN_PROGRESS],  S.RETURNED,    [LEAD_HANDLER],                             "dispatch.demand_return",               ["reason"]),
     _t(Action.REFUSE_RETURN,   [S.RETURNED],                   S.IN_PROGRESS, [R.OPERATOR],                               "dispatch.demand_refuse_return",        ["reason"]),

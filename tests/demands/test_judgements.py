@@ -201,3 +201,24 @@ def test_the_follow_up_and_reply_forms_preselect_nothing(world, client):
     reply_form = page[page.index('id="form-reply"') :]
     reply_form = reply_form[: reply_form.index("</form>")]
     assert '<option value="" selected disabled>' in reply_form
+
+
+def test_a_withdrawal_within_the_sign_limit_voids_the_dispatch_and_after_it_the_miss_stays(world):
+    start, end = _window()
+    early = make_demand(world, Status.DISPATCHED)
+    early = services.demand_withdraw(demand=early, actor=world["operator"], reason="派错单位")
+    assert early.status == Status.ACCEPTED and early.lead_unit_id is None
+    services.demand_dispatch(demand=early, actor=world["operator"], unit=world.other_unit)
+    t0 = timezone.now() - timedelta(days=10)
+    late, _ = services.demand_submit(
+        actor=world["citizen"], title="井盖缺失", content="路口井盖丢了", now=t0 - timedelta(hours=2)
+    )
+    late = services.demand_accept(demand=late, actor=world["operator"], now=t0 - timedelta(hours=1))
+    late = services.demand_dispatch(demand=late, actor=world["operator"], unit=world.unit, now=t0)
+    services.demand_withdraw(
+        demand=late, actor=world["operator"], reason="单位未签收，收回改派", now=t0 + timedelta(days=5)
+    )
+    m = measures_compute(start=start, end=end, unit=world.unit)
+    assert _pair(m, "response_rate") == (0, 1)  # only the late withdrawal counts against the unit
+    assert world["handler"].notifications.filter(title__contains=late.ticket_no).exists()
+    assert measures_audit(start=start, end=end).differences == []

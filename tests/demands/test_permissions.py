@@ -30,6 +30,7 @@ ALLOWED = {
     "accept": {"operator"},
     "reject": {"operator"},
     "dispatch": {"operator"},
+    "withdraw": {"operator"},
     "sign": {"handler"},
     "return": {"handler"},
     "refuse_return": {"operator"},
@@ -48,6 +49,7 @@ SOURCE = {
     "accept": Status.SUBMITTED,
     "reject": Status.SUBMITTED,
     "dispatch": Status.ACCEPTED,
+    "withdraw": Status.DISPATCHED,
     "sign": Status.DISPATCHED,
     "return": Status.IN_PROGRESS,
     "refuse_return": Status.RETURNED,
@@ -69,6 +71,7 @@ def _args(world, action, demand):
     return {
         "reject": {"reason": "r"},
         "dispatch": {"unit": world.unit.pk},
+        "withdraw": {"reason": "派错单位"},
         "return": {"reason": "r"},
         "refuse_return": {"reason": "r"},
         "request_extension": {"days": 2, "reason": "r"},

@@ -1,6 +1,6 @@
 """Every action on a demand, one keyword-only service each, grouped by stage of the closed loop (in the
 manner of zulip's `zerver/actions/`): `intake` (submit, attach, accept, reject), `dispatch` (dispatch,
-return and its review), `handling` (sign, extensions, reply), `followup` (rate, close, reopen) and
+withdraw, return and its review), `handling` (sign, extensions, reply), `followup` (rate, close, reopen) and
 `supervision` (merge, supervise, urge); `common` holds the checks, the lock and the event they share.
 
 The transition table (`lianxin.demands.transitions.TABLE`) names each action's service and arguments;
@@ -28,7 +28,12 @@ from lianxin.demands.services.common import (
     now_or,
     refusal,
 )
-from lianxin.demands.services.dispatch import demand_dispatch, demand_refuse_return, demand_return
+from lianxin.demands.services.dispatch import (
+    demand_dispatch,
+    demand_refuse_return,
+    demand_return,
+    demand_withdraw,
+)
 from lianxin.demands.services.followup import demand_close, demand_rate, demand_reopen
 from lianxin.demands.services.handling import (
     demand_approve_extension,
@@ -86,6 +91,7 @@ __all__ = [
     "demand_supervise",
     "demand_transition",
     "demand_urge",
+    "demand_withdraw",
     "limits_of",
     "phone_is_plausible",
     "query_code_new",

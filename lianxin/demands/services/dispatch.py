@@ -153,3 +153,32 @@ def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datet
 
 def _due_data(due: datetime | None) -> dict[str, str]:
     return {"reply_due": due.isoformat()} if due else {}
+
+
+@transaction.atomic
+def demand_withdraw(*, demand: Demand, actor: User, reason: str, now: datetime | None = None) -> Demand:
+    """撤回派单: dispatched (not yet signed) → accepted, back with the operators to dispatch again (改派).
+
+    The unit is told. A withdrawal before the unit's sign limit voids that dispatch's judgement; after
+    the limit, the missed sign stays on the unit's record (judging.py)."""
+    reason = required_text(reason, "reason", _("请填写撤回理由"))
+    moment = now_or(now)
+    d = lock(demand, actor, Action.WITHDRAW, moment=moment)
+    unit = d.lead_unit
+    before = enter(d, Action.WITHDRAW)
+    d.lead_unit, d.signed_at, d.sign_due_at, d.reply_due_at = None, None, None, None
+    d.dispatch_due_at = deadline_policy().dispatch_due(moment, limits_of(d))
+    set_stage(d, Stage.DISPATCH, moment, d.dispatch_due_at)
+    save(d)
+    d.assisting_units.clear()
+    record_event(
+        d, actor, Action.WITHDRAW, before, note=reason, data={"unit": unit.pk if unit else None}, now=moment
+    )
+    if unit is not None:
+        notify_unit(
+            d,
+            title=Message(gettext_noop("工单已撤回 %(ticket)s，不需再办理"), {"ticket": d.ticket_no}),
+            body=reason,
+            unit_id=unit.pk,
+        )
+    return d
