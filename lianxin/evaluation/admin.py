@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.evaluation.models import Report, ReportBatch, ScoreWeight
+from lianxin.evaluation.models import Report, ReportBatch, ReportComment, ScoreWeight
 
 # Archived files are written by the services and shown through the permission-checked download views:
 # the file fields' own widgets would link to /media/ addresses, which are not served.
@@ -16,20 +16,37 @@ class ScoreWeightAdmin(admin.ModelAdmin):
     list_editable = ["weight"]
 
 
+class ReportCommentInline(admin.TabularInline):
+    """批示 are kept with the archive as written: shown, never edited or removed here."""
+
+    model = ReportComment
+    extra = 0
+    can_delete = False
+    fields = ["author", "text", "created_at"]
+    readonly_fields = ["author", "text", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["cadre", "period", "status", "finalised_at", "pdf_sha256"]
     list_filter = ["status", "period"]
     raw_id_fields = ["cadre", "finalised_by"]
     exclude = REPORT_FILES
+    inlines = [ReportCommentInline]
 
     def get_readonly_fields(self, request, obj=None):
         # An archived report never changes.
         if obj is not None and obj.is_final:
             names = [f.name for f in obj._meta.fields if f.name not in REPORT_FILES]
         else:
-            names = ["pdf_sha256", "docx_sha256", "finalised_at", "finalised_by"]
+            names = ["pdf_sha256", "docx_sha256", "content_sha256", "changes", "finalised_at", "finalised_by"]
         return [*names, "pdf_file", "docx_file"]
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_final) and super().has_delete_permission(request, obj)
 
     def _file_link(self, obj: Report, fmt: str) -> str:
         if obj.pk is None or not getattr(obj, fmt):
@@ -48,8 +65,8 @@ class ReportAdmin(admin.ModelAdmin):
 
 @admin.register(ReportBatch)
 class ReportBatchAdmin(admin.ModelAdmin):
-    list_display = ["unit", "period", "fmt", "status", "total", "done", "failed", "created_at"]
-    readonly_fields = ["total", "done", "failed", "errors", "finished_at", "archive_file"]
+    list_display = ["unit_name", "period", "fmt", "status", "total", "done", "failed", "created_at"]
+    readonly_fields = ["total", "done", "failed", "errors", "started_at", "finished_at", "archive_file"]
     exclude = ["archive"]
 
     @admin.display(description=_("压缩包"))

@@ -1,10 +1,11 @@
-"""考核评价: weights of the composite score, the cadre's reports (draft → final, archived with a hash)
-and batch runs of reports for a unit and month."""
+"""考核评价: weights of the composite score, the cadre's reports (draft → final, archived with a hash,
+then read and commented on by a superior) and batch runs of reports for a unit or every cadre."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,8 +61,8 @@ def _archive_path(instance: Report, filename: str) -> str:
 
 
 class Report(models.Model):
-    """One cadre's report for one month. Drafts are regenerated from data with the cadre's edits;
-    a final report is frozen: its content, files and SHA-256 never change again."""
+    """One cadre's report for one period (month, quarter or year). Drafts are regenerated from data with
+    the cadre's edits; a final report is frozen: its content, files and SHA-256 never change again."""
 
     cadre = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,8 +76,14 @@ class Report(models.Model):
     )
     issues_text = models.TextField(_("存在问题"), blank=True)
     plans_text = models.TextField(_("下一步打算"), blank=True)
+    # The cadre's edits of the narratives, by section key (content.NARRATIVE_KEYS); a section not here
+    # follows the data-drafted text.
+    narratives = models.JSONField(_("编辑的叙述"), default=dict, blank=True)
     edited = models.BooleanField(_("已编辑"), default=False)
     content = models.JSONField(_("报告内容"), default=dict, blank=True)
+    content_sha256 = models.CharField(_("内容 SHA-256"), max_length=64, blank=True)
+    # At finalising: per section, a unified diff from the data-drafted text to the text finalised.
+    changes = models.JSONField(_("定稿修改"), default=dict, blank=True)
     pdf = models.FileField(_("PDF"), upload_to=_archive_path, blank=True, max_length=300)
     docx = models.FileField(_("DOCX"), upload_to=_archive_path, blank=True, max_length=300)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
@@ -104,6 +111,27 @@ class Report(models.Model):
         return self.status == ReportStatus.FINAL
 
 
+class ReportComment(models.Model):
+    """A superior's comment (批示) on a final report: kept with the archive, never edited or removed."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="comments", verbose_name=_("报告")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("批示人")
+    )
+    text = models.TextField(_("批示"))
+    created_at = models.DateTimeField(_("批示时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("报告批示")
+        verbose_name_plural = _("报告批示")
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.author}"
+
+
 class BatchStatus(models.TextChoices):
     PENDING = "pending", _("排队中")
     RUNNING = "running", _("生成中")
@@ -112,9 +140,12 @@ class BatchStatus(models.TextChoices):
 
 
 class ReportBatch(models.Model):
-    """Reports of every cadre of a unit (and its sub-units) for a month, generated in the background."""
+    """Reports of every cadre of a unit (and its sub-units), or of every cadre (no unit), for a period,
+    generated in the background; `done`/`failed` count up as each report is written."""
 
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("单位"))
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位")
+    )
     period = models.CharField(_("报告期"), max_length=7)
     fmt = models.CharField(_("格式"), max_length=8, default="pdf")
     requested_by = models.ForeignKey(
@@ -133,6 +164,7 @@ class ReportBatch(models.Model):
     errors = models.TextField(_("错误"), blank=True)
     archive = models.FileField(_("压缩包"), upload_to="reports/batches/", blank=True, max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -141,7 +173,24 @@ class ReportBatch(models.Model):
         verbose_name_plural = _("批量生成报告")
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.period}"
+        return f"{self.unit_name} {self.period}"
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name if self.unit is not None else str(_("全部干部"))
+
+    @property
+    def running(self) -> bool:
+        return self.status in (BatchStatus.PENDING, BatchStatus.RUNNING)
+
+    @property
+    def seconds_left(self) -> int | None:
+        """Time left at the pace so far (None before the first report is written)."""
+        finished = self.done + self.failed
+        if self.started_at is None or not finished or not self.running:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        return int(elapsed / finished * max(0, self.total - finished))
 
     @property
     def progress(self) -> int:

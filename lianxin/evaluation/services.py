@@ -1,27 +1,39 @@
-"""Writes of evaluation: report drafts, edits, finalising (archived with SHA-256) and batch runs."""
+"""Writes of evaluation: report drafts, edits, finalising (archived with SHA-256), the superior's
+comments (批示) and batch runs."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-import io
+import json
+import tempfile
 import zipfile
+from collections.abc import Callable, Iterable
+from typing import IO
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import User, role_q
 from lianxin.contact.access import may_view_cadre
-from lianxin.contact.periods import Period
+from lianxin.contact.periods import Period as Month
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from lianxin.evaluation.models import BatchStatus, Report, ReportBatch, ReportStatus
-from lianxin.evaluation.report.content import ReportContent
+from lianxin.core.notify import Message, notify
+from lianxin.evaluation.models import BatchStatus, Report, ReportBatch, ReportComment, ReportStatus
+from lianxin.evaluation.report.content import NARRATIVE_KEYS, NARRATIVE_TITLES, ReportContent
 from lianxin.evaluation.report.gather import report_content_build
 from lianxin.evaluation.report.render import render
+from lianxin.evaluation.selectors import Period
 from lianxin.org.models import Unit
 
 FORMATS = ("pdf", "docx")
+COMMENT_MAX = 2000
+OVERSEERS = ("supervisor", "admin")
 
 
 def _check_format(fmt: str) -> str:
@@ -30,6 +42,10 @@ def _check_format(fmt: str) -> str:
             _("格式「%(format)s」无效，请使用 pdf 或 docx") % {"format": fmt}, fields={"format": [fmt]}
         )
     return fmt
+
+
+def _as_period(period: Month) -> Period:
+    return period if isinstance(period, Period) else Period.parse(str(period))
 
 
 def cadre_get(*, username: str) -> User:
@@ -45,36 +61,56 @@ def cadre_get(*, username: str) -> User:
 
 
 def _check_started(period: Period) -> None:
-    """A report covers a month that has begun (the current one is a report in progress)."""
+    """A report covers a period that has begun (the current one is a report in progress)."""
     today = timezone.localdate()
     if period.first_day > today:
         raise ValidationFailed(
-            _("报告期 %(period)s 尚未开始（本月为 %(current)s）")
-            % {"period": period, "current": Period.of(today)},
+            _("报告期 %(period)s 尚未开始（本期为 %(current)s）")
+            % {"period": period, "current": Period.of(today, period.kind)},
             code="future_period",
-            fields={"period": [_("不能晚于本月")]},
+            fields={"period": [_("不能晚于本期")]},
         )
 
 
-def report_content(*, cadre: User, period: Period, actor: User | None = None) -> ReportContent:
-    """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft."""
+def _stored_edits(report: Report | None) -> dict[str, str]:
+    """The cadre's edits saved on the report row (rows from before per-section edits: 六 only)."""
+    if report is None:
+        return {}
+    edits = {k: v for k, v in (report.narratives or {}).items() if k in NARRATIVE_KEYS}
+    if report.edited and not edits:
+        edits = {"issues": report.issues_text, "plans": report.plans_text}
+    return edits
+
+
+_UNREAD = object()
+
+
+def report_content(
+    *, cadre: User, period: Month, actor: User | None = None, report: Report | None | object = _UNREAD
+) -> ReportContent:
+    """The report's content: frozen for a final report; fresh data plus the cadre's edits for a draft.
+
+    `report` is the cadre's row for the period when the caller has read it already (None: there is none)."""
     if actor is not None and not may_view_cadre(actor, cadre):
         raise NotFound(_("报告不存在"))
+    period = _as_period(period)
     _check_started(period)
-    report = Report.objects.filter(cadre=cadre, period=str(period)).first()
+    if report is _UNREAD:
+        report = Report.objects.filter(cadre=cadre, period=str(period)).first()
+    assert report is None or isinstance(report, Report)
     if report is not None and report.is_final and report.content:
         return ReportContent.from_dict(report.content)
     content = report_content_build(cadre=cadre, period=period)
-    if report is not None and report.edited:
-        content.issues_text, content.plans_text = report.issues_text, report.plans_text
+    content.set_texts(_stored_edits(report))
     return content
 
 
-def report_render(*, cadre: User, period: Period, fmt: str, actor: User | None = None) -> bytes:
+def report_render(*, cadre: User, period: Month, fmt: str, actor: User | None = None) -> bytes:
     """The report file. A final report returns its archived bytes unchanged."""
     _check_format(fmt)
     if actor is not None and not may_view_cadre(actor, cadre):
         raise NotFound(_("报告不存在"))
+    period = _as_period(period)
     report = Report.objects.filter(cadre=cadre, period=str(period)).first()
     if report is not None and report.is_final:
         field = report.pdf if fmt == "pdf" else report.docx
@@ -86,35 +122,105 @@ def report_render(*, cadre: User, period: Period, fmt: str, actor: User | None =
     return render(report_content(cadre=cadre, period=period), fmt)
 
 
+def _refuse_final(report: Report) -> None:
+    if report.is_final:
+        when = timezone.localtime(report.finalised_at) if report.finalised_at else None
+        raise Conflict(
+            _("报告已于 %(time)s 定稿归档，不能再修改或再次定稿")
+            % {"time": f"{when:%Y-%m-%d %H:%M}" if when else "—"},
+            code="report_final",
+        )
+
+
 def report_draft_save(
-    *, cadre: User, period: Period, actor: User, issues_text: str, plans_text: str
+    *,
+    cadre: User,
+    period: Month,
+    actor: User,
+    issues_text: str | None = None,
+    plans_text: str | None = None,
+    narratives: dict[str, str] | None = None,
 ) -> Report:
-    """Save the cadre's edits of 存在问题与下一步打算; only the cadre edits their own draft."""
+    """Save the cadre's edits of the narratives (any section; 六 is `issues_text`/`plans_text`).
+
+    Only the cadre edits their own draft (PermissionDenied); a final report is not edited (Conflict).
+    A section whose text is the data-drafted one is not kept as an edit: it goes on following the data.
+    """
     if actor.pk != cadre.pk:
         raise PermissionDenied(_("报告只能由领导干部本人编辑"))
+    period = _as_period(period)
+    _check_started(period)
+    posted = {k: v for k, v in (narratives or {}).items() if k in NARRATIVE_KEYS and v is not None}
+    if issues_text is not None:
+        posted["issues"] = issues_text
+    if plans_text is not None:
+        posted["plans"] = plans_text
+    posted = {k: _clean(v) for k, v in posted.items()}
+    drafted = report_content_build(cadre=cadre, period=period).drafted
     with transaction.atomic():
         report, _created = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
-        if report.is_final:
-            raise Conflict(_("报告已定稿，不能再编辑"))
-        report.issues_text = issues_text.strip()
-        report.plans_text = plans_text.strip()
-        report.edited = True
+        _refuse_final(report)
+        edits = _stored_edits(report)
+        for key, text in posted.items():
+            if text == _clean(drafted.get(key, "")):
+                edits.pop(key, None)
+            else:
+                edits[key] = text
+        report.narratives = edits
+        report.issues_text = edits.get("issues", "")
+        report.plans_text = edits.get("plans", "")
+        report.edited = bool(edits)
         report.save()
     return report
 
 
-def report_finalise(*, cadre: User, period: Period, actor: User) -> Report:
-    """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated."""
+def _clean(text: str) -> str:
+    """A narrative as stored: lines stripped, blank lines dropped, Windows line ends unified."""
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip())
+
+
+def report_changes(content: ReportContent) -> dict[str, str]:
+    """Per section, a unified diff from the data-drafted text to the text as it stands (changed ones only)."""
+    out = {}
+    texts = content.texts()
+    for key in NARRATIVE_KEYS:
+        before = _clean(content.drafted.get(key, "")).splitlines()
+        after = _clean(texts.get(key, "")).splitlines()
+        if before != after:
+            title = NARRATIVE_TITLES[key]
+            out[key] = "\n".join(
+                difflib.unified_diff(before, after, f"{title}（数据起草）", f"{title}（定稿）", lineterm="")
+            )
+    return out
+
+
+def content_digest(data: dict) -> str:
+    """SHA-256 of archived content JSON, canonical (sorted keys, UTF-8), so anyone can recompute it."""
+    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def report_finalise(*, cadre: User, period: Month, actor: User) -> Report:
+    """Freeze the report: content, PDF and DOCX are archived with their SHA-256 and never regenerated;
+    what the cadre changed from the data-drafted text is kept as a diff per section.
+
+    Raises PermissionDenied (not the cadre), ValidationFailed (a period not begun) and Conflict (final).
+    """
     if actor.pk != cadre.pk:
         raise PermissionDenied(_("报告只能由领导干部本人定稿"))
-    content = report_content(cadre=cadre, period=period)  # refuses a month that has not begun
+    period = _as_period(period)
+    existing = Report.objects.filter(cadre=cadre, period=str(period)).first()
+    if existing is not None:
+        _refuse_final(existing)  # before rendering two files for nothing
+    content = report_content(cadre=cadre, period=period)  # refuses a period that has not begun
     files = {fmt: render(content, fmt) for fmt in FORMATS}
     with transaction.atomic():
         report, _created = Report.objects.select_for_update().get_or_create(cadre=cadre, period=str(period))
-        if report.is_final:
-            raise Conflict(_("报告已定稿"))
+        _refuse_final(report)
         report.issues_text, report.plans_text = content.issues_text, content.plans_text
         report.content = content.to_dict()
+        report.content_sha256 = content_digest(report.content)
+        report.changes = report_changes(content)
         stem = f"{cadre.username}-{period}"
         report.pdf.save(f"{stem}.pdf", ContentFile(files["pdf"]), save=False)
         report.docx.save(f"{stem}.docx", ContentFile(files["docx"]), save=False)
@@ -130,47 +236,119 @@ def report_finalise(*, cadre: User, period: Period, actor: User) -> Report:
 def report_save(
     *,
     cadre: User,
-    period: Period,
+    period: Month,
     actor: User,
     issues_text: str | None,
-    plans_text: str = "",
+    plans_text: str | None = None,
+    narratives: dict[str, str] | None = None,
     finalise: bool = False,
 ) -> Report:
     """The report page's form: save the cadre's edits, and with `finalise` freeze the report.
 
-    Without `issues_text` (finalising without the edit form) the edits saved before are finalised as
-    they are. Each step is its own transaction (finalising renders both files before it locks the row):
+    Without any text (finalising without the edit form) the edits saved before are finalised as they
+    are. Each step is its own transaction (finalising renders both files before it locks the row):
     edits saved before a refused finalise stay saved. Raises what `report_draft_save` and
     `report_finalise` raise.
     """
-    if issues_text is not None or not finalise:
+    has_text = issues_text is not None or plans_text is not None or bool(narratives)
+    if has_text or not finalise:
         report = report_draft_save(
-            cadre=cadre, period=period, actor=actor, issues_text=issues_text or "", plans_text=plans_text
+            cadre=cadre,
+            period=period,
+            actor=actor,
+            issues_text=issues_text,
+            plans_text=plans_text,
+            narratives=narratives,
         )
         if not finalise:
             return report
     return report_finalise(cadre=cadre, period=period, actor=actor)
 
 
-def unit_cadres(unit: Unit) -> list[User]:
-    """Cadres of a unit and of every unit below it."""
-    ids = {unit.pk}
-    frontier = [unit.pk]
-    while frontier:
-        frontier = list(
-            Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
+def report_comment_add(*, report: Report, actor: User, text: str) -> ReportComment:
+    """A superior's comment (批示) on a final report; the cadre is notified (inbox and senders).
+
+    Only supervisors and admins comment (PermissionDenied); a draft is not commented on (Conflict);
+    an empty or overlong text is refused (ValidationFailed)."""
+    if not actor.has_role(*OVERSEERS):
+        raise PermissionDenied(_("只有督查或管理员可以批示"))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("批示内容不能为空"), fields={"text": [_("必填")]})
+    if len(text) > COMMENT_MAX:
+        raise ValidationFailed(_("批示不能超过 %(n)s 字") % {"n": COMMENT_MAX}, fields={"text": [_("过长")]})
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("cadre").get(pk=report.pk)
+        if not report.is_final:
+            raise Conflict(_("报告尚未定稿，不能批示"), code="report_not_final")
+        comment = ReportComment.objects.create(report=report, author=actor, text=text)
+        period = Period.parse(report.period)
+        notify(
+            [report.cadre],
+            title=Message(
+                gettext_noop("%(author)s 对您的%(period)s工作报告作了批示"),
+                {"author": str(actor), "period": period.label},
+            ),
+            body=text,
+            link=reverse("evaluation:report", args=[report.cadre.username, report.period]),
+            kind="report_comment",
         )
-        ids.update(frontier)
-    return list(
-        User.objects.filter(role_q("cadre"), unit_id__in=ids, is_active=True).order_by("unit__code", "pk")
-    )
+    return comment
 
 
-def report_batch_start(*, unit: Unit, period: Period, fmt: str, actor: User) -> ReportBatch:
-    """Queue the reports of every cadre of `unit` for `period`; the work runs in the background."""
+# --- batches ------------------------------------------------------------------------------------------
+
+
+def unit_cadres(unit: Unit | None) -> list[User]:
+    """Active cadres of a unit and of every unit below it; every active cadre for None."""
+    qs = User.objects.filter(role_q("cadre"), is_active=True)
+    if unit is not None:
+        ids = {unit.pk}
+        frontier = [unit.pk]
+        while frontier:
+            frontier = list(
+                Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True)
+            )
+            ids.update(frontier)
+        qs = qs.filter(unit_id__in=ids)
+    return list(qs.select_related("unit", "area_scope").order_by("unit__code", "pk"))
+
+
+def reports_zip_write(
+    *,
+    cadres: Iterable[User],
+    period: Month,
+    fmt: str,
+    out: IO[bytes],
+    progress: Callable[[User, bool], None] | None = None,
+) -> list[str]:
+    """Write each cadre's report into the zip `out`, one file at a time (memory stays that of one
+    report); `progress(cadre, ok)` after each. One cadre's failure does not stop the others: the
+    errors are returned, one line each."""
     _check_format(fmt)
-    if not actor.has_role("supervisor", "admin"):
+    period = _as_period(period)
+    errors: list[str] = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for cadre in cadres:
+            ok = True
+            try:
+                data = report_render(cadre=cadre, period=period, fmt=fmt)
+                archive.writestr(f"{cadre.username}-{cadre}-{period}.{fmt}", data)
+            except Exception as exc:  # noqa: BLE001 - one cadre's failure must not stop the batch
+                ok = False
+                errors.append(f"{cadre.username}: {type(exc).__name__}: {exc}")
+            if progress is not None:
+                progress(cadre, ok)
+    return errors
+
+
+def report_batch_start(*, unit: Unit | None, period: Month, fmt: str, actor: User) -> ReportBatch:
+    """Queue the reports of every cadre of `unit` (None: every cadre) for `period` in the background."""
+    _check_format(fmt)
+    if not actor.has_role(*OVERSEERS):
         raise PermissionDenied(_("只有督查可以批量生成报告"))
+    period = _as_period(period)
+    _check_started(period)
     with transaction.atomic():
         batch = ReportBatch.objects.create(
             unit=unit, period=str(period), fmt=fmt, requested_by=actor, total=len(unit_cadres(unit))
@@ -182,32 +360,30 @@ def report_batch_start(*, unit: Unit, period: Period, fmt: str, actor: User) -> 
 
 
 def report_batch_run(*, batch_id: int) -> ReportBatch:
-    """Generate each cadre's report, counting progress on the batch row as it goes; zip the results."""
+    """Generate each cadre's report, counting progress on the batch row as it goes (the page polls
+    it); the zip is written to a temporary file and stored from there."""
     batch = ReportBatch.objects.select_related("unit").get(pk=batch_id)
     if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
         return batch
     period = Period.parse(batch.period)
     cadres = unit_cadres(batch.unit)
     ReportBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.RUNNING, total=len(cadres), done=0, failed=0
+        status=BatchStatus.RUNNING, total=len(cadres), done=0, failed=0, started_at=timezone.now()
     )
-    buf = io.BytesIO()
-    errors: list[str] = []
-    done = failed = 0
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for cadre in cadres:
-            try:
-                data = report_render(cadre=cadre, period=period, fmt=batch.fmt)
-                archive.writestr(f"{cadre.username}-{cadre}-{period}.{batch.fmt}", data)
-                done += 1
-            except Exception as exc:  # noqa: BLE001 - one cadre's failure must not stop the batch
-                failed += 1
-                errors.append(f"{cadre.username}: {type(exc).__name__}: {exc}")
-            ReportBatch.objects.filter(pk=batch.pk).update(done=done, failed=failed)
-    batch.refresh_from_db()
-    batch.errors = "\n".join(errors)
-    batch.archive.save(f"{batch.unit.code}-{period}-{batch.pk}.zip", ContentFile(buf.getvalue()), save=False)
-    batch.status = BatchStatus.DONE if not failed or done else BatchStatus.FAILED
+    counts = {"done": 0, "failed": 0}
+
+    def progress(_cadre: User, ok: bool) -> None:
+        counts["done" if ok else "failed"] += 1
+        ReportBatch.objects.filter(pk=batch.pk).update(**counts)
+
+    with tempfile.TemporaryFile() as tmp:
+        errors = reports_zip_write(cadres=cadres, period=period, fmt=batch.fmt, out=tmp, progress=progress)
+        tmp.seek(0)
+        batch.refresh_from_db()
+        batch.errors = "\n".join(errors)
+        code = batch.unit.code if batch.unit is not None else "all"
+        batch.archive.save(f"{code}-{period}-{batch.pk}.zip", File(tmp), save=False)
+    batch.status = BatchStatus.DONE if not counts["failed"] or counts["done"] else BatchStatus.FAILED
     batch.finished_at = timezone.now()
     batch.save()
     return batch
