@@ -201,6 +201,7 @@ def measures_audit(*, start: date, end: date, now: datetime | None = None) -> Au
         submitted = events[0]
         if submitted.action == Action.SUBMIT and lo <= submitted.created_at < hi:
             demand_counts["received"] += 1
+            demand_counts["direct"] += any(e.action == Action.ANSWER for e in events)
             late_now = status in OPEN_STATUSES and due_at is not None and due_at < now
             if _missed(events, steps) or late_now:
                 demand_counts["overdue"] += 1
@@ -213,6 +214,8 @@ def measures_audit(*, start: date, end: date, now: datetime | None = None) -> Au
             for code in ("received",):
                 c[code][0] += demand_counts["received"]
                 c[code][1] += demand_counts["received"]
+            c["direct_rate"][0] += demand_counts["direct"]
+            c["direct_rate"][1] += demand_counts["received"]
             c["overdue"][0] += demand_counts["overdue"]
             c["overdue"][1] += demand_counts["received"]
             for code in ("closed_resolved", "closed_not_resolved"):

@@ -100,6 +100,7 @@ class Action(models.TextChoices):
     MERGE = "merge", _("并单")
     SUPERVISE = "supervise", _("督办")
     URGE = "urge", _("催办")
+    ANSWER = "answer", _("直接答复")
     WITHDRAW = "withdraw", _("撤回派单")
     WARN = "warn", _("黄牌预警")
     ATTACH = "attach", _("上传附件")

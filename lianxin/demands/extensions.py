@@ -7,8 +7,8 @@ without them a demand page simply lacks their panels.
   **values)` returns a `Panel` (the app's template and its values) or None for nothing to show. Panels
   today: intake, reply_quality, status (analysis), visit_source (contact).
 - **Lookups** (`lookups_register(name=function)`): values of other apps that demand records show — the
-  visit a demand was raised on (`visit_id`, contact) and the policy articles for its reply
-  (`related_policies`, portal).
+  visit a demand was raised on (`visit_id`, contact), the policy articles for its reply
+  (`related_policies`, portal) and the title and address of one cited in an answer (`article_citation`).
 
 A failing panel or lookup is logged and shows nothing: a demand page never breaks because of another app.
 """
@@ -66,10 +66,15 @@ def _no_policies(demand: Demand) -> list[Any]:
     return []
 
 
+def _no_article(article_id: int) -> tuple[str, str] | None:
+    return None
+
+
 @dataclass
 class Lookups:
     visit_id: Callable[[Demand], int | None] = _no_visit
     related_policies: Callable[[Demand], list[Any]] = _no_policies
+    article_citation: Callable[[int], tuple[str, str] | None] = _no_article  # (title, address) of a policy
 
 
 LOOKUPS = Lookups()
@@ -99,3 +104,11 @@ def related_policies(demand: Demand) -> list[Any]:
     except Exception:
         logger.exception("policy lookup failed for demand %s", demand.pk)
         return []
+
+
+def article_citation(article_id: int) -> tuple[str, str] | None:
+    try:
+        return LOOKUPS.article_citation(article_id)
+    except Exception:
+        logger.exception("article lookup failed for %s", article_id)
+        return None

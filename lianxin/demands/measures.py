@@ -31,6 +31,7 @@ A reopened demand: its first reply and its first rating are judged; the later on
 (later rows, `first=False`) and show on the timeline, but never replace the first judgement.
 The demand measures count demands:
 - received       受理量       received (submitted) in period
+- direct_rate    直接办结率   received in period → answered at intake (直接答复, never dispatched) ÷ received
 - overdue        超期数       received in period → missed a stage deadline (红牌, or late now) ÷ received
 - closed_resolved / closed_not_resolved  办结·已解决 / 办结·未解决, closed in period (÷ closed)
 Imported history (channel import) is never judged and counts in none of them. Rates are never
@@ -66,6 +67,7 @@ from lianxin.org.models import Area, Category, Unit
 # inside the cadre's report), and stored as a plain str so values stay JSON-serialisable.
 LABELS = {
     "received": _("受理量"),
+    "direct_rate": _("直接办结率"),
     "response_rate": _("及时签收率"),
     "ontime_rate": _("按时办结率"),
     "resolution_rate": _("问题解决率"),
@@ -84,6 +86,7 @@ THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 # in a period's measure when that date falls in the period; the judged measures anchor on their step's time.
 ANCHORS = {
     "received": "created_at",
+    "direct_rate": "created_at",
     "response_rate": "at",  # Judgement.at
     "ontime_rate": "at",  # Judgement.at
     "resolution_rate": "at",  # Judgement.at
@@ -115,7 +118,13 @@ JUDGED: dict[str, tuple[str, Q]] = {
 }
 # Judged against a due time: a step without one cannot be judged and is left out (see the docstring).
 AGAINST_DUE = frozenset({"response_rate", "ontime_rate"})
-KINDS = {"received": "count", "overdue": "count", "closed_resolved": "count", "closed_not_resolved": "count"}
+KINDS = {
+    "received": "count",
+    "direct_rate": "rate",
+    "overdue": "count",
+    "closed_resolved": "count",
+    "closed_not_resolved": "count",
+}
 KINDS.update({c: "rate" for c in JUDGED})
 KINDS.update({"satisfaction_score": "score", "avg_handling_hours": "hours"})
 NOT_IMPORTED = ~Q(channel=Channel.IMPORT)
@@ -291,6 +300,7 @@ def demand_definitions(start: date, end: date, now: datetime | None = None) -> d
     late_now = Q(due_at__lt=now, status__in=OPEN_STATUSES)
     return {
         "received": (received, received, "count"),
+        "direct_rate": (received, received & Q(answered_at_intake=True), "rate"),
         "overdue": (received, received & (Q(was_overdue=True) | late_now), "count"),
         "closed_resolved": (closed, closed & Q(closure=Closure.RESOLVED), "count"),
         "closed_not_resolved": (closed, closed & Q(closure=Closure.NOT_RESOLVED), "count"),

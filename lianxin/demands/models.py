@@ -130,6 +130,8 @@ class Demand(models.Model):
         _("预警"), choices=WarningLevel.choices, default=WarningLevel.NONE
     )
     was_overdue = models.BooleanField(_("曾超期"), default=False)
+    # 直接答复办结: answered by the centre at intake (from the knowledge base), never dispatched
+    answered_at_intake = models.BooleanField(_("直接答复"), default=False)
     handling_seconds = models.BigIntegerField(_("办理用时(秒)"), null=True, blank=True)
 
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)

@@ -298,7 +298,12 @@ class TransitionSerializer(serializers.Serializer):
     days = serializers.IntegerField(
         required=False, min_value=1, max_value=365, help_text="request_extension: working days"
     )
-    text = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text="reply text")
+    text = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="reply / answer: the text"
+    )
+    article = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="answer: a published policy article cited"
+    )
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)

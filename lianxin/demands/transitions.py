@@ -97,6 +97,7 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t(Action.SUBMIT,          [],                             S.SUBMITTED,   [R.CITIZEN, R.OPERATOR, R.CADRE, ANONYMOUS], "intake.demand_submit",                 public=True),
     _t(Action.ACCEPT,          [S.SUBMITTED],                  S.ACCEPTED,    [R.OPERATOR],                               "intake.demand_accept",                 ["note", "type", "urgency", "category", "area"], public=True),
     _t(Action.REJECT,          [S.SUBMITTED],                  S.REJECTED,    [R.OPERATOR],                               "intake.demand_reject",                 ["reason"], public=True),
+    _t(Action.ANSWER,          [S.SUBMITTED, S.ACCEPTED],      S.REPLIED,     [R.OPERATOR],                               "intake.demand_answer",                 ["text", "article"], required=["text"], public=True),
     _t(Action.DISPATCH,        [S.ACCEPTED, S.RETURNED],       S.DISPATCHED,  [R.OPERATOR],                               "dispatch.demand_dispatch",             ["unit", "assisting_units", "note"], public=True),
     _t(Action.WITHDRAW,        [S.DISPATCHED],                 S.ACCEPTED,    [R.OPERATOR],                               "dispatch.demand_withdraw",             ["reason"]),
     _t(Action.SIGN,            [S.DISPATCHED],                 S.IN_PROGRESS, [LEAD_HANDLER],                             "handling.demand_sign",                 ["note"], public=True),

@@ -366,7 +366,7 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
         "suggestions": services.demand_intel_suggestions(demand=demand) if Action.ACCEPT in allowed else {},
         # 相关政策 beside the reply form (and for the operator accepting), so answers cite the policy.
         "policies": extensions.related_policies(demand)
-        if {Action.REPLY, Action.ACCEPT} & set(allowed)
+        if {Action.REPLY, Action.ACCEPT, Action.ANSWER} & set(allowed)
         else [],
     }
 
@@ -435,6 +435,8 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
         args["assisting_units"] = [n for u in post.getlist("assisting_units") if (n := as_id(u))]
     if post.get("days"):
         args["days"] = post["days"]
+    if post.get("article"):
+        args["article"] = as_id(post["article"]) or -1
     if post.get("parent"):
         parent = post["parent"].strip()
         found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from lianxin.demands import extensions
 from lianxin.demands.extensions import Panel
 from lianxin.demands.models import Demand
-from lianxin.portal.models import Article
+from lianxin.portal.models import Article, ArticleState
 from lianxin.portal.selectors import related_policies
 
 
@@ -22,6 +22,12 @@ def policies_panel(request: HttpRequest | None, *, policies: list[Any]) -> Panel
     return Panel("portal/_related_policies.html", {"policies": policies})
 
 
+def article_citation(article_id: int) -> tuple[str, str] | None:
+    """Title and address of a published article, for an answer that cites it."""
+    article = Article.objects.filter(pk=article_id, state=ArticleState.PUBLISHED).first()
+    return (article.title, article.get_absolute_url()) if article is not None else None
+
+
 def register() -> None:
-    extensions.lookups_register(related_policies=demand_policies)
+    extensions.lookups_register(related_policies=demand_policies, article_citation=article_citation)
     extensions.panel_register("related_policies", policies_panel)

@@ -101,6 +101,11 @@ def _doer(action: str) -> str:
     return "operator" if Role.OPERATOR in roles else "handler" if LEAD_HANDLER in roles else sorted(roles)[0]
 
 
+# Actions that reach a state without a unit (直接答复 replies at intake): the helpers' demands go through
+# a unit, as most do; those actions have their own tests.
+SHORTCUTS = frozenset({Action.ANSWER})
+
+
 @cache
 def path_to(status: str) -> tuple[str, ...]:
     """The shortest sequence of actions of the table from 待受理 to `status` (the table's order breaks
@@ -113,6 +118,8 @@ def path_to(status: str) -> tuple[str, ...]:
             if state == Status.MERGED:  # a merged demand follows its parent: no path leads on from it
                 continue
             for action, t in TABLE.items():
+                if action in SHORTCUTS:
+                    continue
                 target = t.target_for(state)
                 if state in t.sources and target not in paths and _doer(action) in ("operator", "handler"):
                     paths[target] = (*paths[state], action)

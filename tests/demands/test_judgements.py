@@ -222,3 +222,32 @@ def test_a_withdrawal_within_the_sign_limit_voids_the_dispatch_and_after_it_the_
     assert _pair(m, "response_rate") == (0, 1)  # only the late withdrawal counts against the unit
     assert world["handler"].notifications.filter(title__contains=late.ticket_no).exists()
     assert measures_audit(start=start, end=end).differences == []
+
+
+def test_an_operator_answers_at_intake_and_the_direct_rate_counts_it(world):
+    from tests.portal.factories import published_article
+
+    article = published_article(title="公租房申请条件")
+    asked = make_demand(world, Status.SUBMITTED, type="consultation", title="公租房怎么申请")
+    asked = services.demand_transition(
+        demand=asked,
+        actor=world["operator"],
+        action="answer",
+        text="申请公租房需满足户籍和收入条件，可到街道提交材料。",
+        article=article.pk,
+    )
+    assert asked.status == Status.REPLIED and asked.answered_at_intake and asked.lead_unit_id is None
+    assert "公租房申请条件" in asked.reply_text
+    make_demand(world, Status.SUBMITTED)
+    start, end = _window()
+    m = measures_compute(start=start, end=end)
+    assert _pair(m, "direct_rate") == (1, 2)
+    services.demand_rate(
+        demand=asked, actor=world["operator"], satisfaction=Satisfaction.SATISFIED, resolved=True
+    )
+    assert measures_audit(start=start, end=end).differences == []
+    from lianxin.core.errors import ValidationFailed
+
+    other = make_demand(world, Status.SUBMITTED)
+    with pytest.raises(ValidationFailed):
+        services.demand_answer(demand=other, actor=world["operator"], text="见政策", article=999999)

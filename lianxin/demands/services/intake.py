@@ -20,8 +20,8 @@ from lianxin.accounts.models import Role, User
 from lianxin.core.crypto import phone_index
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.core.notify import Message
-from lianxin.demands import intel_port
-from lianxin.demands.choices import SUSPECT_LEVELS, Action, Channel, DemandType, Stage, Urgency
+from lianxin.demands import extensions, intel_port
+from lianxin.demands.choices import SUSPECT_LEVELS, Action, Channel, DemandType, Outcome, Stage, Urgency
 from lianxin.demands.deadlines import deadline_policy
 from lianxin.demands.models import Demand, DemandAttachment, IdempotencyRecord
 from lianxin.demands.notifications import notify_requester, notify_roles
@@ -438,5 +438,41 @@ def demand_reject(*, demand: Demand, actor: User, reason: str, now: datetime | N
     record_event(d, actor, Action.REJECT, before, note=reason, now=moment)
     notify_requester(
         d, title=Message(gettext_noop("您的诉求 %(ticket)s 不予受理"), {"ticket": d.ticket_no}), body=reason
+    )
+    return d
+
+
+@transaction.atomic
+def demand_answer(
+    *, demand: Demand, actor: User, text: str, article: int | None = None, now: datetime | None = None
+) -> Demand:
+    """直接答复办结: an operator answers at intake (a 咨询 the knowledge base covers) — submitted or accepted →
+    replied, never dispatched; the cited policy article (`article`, a published one) is named in the answer.
+    The follow-up and rating come as for any reply; 直接办结率 counts these (measures)."""
+    text = required_text(text, "text", _("请填写答复内容"), max_len=MAX_CONTENT)
+    if article is not None:
+        citation = extensions.article_citation(article)
+        if citation is None:
+            problem = _("引用的政策文章不存在或未发布")
+            raise ValidationFailed(problem, fields={"article": [problem]})
+        title, address = citation
+        text = f"{text}\n\n" + _("政策依据：《%(title)s》%(address)s") % {"title": title, "address": address}
+    moment = now_or(now)
+    d = lock(demand, actor, Action.ANSWER, moment=moment)
+    before = enter(d, Action.ANSWER)
+    d.reply_text, d.outcome, d.replied_at = text, Outcome.EXPLAINED, moment
+    d.answered_at_intake = True
+    d.accepted_at = d.accepted_at or moment
+    d.handling_seconds = int((moment - d.created_at).total_seconds())
+    d.followup_due_at = deadline_policy().followup_due(moment, limits_of(d))
+    set_stage(d, Stage.FOLLOWUP, moment, d.followup_due_at)
+    save(d)
+    record_event(
+        d, actor, Action.ANSWER, before, note=text, data={"article": article} if article else {}, now=moment
+    )
+    notify_requester(
+        d,
+        title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": d.ticket_no}),
+        body=text[:200],
     )
     return d
