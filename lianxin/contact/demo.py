@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from lianxin.accounts.models import User, role_q
-from lianxin.contact.models import Household, HouseholdTag, PointKind, VisitKind
+from lianxin.contact.models import ContactPoint, Household, HouseholdTag, PointKind, VisitKind
 from lianxin.contact.periods import Period
 from lianxin.contact.services import (
     ProblemInput,
@@ -99,6 +99,114 @@ def _advance(demand, cadre, at: datetime, rng: random.Random) -> None:
     )
 
 
+def _points_for(index: int, street: Area) -> list[ContactPoint]:
+    """A cadre's contact points: each community of their street, and for the first cadre a factory and a
+    school."""
+    communities = list(Area.objects.filter(parent=street, level=AreaLevel.COMMUNITY).order_by("code"))
+    points = [
+        contact_point_create(
+            name=community.name,
+            kind=PointKind.VILLAGE if community.name.endswith("村") else PointKind.COMMUNITY,
+            area=community,
+            address=f"{street.name}{community.name}党群服务中心",
+            lat=community.lat,
+            lng=community.lng,
+        )
+        for community in communities
+    ]
+    if index == 0 and communities:
+        points.append(
+            contact_point_create(
+                name="东风机械厂",
+                kind=PointKind.ENTERPRISE,
+                area=communities[0],
+                address="东风路88号",
+                lat=(communities[0].lat or 28.2) + 0.003,
+                lng=(communities[0].lng or 112.9) - 0.002,
+            )
+        )
+        points.append(
+            contact_point_create(
+                name="东风路小学",
+                kind=PointKind.SCHOOL,
+                area=communities[-1],
+                address="东风路12号",
+                lat=(communities[-1].lat or 28.2) - 0.002,
+                lng=(communities[-1].lng or 112.9) + 0.003,
+            )
+        )
+    return points
+
+
+def _households_for(index: int, points: list[ContactPoint], rng: random.Random) -> list[Household]:
+    """Three households at each community or village point."""
+    households: list[Household] = []
+    for point in points:
+        if point.kind in (PointKind.ENTERPRISE, PointKind.SCHOOL):
+            continue
+        for h in range(3):
+            households.append(
+                household_create(
+                    head_name=_name(rng),
+                    area=point.area,
+                    size=rng.randint(1, 5),
+                    phone=f"139{index:02d}{len(households):02d}{h:04d}"[:11],
+                    address=f"{point.name}{rng.randint(1, 20)}栋{rng.randint(1, 6)}单元{rng.randint(101, 602)}室",
+                    contact_point=point,
+                    tags=TAGS[(len(households) + h) % len(TAGS)],
+                )
+            )
+    return households
+
+
+def _visits_for(
+    *,
+    cadre: User,
+    index: int,
+    points: list[ContactPoint],
+    households: list[Household],
+    this_month: Period,
+    now: datetime,
+    rng: random.Random,
+    made: dict[str, int],
+) -> None:
+    """Visits over the last three months, some with a problem raised (and taken on through the loop)."""
+    for back in (3, 2, 1):
+        month = this_month.shift(-back)
+        for p_index, point in enumerate(points):
+            # The first cadre skips one point in the last full month: the coverage gap shows.
+            if back == 1 and index == 0 and p_index == len(points) - 1:
+                continue
+            if back == 1 and index > 0 and p_index == 0 and index % 2:
+                continue
+            day = month.first_day + timedelta(days=min(27, 3 + 6 * p_index + rng.randint(0, 4)))
+            met = [h for h in households if h.contact_point_id == point.pk]
+            if back != 2:  # households quarterly: met in two of the three months
+                met = met[: rng.randint(1, max(1, len(met)))]
+            problems = []
+            if rng.random() < 0.45:
+                title, content = PROBLEMS[rng.randrange(len(PROBLEMS))]
+                problems.append(
+                    ProblemInput(title=title, content=content, household_id=met[0].pk if met else None)
+                )
+            at = timezone.make_aware(datetime.combine(day, time(10, 0)))
+            visit = visit_log(
+                cadre=cadre,
+                date=day,
+                kind=VisitKind.values[(p_index + back) % len(VisitKind.values)],
+                summary=SUMMARIES[(p_index + back + index) % len(SUMMARIES)],
+                contact_point=point,
+                households=met,
+                problems=problems,
+                now=at,
+            )
+            made["visits"] += 1
+            for problem in visit.problems.select_related("demand"):
+                made["problems"] += 1
+                if problem.demand and (now - at).days > 12:
+                    _advance(problem.demand, cadre, at, rng)
+
+
 def load(ctx) -> None:
     rng = random.Random(20260601)  # own seed: independent of what earlier loaders drew
     now = ctx.now
@@ -111,98 +219,24 @@ def load(ctx) -> None:
         street = cadre.area_scope
         if street is None:
             continue
-        communities = list(Area.objects.filter(parent=street, level=AreaLevel.COMMUNITY).order_by("code"))
-        points = []
-        for c_index, community in enumerate(communities):
-            kind = PointKind.VILLAGE if community.name.endswith("村") else PointKind.COMMUNITY
-            points.append(
-                contact_point_create(
-                    name=community.name,
-                    kind=kind,
-                    area=community,
-                    address=f"{street.name}{community.name}党群服务中心",
-                    lat=community.lat,
-                    lng=community.lng,
-                )
-            )
-            del c_index
-        if index == 0 and communities:
-            points.append(
-                contact_point_create(
-                    name="东风机械厂",
-                    kind=PointKind.ENTERPRISE,
-                    area=communities[0],
-                    address="东风路88号",
-                    lat=(communities[0].lat or 28.2) + 0.003,
-                    lng=(communities[0].lng or 112.9) - 0.002,
-                )
-            )
-            points.append(
-                contact_point_create(
-                    name="东风路小学",
-                    kind=PointKind.SCHOOL,
-                    area=communities[-1],
-                    address="东风路12号",
-                    lat=(communities[-1].lat or 28.2) - 0.002,
-                    lng=(communities[-1].lng or 112.9) + 0.003,
-                )
-            )
-        households: list[Household] = []
-        for point in points:
-            if point.kind in (PointKind.ENTERPRISE, PointKind.SCHOOL):
-                continue
-            for h in range(3):
-                households.append(
-                    household_create(
-                        head_name=_name(rng),
-                        area=point.area,
-                        size=rng.randint(1, 5),
-                        phone=f"139{index:02d}{len(households):02d}{h:04d}"[:11],
-                        address=f"{point.name}{rng.randint(1, 20)}栋{rng.randint(1, 6)}单元{rng.randint(101, 602)}室",
-                        contact_point=point,
-                        tags=TAGS[(len(households) + h) % len(TAGS)],
-                    )
-                )
+        points = _points_for(index, street)
+        households = _households_for(index, points, rng)
         for point in points:
             assignment_create(cadre=cadre, contact_point=point, start=first.first_day)
         for household in households:
             assignment_create(cadre=cadre, household=household, start=first.first_day)
         made["points"] += len(points)
         made["households"] += len(households)
-        for back in (3, 2, 1):
-            month = this_month.shift(-back)
-            for p_index, point in enumerate(points):
-                # The first cadre skips one point in the last full month: the coverage gap shows.
-                if back == 1 and index == 0 and p_index == len(points) - 1:
-                    continue
-                if back == 1 and index > 0 and p_index == 0 and index % 2:
-                    continue
-                day = month.first_day + timedelta(days=min(27, 3 + 6 * p_index + rng.randint(0, 4)))
-                met = [h for h in households if h.contact_point_id == point.pk]
-                if back != 2:  # households quarterly: met in two of the three months
-                    met = met[: rng.randint(1, max(1, len(met)))]
-                problems = []
-                if rng.random() < 0.45:
-                    title, content = PROBLEMS[rng.randrange(len(PROBLEMS))]
-                    problems.append(
-                        ProblemInput(title=title, content=content, household_id=met[0].pk if met else None)
-                    )
-                at = timezone.make_aware(datetime.combine(day, time(10, 0)))
-                visit = visit_log(
-                    cadre=cadre,
-                    date=day,
-                    kind=VisitKind.values[(p_index + back) % len(VisitKind.values)],
-                    summary=SUMMARIES[(p_index + back + index) % len(SUMMARIES)],
-                    contact_point=point,
-                    households=met,
-                    problems=problems,
-                    now=at,
-                )
-                made["visits"] += 1
-                for problem in visit.problems.select_related("demand"):
-                    made["problems"] += 1
-                    if problem.demand and (now - at).days > 12:
-                        _advance(problem.demand, cadre, at, rng)
+        _visits_for(
+            cadre=cadre,
+            index=index,
+            points=points,
+            households=households,
+            this_month=this_month,
+            now=now,
+            rng=rng,
+            made=made,
+        )
     ctx.objects["contact"] = made
     ctx.log.append(
         f"Contact: {made['points']} points, {made['households']} households, {made['visits']} visits, "

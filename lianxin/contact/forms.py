@@ -13,8 +13,18 @@ from lianxin.accounts.models import User
 from lianxin.contact.models import ContactPoint, Household, VisitKind
 from lianxin.contact.selectors import contact_point_list, household_list
 from lianxin.contact.services import ProblemInput
+from lianxin.org.models import Category
 
 MAX_PROBLEMS = 5
+
+
+class ProblemHouseholdField(forms.ModelChoiceField):
+    """The household a problem is about: its contact (name, phone, address) goes into the demand."""
+
+
+class ProblemCategoryField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return ("— " * (obj.level - 1)) + obj.name
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -59,7 +69,7 @@ class VisitForm(forms.Form):
         self.fields["kind"].initial = VisitKind.FIELD
         points = contact_point_list(cadre=cadre, start=start, end=today)
         cast(forms.ModelChoiceField, self.fields["contact_point"]).queryset = points
-        cast(forms.ModelMultipleChoiceField, self.fields["households"]).queryset = (
+        households = (
             (
                 household_list(cadre=cadre, start=start, end=today)
                 | Household.objects.filter(contact_point__in=points)
@@ -67,6 +77,12 @@ class VisitForm(forms.Form):
             .distinct()
             .select_related("contact_point", "area")
         )
+        cast(forms.ModelMultipleChoiceField, self.fields["households"]).queryset = households
+        categories = Category.objects.filter(is_active=True, level__lte=2)
+        # Each problem names the household it is about (its contact goes into the demand) and a category;
+        # the page lists the options once for all rows (these lists), the fields check what is posted.
+        self.household_options = list(households)
+        self.category_options = list(categories)
         self.problem_rows = []
         for i in range(MAX_PROBLEMS):
             self.fields[f"problem_{i}_title"] = forms.CharField(
@@ -75,14 +91,34 @@ class VisitForm(forms.Form):
             self.fields[f"problem_{i}_content"] = forms.CharField(
                 label=_("详情"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
-            self.problem_rows.append((self[f"problem_{i}_title"], self[f"problem_{i}_content"]))
+            self.fields[f"problem_{i}_household"] = ProblemHouseholdField(
+                label=_("反映人（联系户）"), queryset=households, required=False
+            )
+            self.fields[f"problem_{i}_category"] = ProblemCategoryField(
+                label=_("问题分类"), queryset=categories, required=False
+            )
+            self.problem_rows.append(
+                (
+                    self[f"problem_{i}_title"],
+                    self[f"problem_{i}_content"],
+                    self[f"problem_{i}_household"],
+                    self[f"problem_{i}_category"],
+                )
+            )
 
     def problems(self) -> list[ProblemInput]:
         out = []
         for i in range(MAX_PROBLEMS):
             title = (self.cleaned_data.get(f"problem_{i}_title") or "").strip()
             if title:
+                household = self.cleaned_data.get(f"problem_{i}_household")
+                category = self.cleaned_data.get(f"problem_{i}_category")
                 out.append(
-                    ProblemInput(title=title, content=self.cleaned_data.get(f"problem_{i}_content") or "")
+                    ProblemInput(
+                        title=title,
+                        content=self.cleaned_data.get(f"problem_{i}_content") or "",
+                        household_id=household.pk if household else None,
+                        category_id=category.pk if category else None,
+                    )
                 )
         return out

@@ -7,7 +7,7 @@ through the demands service, so the diary and the demand loop never disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import date as date_t
 from typing import Any
@@ -36,7 +36,7 @@ from lianxin.core.errors import PermissionDenied, ValidationFailed
 from lianxin.core.notify import Message, month_day, notify
 from lianxin.demands.choices import Channel
 from lianxin.demands.models import Demand
-from lianxin.demands.services import demand_submit
+from lianxin.demands.services import demand_submit, phone_is_plausible
 from lianxin.org.models import Area, Category
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -174,9 +174,13 @@ def _submit_demand(
     if problem.category_id:
         kwargs["category"] = Category.objects.filter(pk=problem.category_id).first()
     if household is not None:
-        kwargs["contact_name"] = household.head_name
-        kwargs["contact_phone"] = household.phone or ""
-        kwargs["address"] = household.address or ""
+        # The household's contact goes into the demand (encrypted there as on the household), so the
+        # handling unit can call back; a phone the demand would refuse is left out rather than losing
+        # the problem.
+        phone = (household.phone or "").strip()
+        kwargs["contact_name"] = household.head_name[:60]
+        kwargs["contact_phone"] = phone if phone_is_plausible(phone) else ""
+        kwargs["address"] = (household.address or "")[:300]
     elif point is not None:
         kwargs["address"] = point.address or point.name
     try:
@@ -213,6 +217,34 @@ def visit_problem_raise(
         )
 
 
+def _visit_contacts_check(
+    *, cadre: User, date: date, contact_point: ContactPoint | None, households: Sequence[Household]
+) -> None:
+    """Refuse a point or households that are not the cadre's on `date` (ValidationFailed naming them)."""
+    assigned = Assignment.objects.filter(assignment_active_q(date, date), cadre=cadre)
+    if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
+        raise ValidationFailed(
+            _("「%(point)s」在 %(date)s 不是您的联系点") % {"point": contact_point, "date": date},
+            fields={"contact_point": [_("不是您的联系点")]},
+        )
+    household_ids = {h.pk for h in households}
+    if not household_ids:
+        return
+    mine = set(assigned.filter(household_id__in=household_ids).values_list("household_id", flat=True))
+    # Households of the visited point count as met even when another cadre holds them.
+    if contact_point is not None:
+        mine |= set(
+            Household.objects.filter(pk__in=household_ids, contact_point=contact_point).values_list(
+                "pk", flat=True
+            )
+        )
+    if household_ids - mine:
+        raise ValidationFailed(
+            _("部分联系户不是您的联系户"),
+            fields={"households": sorted(map(str, household_ids - mine))},
+        )
+
+
 def visit_log(
     *,
     cadre: User,
@@ -243,27 +275,8 @@ def visit_log(
         errors["photos"] = [_("最多%(n)d张照片") % {"n": PHOTOS_PER_VISIT}]
     if errors:
         raise ValidationFailed(_("走访记录不完整：%(fields)s") % {"fields": ", ".join(errors)}, fields=errors)
-    assigned = Assignment.objects.filter(assignment_active_q(date, date), cadre=cadre)
-    if contact_point is not None and not assigned.filter(contact_point=contact_point).exists():
-        raise ValidationFailed(
-            _("「%(point)s」在 %(date)s 不是您的联系点") % {"point": contact_point, "date": date},
-            fields={"contact_point": [_("不是您的联系点")]},
-        )
+    _visit_contacts_check(cadre=cadre, date=date, contact_point=contact_point, households=households)
     household_ids = {h.pk for h in households}
-    if household_ids:
-        mine = set(assigned.filter(household_id__in=household_ids).values_list("household_id", flat=True))
-        # Households of the visited point count as met even when another cadre holds them.
-        if contact_point is not None:
-            mine |= set(
-                Household.objects.filter(pk__in=household_ids, contact_point=contact_point).values_list(
-                    "pk", flat=True
-                )
-            )
-        if household_ids - mine:
-            raise ValidationFailed(
-                _("部分联系户不是您的联系户"),
-                fields={"households": sorted(map(str, household_ids - mine))},
-            )
     sizes = [photo_check(p) for p in photos]
     with transaction.atomic():
         visit = Visit.objects.create(
@@ -273,8 +286,12 @@ def visit_log(
             visit.households.set(households)
         for upload, (width, height) in zip(photos, sizes):
             VisitPhoto.objects.create(visit=visit, image=upload, width=width, height=height)
+        only = households[0].pk if len(household_ids) == 1 else None
         for problem in problems:
             if problem.title.strip():
+                if problem.household_id is None and only is not None:
+                    # A visit to one household: a problem raised there is that household's.
+                    problem = replace(problem, household_id=only)
                 visit_problem_raise(visit=visit, problem=problem, actor=cadre, now=now)
     return visit
 

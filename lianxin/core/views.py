@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
@@ -24,6 +24,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The site's home; a cadre's home is their workbench (我的工作台: evaluation's page at
+    evaluation:scorecards, named by URL because core sits below the apps that build it)."""
+    user = request.user
+    if user.is_authenticated and user.has_role("cadre") and not user.has_role("supervisor", "admin"):
+        return redirect("evaluation:scorecards")
     return render(request, "core/home.html")
 
 

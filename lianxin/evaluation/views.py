@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,19 +22,32 @@ from lianxin.accounts.models import User, role_q
 from lianxin.accounts.permissions import role_required
 from lianxin.contact.access import OVERSEER_ROLES, SignedInRequest, cadre_named, may_view_cadre
 from lianxin.contact.models import CoverageTarget
-from lianxin.contact.periods import Period
 from lianxin.contact.selectors import coverage_records, visit_list, visit_problem_list
-from lianxin.core.errors import ApplicationError, ValidationFailed
+from lianxin.core.errors import ApplicationError, Conflict, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id
 from lianxin.demands.measures import LABELS
+from lianxin.demands.models import Demand
+from lianxin.demands.selectors import visible_demand_ids
 from lianxin.evaluation import selectors, services
-from lianxin.evaluation.figures import EXTRA_RATES, SHOWN_RATES, Scope, cadre_scope, measure_trace
+from lianxin.evaluation.figures import (
+    EXTRA_RATES,
+    OVERDUE_OPEN,
+    SHOWN_RATES,
+    Scope,
+    cadre_scope,
+    measure_trace,
+)
 from lianxin.evaluation.models import ReportBatch
-from lianxin.evaluation.report.gather import area_hot_issues
+from lianxin.evaluation.report.content import NARRATIVE_KEYS, TREND_RATES, ReportContent, pct
+from lianxin.evaluation.report.gather import RECORD_FILTER_LABELS, record_filter_q
+from lianxin.evaluation.scoring import rank_min_sample
+from lianxin.evaluation.selectors import PERIOD_KINDS, Period
 from lianxin.org.models import Unit
 
-TRACEABLE = {*SHOWN_RATES, *EXTRA_RATES, "received", "overdue", "closed_resolved"}
+TRACEABLE = {*SHOWN_RATES, *EXTRA_RATES, "received", "overdue", "closed_resolved", OVERDUE_OPEN}
+# Figures of evaluation's own beside the measures (figures.OVERDUE_OPEN).
+FIGURE_LABELS = {OVERDUE_OPEN: gettext_lazy("超期未办结")}
 # The visit lists behind a cadre's contact figures, with their headings (demand measures use LABELS).
 CONTACT_RECORDS = {
     "visits": gettext_lazy("走访次数"),
@@ -50,10 +66,12 @@ COVERAGE_RECORDS = {
 
 
 def _period(request: HttpRequest) -> Period:
-    """?period=YYYY-MM (or the form's), else the latest complete month; ValidationFailed when malformed."""
+    """?period=YYYY-MM, YYYY-Qn or YYYY (or the form's), else the latest complete period of ?kind=
+    (month by default); ValidationFailed naming the value when it is none of these."""
     raw = request.GET.get("period") or request.POST.get("period")
     if not raw:
-        return selectors.default_period()
+        kind = request.GET.get("kind", "month")
+        return selectors.default_period(kind if kind in PERIOD_KINDS else "month")
     return Period.parse(raw)
 
 
@@ -62,6 +80,12 @@ def _cadre_or_404(request: HttpRequest, ident: str) -> User:
     if cadre is None or not may_view_cadre(request.user, cadre):
         raise Http404
     return cadre
+
+
+def _openable(user: User, ids: Iterable[int]) -> set[int]:
+    """Which of these demands `user` may open at demands:detail (the demands app's rule; who sees all
+    opens all, without asking the database)."""
+    return set(ids) if user.sees_all else visible_demand_ids(user, ids)
 
 
 def _with_months(period: Period, **ctx: Any) -> dict[str, Any]:
@@ -98,14 +122,25 @@ def _card_page(
 
 @role_required("cadre", *OVERSEER_ROLES)
 def scorecards(request: SignedInRequest) -> HttpResponse:
-    """League tables for overseers; a cadre is taken to their own card."""
+    """League tables for overseers; a cadre gets their workbench (their card's figures among what is
+    theirs to do), which is also their home page (core:home sends cadres here)."""
     period = _period(request)
     if not request.user.has_role(*OVERSEER_ROLES):
-        return redirect(reverse("evaluation:cadre_card", args=[request.user.pk]) + f"?period={period}")
+        return cadre_workbench(request, period)
     ctx = _with_months(
-        period, units=selectors.unit_league(period=period), cadres=selectors.cadre_league(period=period)
+        period,
+        units=selectors.unit_league(period=period),
+        cadres=selectors.cadre_league(period=period),
+        min_sample=rank_min_sample(),
     )
     return render(request, "evaluation/scorecards.html", ctx)
+
+
+def cadre_workbench(request: SignedInRequest, period: Period) -> HttpResponse:
+    """我的工作台: the signed-in cadre's contact work due, visit problems, overdue and supervised demands
+    of their area, scorecard summary and reports to finish."""
+    bench = selectors.cadre_workbench(cadre=request.user, period=period)
+    return render(request, "evaluation/workbench.html", _with_months(period, bench=bench))
 
 
 @role_required("cadre", *OVERSEER_ROLES)
@@ -125,15 +160,19 @@ def unit_card(request: SignedInRequest, pk: int) -> HttpResponse:
     return _card_page(request, kind="unit", subject=unit, period=period, card=card)
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required("operator", "cadre", *OVERSEER_ROLES)
 def records(request: SignedInRequest) -> HttpResponse:
-    """The records behind one number: ?subject=cadre|unit&id=&period=&measure=&part=numerator|denominator."""
+    """The records behind one number: ?subject=cadre|unit|city&id=&period=&measure=&part=numerator|denominator,
+    narrowed to a dashboard chart element by ?area= ?category= ?exclude= ?unit= ?day= ?issue=
+    (selectors.Narrowing). subject=city is the dashboard of operators, supervisors and admins."""
     subject, ident = request.GET.get("subject", ""), request.GET.get("id", "")
     measure, part = request.GET.get("measure", ""), request.GET.get("part", "numerator")
     period = _period(request)
-    if part not in ("numerator", "denominator") or not as_id(ident):
+    if part not in ("numerator", "denominator") or (subject != "city" and not as_id(ident)):
         raise ValidationFailed(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident})
-    if subject == "cadre":
+    if subject == "city" and request.user.has_role(*selectors.CITY_ROLES):
+        scope, name = Scope(), _("全市")
+    elif subject == "cadre" and request.user.has_role("cadre", *OVERSEER_ROLES):
         cadre = _cadre_or_404(request, ident)
         scope, name = cadre_scope(cadre), str(cadre)
     elif subject == "unit" and request.user.has_role(*OVERSEER_ROLES):
@@ -142,13 +181,21 @@ def records(request: SignedInRequest) -> HttpResponse:
     else:
         raise Http404
     coverage = COVERAGE_RECORDS.get(measure)
-    label = LABELS.get(measure) or CONTACT_RECORDS.get(measure) or (coverage and coverage[1]) or measure
+    label = (
+        LABELS.get(measure)
+        or FIGURE_LABELS.get(measure)
+        or CONTACT_RECORDS.get(measure)
+        or (coverage and coverage[1])
+        or measure
+    )
     ctx: dict[str, Any] = {
         "name": name,
         "period": period,
         "measure": measure,
         "measure_label": str(label),
         "part": part,
+        # Rates and coverage have two lists (numerator, denominator); a count has one.
+        "part_shown": measure in (*SHOWN_RATES, *EXTRA_RATES, *COVERAGE_RECORDS),
     }
     if coverage is not None and subject == "cadre":
         items = coverage_records(cadre=cadre, start=period.first_day, end=period.last_day, target=coverage[0])
@@ -167,14 +214,39 @@ def records(request: SignedInRequest) -> HttpResponse:
                 visit_problem_list(cadre=cadre, start=start, end=end, solved=solved)
             )
             ctx["total"] = len(problems)
+            ctx["openable"] = _openable(request.user, (p.demand_id for p in problems if p.demand_id))
         return render(request, "evaluation/records.html", ctx)
-    if measure not in TRACEABLE:
+    narrowing = selectors.Narrowing.from_params(request.GET)
+    if measure == selectors.HOT_ISSUE and narrowing.issues:
+        qs = Demand.objects.filter(scope.q()).order_by("-created_at", "-id")
+        label = _("热点问题")
+    elif measure in TRACEABLE:
+        qs = measure_trace(code=measure, scope=scope, period=period, part=part)
+    else:
         raise ValidationFailed(_("未知指标「%(measure)s」") % {"measure": measure})
-    qs = measure_trace(code=measure, scope=scope, period=period, part=part).select_related(
-        "lead_unit", "category"
-    )
+    if narrowing:
+        narrowed, words = narrowing.q_and_labels()
+        qs = qs.filter(narrowed)
+        label = " · ".join([str(label), *words])
+    ctx["measure_label"] = str(label)
+    ctx["due_shown"] = measure in ("overdue", OVERDUE_OPEN)
+    qs = qs.select_related("lead_unit", "category")
+    if request.GET.get("filter"):  # a named part of the list: the report's 在办, 督办, 矛盾纠纷…
+        name = request.GET["filter"]
+        part_q = record_filter_q(name)
+        if part_q is None:
+            raise ValidationFailed(_("未知筛选「%(filter)s」") % {"filter": name})
+        qs = qs.filter(part_q)
+        ctx["measure_label"] = f"{label} · {RECORD_FILTER_LABELS[name]}"
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    ctx.update(page=page, total=page.paginator.count)
+    # Each demand links to its page when the user may open it there (the demands app's rule), else text.
+    openable = _openable(request.user, (d.pk for d in page))
+    ctx.update(
+        page=page,
+        total=page.paginator.count,
+        rows=[(d, d.pk in openable) for d in page],
+        now=timezone.now(),
+    )
     return render(request, "evaluation/records.html", ctx)
 
 
@@ -193,11 +265,8 @@ def dashboard_data(request: SignedInRequest) -> JsonResponse:
         period = _period(request)
     except ApplicationError as exc:
         return JsonResponse({"error": {"code": exc.code, "message": exc.message}}, status=400)
-    scope = selectors.dashboard_scope(request.user)
-    data = selectors.dashboard_data(scope=scope, period=period)
-    # A cadre's hot issues are those of their area; a cadre without one, and the city's staff, the city's.
-    data["hot_issues"], data["hot_issues_note"] = area_hot_issues(area=scope.area, period=period)
-    return JsonResponse(data)
+    # The city for operators, supervisors and admins; a cadre's own remit (hot issues included).
+    return JsonResponse(selectors.dashboard_data(user=request.user, period=period))
 
 
 # --- reports ---------------------------------------------------------------------------------------
@@ -205,7 +274,8 @@ def dashboard_data(request: SignedInRequest) -> JsonResponse:
 
 @role_required("cadre", *OVERSEER_ROLES)
 def reports(request: SignedInRequest) -> HttpResponse:
-    """Report home: a cadre's months; overseers pick a cadre and start batches."""
+    """Report home: a cadre's last periods (months, quarters or years); overseers pick a cadre and
+    start batches."""
     period = _period(request)
     overseer = request.user.has_role(*OVERSEER_ROLES)
     if request.GET.get("cadre"):
@@ -215,7 +285,12 @@ def reports(request: SignedInRequest) -> HttpResponse:
     else:
         cadre = None
     months = [period.shift(-i) for i in range(6)]
-    ctx: dict[str, Any] = {"period": period, "cadre": cadre, "months": months, "overseer": overseer}
+    ctx: dict[str, Any] = {
+        "period": period,
+        "cadre": cadre,
+        "months": months,
+        "overseer": overseer,
+    }
     if cadre is not None:
         existing = {r.period: r for r in cadre.contact_reports.all()}
         ctx["rows"] = [(m, existing.get(str(m))) for m in months]
@@ -230,41 +305,108 @@ def reports(request: SignedInRequest) -> HttpResponse:
     return render(request, "evaluation/reports.html", ctx)
 
 
+def _records_url(cadre: User, period: str, query: dict[str, str]) -> str:
+    params = {"subject": "cadre", "id": str(cadre.pk), "period": period, **query}
+    return reverse("evaluation:records") + "?" + urlencode(params)
+
+
+def _sections_with_links(cadre: User, content: ReportContent) -> list[dict[str, Any]]:
+    """The content's sections, each figure with its records page (numerator, and the denominator of a
+    rate or a coverage): every number the preview shows opens the list of what it counts."""
+    sections = content.sections()
+    for section in sections:
+        rows = []
+        for f in section["figures"]:
+            row: dict[str, Any] = {"figure": f}
+            if f.measure:
+                row["records"] = _records_url(cadre, content.period, f.query())
+                if f.denominator_part:
+                    row["denominator"] = _records_url(cadre, content.period, f.query("denominator"))
+            rows.append(row)
+        section["rows"] = rows
+    return sections
+
+
+def _trend_rows(cadre: User, content: ReportContent) -> list[dict[str, Any]]:
+    """The trend chart's data as a table, each value linked to the demands it counts in its period."""
+    rows = []
+    labels = content.trend_series()["periods"]
+    for label, row in zip(labels, content.rate_trend):
+        cells = [
+            {
+                "code": code,
+                "text": pct(row.get(code)),
+                "url": _records_url(cadre, row["period"], {"measure": code, "part": "numerator"}),
+            }
+            for code in TREND_RATES
+        ]
+        rows.append({"period": row["period"], "label": label, "cells": cells})
+    return rows
+
+
+def _report_page(
+    request: SignedInRequest, cadre: User, period: Period, *, error: ApplicationError | None = None
+) -> HttpResponse:
+    report = cadre.contact_reports.filter(period=str(period)).prefetch_related("comments__author").first()
+    content = services.report_content(cadre=cadre, period=period, actor=request.user, report=report)
+    own = cadre.pk == request.user.pk
+    ctx = {
+        "cadre": cadre,
+        "period": period,
+        "content": content,
+        "sections": _sections_with_links(cadre, content),
+        "report": report,
+        "own": own,
+        "editable": own and not (report is not None and report.is_final),
+        "may_comment": report is not None and report.is_final and request.user.has_role(*OVERSEER_ROLES),
+        "trend_rows": _trend_rows(cadre, content),
+        "error": error,
+    }
+    return render(request, "evaluation/report.html", ctx, status=error.status if error else 200)
+
+
 @role_required("cadre", *OVERSEER_ROLES)
 def report_detail(request: SignedInRequest, username: str, period: str) -> HttpResponse:
+    """The report: its preview (every counted figure linked to its records), the cadre's edit form
+    while a draft, the superiors' comments (批示) once final.
+
+    A refused save, finalise or comment (not the cadre's own report, already final: 409) is said on
+    the report page itself, answered with the refusal's status: not an error page."""
     cadre = _cadre_or_404(request, username)
     month = Period.parse(period)
-    if request.method == "POST":
-        # A refused save or finalise (not the cadre's own report, already final) is said on the report
-        # page itself, as a message above the form: not an error page.
-        finalise = "finalise" in request.POST
-        try:
+    if request.method != "POST":
+        return _report_page(request, cadre, month)
+    action = request.POST.get("action", "")
+    finalise = "finalise" in request.POST or action == "finalise"
+    try:
+        if action == "comment":
+            report = cadre.contact_reports.filter(period=str(month)).first()
+            if report is None:
+                raise Conflict(_("报告尚未定稿，不能批示"), code="report_not_final")
+            services.report_comment_add(
+                report=report, actor=request.user, text=request.POST.get("comment", "")
+            )
+            done = _("已批示，已通知报告人。")
+        else:
+            narratives = {
+                key: request.POST[f"narrative_{key}"]
+                for key in NARRATIVE_KEYS
+                if f"narrative_{key}" in request.POST
+            }
             services.report_save(
                 cadre=cadre,
                 period=month,
                 actor=request.user,
                 issues_text=request.POST.get("issues_text"),
-                plans_text=request.POST.get("plans_text", ""),
+                plans_text=request.POST.get("plans_text"),
+                narratives=narratives,
                 finalise=finalise,
             )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("报告已定稿归档。") if finalise else _("已保存。"))
-        return redirect("evaluation:report", username=cadre.username, period=str(month))
-    content = services.report_content(cadre=cadre, period=month, actor=request.user)
-    report = cadre.contact_reports.filter(period=str(month)).first()
-    return render(
-        request,
-        "evaluation/report.html",
-        {
-            "cadre": cadre,
-            "period": month,
-            "content": content,
-            "report": report,
-            "own": cadre.pk == request.user.pk,
-        },
-    )
+            done = _("报告已定稿归档。") if finalise else _("已保存。")
+    except ApplicationError as exc:
+        return _report_page(request, cadre, month, error=exc)
+    messages.success(request, done)
+    return redirect("evaluation:report", username=cadre.username, period=str(month))
 
 
 @role_required("cadre", *OVERSEER_ROLES)
@@ -284,8 +426,10 @@ def report_download(request: SignedInRequest, username: str, period: str, fmt: s
 @require_POST
 @role_required(*OVERSEER_ROLES)
 def batch_start(request: SignedInRequest) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=request.POST.get("unit") or 0)
-    period = Period.parse(request.POST.get("period"))  # the form always names its month
+    """Start a batch for a unit (and its sub-units) or, with unit=all, for every cadre."""
+    raw_unit = request.POST.get("unit")
+    unit = None if raw_unit == "all" else get_object_or_404(Unit, pk=as_id(raw_unit) or 0)
+    period = Period.parse(request.POST.get("period"))  # the form always names its period
     batch = services.report_batch_start(
         unit=unit, period=period, fmt=request.POST.get("format", "pdf"), actor=request.user
     )
@@ -307,5 +451,5 @@ def batch_download(request: SignedInRequest, pk: int) -> FileResponse:
     batch = get_object_or_404(ReportBatch.objects.select_related("unit"), pk=pk)
     if not batch.archive:
         raise Http404
-    filename = f"{batch.unit.name}-{batch.period}-{batch.fmt}.zip"
+    filename = f"{batch.unit_name}-{batch.period}-{batch.fmt}.zip"
     return file_response(open_or_404(batch.archive), "application/zip", filename=filename, as_attachment=True)

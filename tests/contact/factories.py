@@ -187,3 +187,22 @@ def busy_world(w: World, day: date, *, cadres: int = 3, visits: int = 3, demands
     for k in range(demands):
         demand_through(w, day + timedelta(days=k), sign_hours=2 + 20 * (k % 2), resolved=k != 1)
     return all_cadres
+
+
+def demand_waiting(w: World, day: date, *, sign: bool = False, title: str = "井盖缺失") -> object:
+    """Submit → accept → dispatch (→ sign) on `day`, and no further: still open, and once its due time
+    has passed (any day before this week), 超期未办结."""
+    t0 = at(day, 9)
+    demand, _ = ds.demand_submit(
+        actor=w.operator,
+        title=title,
+        content=title + "，请尽快处理。",
+        area=w.community,
+        category=w.category,
+        now=t0,
+    )
+    demand = ds.demand_accept(demand=demand, actor=w.operator, now=t0 + timedelta(minutes=10))
+    demand = ds.demand_dispatch(demand=demand, actor=w.operator, unit=w.unit, now=t0 + timedelta(minutes=30))
+    if sign:
+        demand = ds.demand_sign(demand=demand, actor=w.handler, now=t0 + timedelta(hours=1))
+    return demand

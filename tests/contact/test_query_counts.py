@@ -33,7 +33,7 @@ PAGES = [
     ("coverage", "supervisor", 9),
     ("contacts", "cadre", 5),
     ("contacts", "supervisor", 6),
-    ("visit_new", "cadre", 5),
+    ("visit_new", "cadre", 6),  # with the categories of the problem rows
 ]
 
 

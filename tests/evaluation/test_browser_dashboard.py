@@ -30,6 +30,19 @@ def test_supervisor_dashboard_draws_charts_and_map_offline(browser, live_server,
     assert page.locator("#kpis .card").count() >= 5
     assert page.locator("#map .leaflet-interactive").count() > 10  # areas, demands and contact points
     assert page.locator("#map .leaflet-tile").count() == 0  # no tile layer configured
+    page.wait_for_selector("#dashboard[data-ready='1']", timeout=15000)
+    assert page.locator("#map-legend").count() == 1 and page.locator("#map .area-label").count() >= 3
+    # Every KPI is a link to its records; the pie's slices add up to the total received.
+    assert (
+        page.locator("#kpis a.card[href^='/evaluation/records/']").count()
+        == page.locator("#kpis .card").count()
+    )
+    total, slices = page.evaluate(
+        """() => [Number(document.querySelector('#kpis .card .fs-4').textContent),
+                  echarts.getInstanceByDom(document.getElementById('chart-category')).getOption().series[0].data
+                    .reduce((sum, x) => sum + x.value, 0)]"""
+    )
+    assert total == slices > 0
     page.screenshot(path=str(artifacts / "dashboard-desktop.png"), full_page=True)
     assert external == []  # nothing fetched from outside the site
     page.close()
@@ -46,7 +59,8 @@ def test_dashboard_shows_names_from_the_database_as_text_not_html(browser, live_
         "point": "<img src=x onerror=\"alert('point')\">",
         "category": "<img src=x onerror=\"alert('category')\">",
     }
-    Area.objects.filter(pk=w.street.pk).update(name=payloads["area"])
+    # The community: a bar of the street cadre's area chart and a circle of the map.
+    Area.objects.filter(pk=w.community.pk).update(name=payloads["area"])
     ContactPoint.objects.filter(pk=w.point.pk).update(name=payloads["point"])
     Category.objects.filter(pk=w.category.pk).update(name=payloads["category"])
     demand_through(w, date(2026, 1, 12))
@@ -87,4 +101,45 @@ def test_dashboard_shows_names_from_the_database_as_text_not_html(browser, live_
     page.wait_for_timeout(300)  # a broken image's onerror fires asynchronously
     assert page.locator("img[src=x]").count() == 0
     assert dialogs == []
+    page.close()
+
+
+def test_clicking_a_bar_opens_the_demands_it_counts(browser, live_server, settings):
+    """A click on a chart element (here the area chart's bar, then a map circle) opens the records behind
+    it; the list has as many rows as the bar is tall."""
+    settings.LIANXIN_MAP_TILES = ""
+    w = make_world()
+    for day in (2, 3, 4):
+        demand_through(w, date(2026, 1, day))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/?next=/evaluation/dashboard/%3Fperiod%3D2026-01")
+    page.fill("#id_username", w.cadre.username)
+    page.fill("#id_password", settings.LIANXIN_DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#dashboard[data-ready='1']", timeout=15000)
+    page.wait_for_selector("#chart-area canvas")
+    assert page.locator("#map-legend").count() == 1  # the map says what its circles and dots are
+    # The middle of the first bar, in the viewport's coordinates.
+    page.locator("#chart-area").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # the bars grow for a second
+    x, y = page.evaluate(
+        """() => {
+          const el = document.getElementById('chart-area');
+          const c = echarts.getInstanceByDom(el);
+          const value = c.getOption().series[0].data[0];
+          const [px, py] = c.convertToPixel({seriesIndex: 0}, [0, value / 2]);
+          const box = el.getBoundingClientRect();
+          return [box.left + px, box.top + py];
+        }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url("**/evaluation/records/**", timeout=10000)
+    assert "area=" in page.url and "measure=received" in page.url
+    assert page.inner_text("#record-count") == "3"
+    assert page.locator("#records a[href^='/demands/']").count() == 3  # each row opens its demand
+    page.go_back()
+    page.wait_for_selector("#dashboard[data-ready='1']", timeout=15000)
+    page.locator("#map .area-count").first.click()  # the count in the community's circle
+    page.wait_for_url("**/evaluation/records/**", timeout=10000)
+    assert page.inner_text("#record-count") == "3"
     page.close()

@@ -29,7 +29,7 @@ def _records(**params: object) -> str:
 
 # (page, who looks, the most queries it may take)
 PAGES = [
-    ("scorecards", "supervisor", 19),  # demand and judged-step aggregates: one query each
+    ("scorecards", "supervisor", 20),  # demand and judged-step aggregates, and the open-overdue column
     ("cadre_card", "supervisor", 107),  # six months of trend, each a whole card, and the cadre's rank
     ("cadre_card", "cadre", 107),
     ("unit_card", "supervisor", 46),

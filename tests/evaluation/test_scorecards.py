@@ -39,7 +39,10 @@ def test_composite_score_and_ranking():
     assert [(r.name, r.rank) for r in rows] == [("b", 1), ("a", 2), ("c", 2), ("d", None)]
 
 
-def test_league_rows_equal_single_cards(data):
+def test_league_rows_equal_single_cards(data, settings):
+    settings.LIANXIN_RANK_MIN_SAMPLE = (
+        1  # three demands: ranked here (tests/evaluation/test_league_sample.py)
+    )
     league = {r.key: r for r in cadre_league(period=MARCH)}
     card = cadre_card(cadre=data.cadre, period=MARCH)
     row = league[data.cadre.pk]
@@ -49,6 +52,7 @@ def test_league_rows_equal_single_cards(data):
             rate.denominator,
         ), code
     assert row.score == card.score and row.rank == 1
+    assert row.sample == card.sample
     units = {r.key: r for r in unit_league(period=MARCH)}
     ucard = unit_card(unit=data.unit, period=MARCH)
     assert units[data.unit.pk].rates["response_rate"].text == ucard.rates["response_rate"].text == "66.7%"
@@ -95,11 +99,13 @@ def test_every_number_links_to_its_records(client, data):
     )
 
 
-def test_cadre_is_sent_to_own_card_and_cannot_see_others(client, data):
+def test_cadre_gets_own_workbench_and_cannot_see_others(client, data):
     client.force_login(data.cadre)
     response = client.get(reverse("evaluation:scorecards") + "?period=2026-03")
-    assert response.status_code == 302 and f"/cards/cadre/{data.cadre.pk}/" in response.url
-    assert client.get(response.url).status_code == 200
+    own_card = reverse("evaluation:cadre_card", args=[data.cadre.pk]) + "?period=2026-03"
+    assert response.status_code == 200 and "我的工作台" in response.content.decode()
+    assert own_card in response.content.decode()  # the workbench's scorecard summary links the card
+    assert client.get(own_card).status_code == 200
     assert client.get(reverse("evaluation:cadre_card", args=[data.other_cadre.pk])).status_code == 404
     assert client.get(reverse("evaluation:unit_card", args=[data.unit.pk])).status_code == 403
     other = (
@@ -158,8 +164,13 @@ def test_card_and_dashboard_speak_english_after_switching_language(client, data)
     }
     page = client.get(reverse("evaluation:dashboard") + "?period=2026-03").content.decode()
     assert 'data-received-label="Received"' in page and 'data-empty="No hot issues"' in page
-    charts = next(js for js in re.findall(r"<script>(.*?)</script>", page, re.S) if "echarts.init" in js)
-    assert not re.search(r"[\u4e00-\u9fff]", charts)  # no Chinese strings left in the chart code
+    from django.contrib.staticfiles import finders
+
+    assert "evaluation/dashboard.js" in page
+    with open(finders.find("evaluation/dashboard.js"), encoding="utf-8") as script:
+        charts = script.read()
+    assert "echarts.init" in charts
+    assert not re.search(r"[\u4e00-\u9fff]", charts)  # no Chinese strings in the chart code
     payload = client.get(reverse("evaluation:dashboard_data") + "?period=2026-03").json()
     assert payload["rates"]["response_rate"]["label"] == "Response rate"
 
@@ -194,7 +205,10 @@ def test_dashboard_hot_issues_are_the_citys_for_staff_and_the_area_for_a_cadre(c
     for user in (data.supervisor, data.cadre):
         client.force_login(user)
         payload = client.get(url).json()
-        assert (payload["hot_issues"], payload["hot_issues_note"]) == (["路灯不亮（热度 12.5）"], "")
+        assert payload["hot_issues_note"] == ""
+        assert [(h["rank"], h["summary"], h["heat"], h["n"]) for h in payload["hot_issues"]] == [
+            (1, "路灯不亮", 12.5, 1)
+        ]
     client.force_login(data.other_cadre)  # the issue's demands are not in their street
     payload = client.get(url).json()
     assert (payload["hot_issues"], payload["hot_issues_note"]) == ([], "本期联系区域内未发现热点问题。")
