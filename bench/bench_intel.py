@@ -9,6 +9,10 @@
   messages (附件3 perturbed: places swapped, sentences shuffled and dropped, characters dropped)
 - reply quality: how the score ranks the hand-labelled replies (Spearman, AUC good vs poor)
 - urgency and personal data: share of 附件3 flagged critical; masking speed
+- urgency check set (tests/intel/data/urgency_checks.csv): precision and recall per level, per city
+  (tipdm, shanghai, written), for the rules before issue 17 and now; speed on both cities' messages
+- personal-data check set (tests/intel/data/pii_checks.csv): recall and precision per kind, per city,
+  and the share of official lines kept; masking speed on both cities' messages and replies
 
 Heavy figures run in a child process so that its peak memory is its own. `--quick` scales the
 synthetic sets down tenfold (for a smoke run).
@@ -30,7 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.common import ROOT, SHARED_DATA, emit, percentile
+from bench.common import ROOT, SHARED_DATA, emit, percentile, wait_quiet
 
 TIPDM = SHARED_DATA / "tipdm2020c"
 CHECKS = ROOT / "tests" / "intel" / "data"
@@ -451,6 +455,102 @@ def bench_urgency_pii() -> None:
     emit("pii.mask.speed", len(messages) / (time.perf_counter() - start), "messages/s", len(messages))
 
 
+SHANGHAI = SHARED_DATA / "shanghai_xfb"
+
+
+def _city_texts() -> dict[str, list[str]]:
+    from lianxin.intel.data import read_messages
+
+    return {
+        "tipdm": [m.text for m in read_messages(TIPDM / "附件3.xlsx", need=("id", "text"))],
+        "shanghai": [m.text for m in read_messages(SHANGHAI / "letters.csv", need=("id", "text"))],
+    }
+
+
+def bench_urgency_checks() -> None:
+    """Precision and recall of the urgency levels on the hand-labelled check set, per city and split
+    (dev: drawn first, the rules were written against it; holdout: drawn and labelled after), and the
+    speed of detect_urgency on every message of both cities."""
+    from lianxin.intel.screening_checks import load_urgency_checks, urgency_scores
+    from lianxin.intel.urgency import detect_urgency
+
+    checks = load_urgency_checks(CHECKS / "urgency_checks.csv", SHARED_DATA)
+    for split in ("all", "holdout"):
+        chosen = [c for c in checks if split == "all" or c.split == split]
+        scores = urgency_scores(chosen, lambda c: detect_urgency(c.text, asked_at=c.asked_at).level)
+        for group, row in scores.items():
+            for level in ("critical", "urgent", "flagged"):
+                for measure in ("precision", "recall"):
+                    value = row[level][measure]
+                    if value is not None:
+                        emit(
+                            f"urgency.check.{split}.{group}.{level}.{measure}",
+                            float(value),
+                            "ratio",
+                            int(row["accuracy"]["n"] or 0),
+                            true=row[level]["n_true"],
+                            predicted=row[level]["n_predicted"],
+                        )
+            emit(
+                f"urgency.check.{split}.{group}.accuracy",
+                float(row["accuracy"]["value"] or 0),
+                "ratio",
+                int(row["accuracy"]["n"] or 0),
+            )
+    detect_urgency("有人落水了")  # load the segmenter before timing
+    wait_quiet()
+    for city, texts in _city_texts().items():
+        start = time.perf_counter()
+        levels = [detect_urgency(t).level for t in texts]
+        emit(f"urgency.{city}.speed", len(texts) / (time.perf_counter() - start), "messages/s", len(texts))
+        emit(f"urgency.{city}.critical_share", levels.count("critical") / len(levels), "ratio", len(levels))
+        emit(f"urgency.{city}.urgent_share", levels.count("urgent") / len(levels), "ratio", len(levels))
+
+
+def bench_pii_checks() -> None:
+    """Recall and precision per kind of personal data on the hand-labelled check set, per city; the share
+    of official lines kept readable; masking speed on both cities' messages and the Shanghai replies."""
+    from lianxin.intel.data import read_messages
+    from lianxin.intel.pii import detect_pii, mask_pii, official_line
+    from lianxin.intel.screening_checks import load_pii_checks, pii_scores
+
+    checks = load_pii_checks(CHECKS / "pii_checks.csv", SHARED_DATA)
+
+    def found(c):
+        return [
+            (f.kind, f.start, f.end)
+            for f in detect_pii(c.text)
+            if not (c.official and official_line(c.text, f))
+        ]
+
+    scores = pii_scores(checks, found, lambda c: mask_pii(c.text, official=c.official))
+    for group, kinds in scores.items():
+        for kind, row in kinds.items():
+            if kind == "kept":
+                if row["share"] is not None:
+                    emit(f"pii.check.{group}.kept", float(row["share"]), "ratio", int(row["n"] or 0))
+                continue
+            for measure in ("recall", "precision"):
+                if row[measure] is not None:
+                    emit(
+                        f"pii.check.{group}.{kind}.{measure}",
+                        float(row[measure]),
+                        "ratio",
+                        int(row["expected"] if measure == "recall" else row["returned"] or 0),
+                    )
+    texts = _city_texts()
+    texts["shanghai_replies"] = [
+        m.reply for m in read_messages(SHANGHAI / "letters.csv", need=("id", "text")) if m.reply
+    ]
+    wait_quiet()
+    for city, batch in texts.items():
+        official = city.endswith("replies")
+        start = time.perf_counter()
+        for t in batch:
+            mask_pii(t, official=official)
+        emit(f"pii.mask.{city}.speed", len(batch) / (time.perf_counter() - start), "messages/s", len(batch))
+
+
 def main(argv: list[str] | None = None) -> None:
     global QUICK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -478,6 +578,11 @@ def main(argv: list[str] | None = None) -> None:
     bench_hotspots()
     bench_reply_quality()
     bench_urgency_pii()
+    if SHANGHAI.exists():
+        bench_urgency_checks()
+        bench_pii_checks()
+    else:
+        print(f"urgency and personal-data check sets skipped: {SHANGHAI} is absent")
 
 
 if __name__ == "__main__":

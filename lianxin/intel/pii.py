@@ -11,7 +11,18 @@ What is found (`kind`):
 - `address` — a named address down to the door: a road/street/lane or estate with a house, building,
   unit or room number (劳动东路123号, 江山帝景A14栋2单元301室). The name is kept, the numbers are masked,
   so that a reader still knows the place but not the door.
-- `name` — a person's name introduced as such (我叫张三, 姓名：李四, 联系人王五).
+- `name` — a private person's name: introduced as such (我叫张三, 姓名：李四, 联系人王五, 户主：张三、李四),
+  after a role that names a private person (村民/业主/举报人/被举报人/控告人/当事人/申请人/患者… + a name
+  that starts with a common surname), before 男/女 in a description (封群雄，男，), and the surname of
+  the salutation that opens a reply (沈同志：, 王**女士：, 李先生/女士：).
+- `plate` — vehicle plates (沪A·12345, 湘AB1234D): the province character and the letter stay.
+- `bank_card` — bank card and account numbers: 12–19 digits after a cue (卡号, 银行卡, 账号…), or 16/19
+  digits starting with 62 that pass the Luhn check.
+
+Official replies (`official=True`): a unit's published contact lines — landlines, 400/800 numbers
+and local numbers after a contact cue, and the addresses of offices (…委员会（零陵北路41号）) — are
+*kept*; mobile numbers, names and everything else personal are still masked. Hotlines (12345, 110,
+119, 120, 12315…) are never personal data: they are too short to be taken for a phone.
 
 Rules: detection works on the text as given (full-width digits count as digits); spans never overlap
 (earlier and longer wins); masking replaces each masked character by `*` and keeps the text's length,
@@ -61,7 +72,7 @@ _LANDLINE = re.compile(
     _NOT_DIGIT_BEFORE
     + r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})"
     + _SEP
-    + r"[2-9][0-9]{2,3}"
+    + r"[1-9][0-9]{2,3}"
     + _SEP
     + r"[0-9]{4}"
     + _NOT_DIGIT_AFTER
@@ -101,6 +112,8 @@ _NAME_CHAR = r"(?:(?![的在是了我你他她住到从向和与及于对把被�
 _DOOR_PART = (
     r"(?:"
     + _NUM
+    + r"#(?:楼|栋|幢)?|"
+    + _NUM
     + r"(?:号楼|栋|幢|座|单元|楼|层)|[0-9]{3,4}(?:室|房|号房|户)|[0-9]{1,4}号(?!线|文|令|院|公告))"
 )
 _ADDRESS = re.compile(
@@ -113,7 +126,7 @@ _ADDRESS = re.compile(
 _DOOR = re.compile(
     r"(?<![0-9A-Za-z])(?P<door>"
     + _NUM
-    + r"(?:栋|幢|号楼)(?:"
+    + r"(?:栋|幢|号楼|#楼|#栋|#)(?:"
     + _DOOR_PART
     + r"|[-—][0-9]{1,4}|[0-9]{3,4}(?![0-9]))*"
     r"|[0-9一二三四五六七八九十]{1,2}单元[0-9]{3,4}(?:室|房|号)?|[0-9]{3,4}室)"
@@ -121,6 +134,82 @@ _DOOR = re.compile(
 _NAME = re.compile(
     r"(?:我叫|本人叫|本人名叫|名叫|姓名[:：是为]?|联系人[:：是为]?|户主[:：是为]?)\s?(?P<name>[\u4e00-\u9fff]{2,3})"
     r"(?=[,，。;；、\s(（]|$|[男女身电联手家现住今年我在的是])"
+)
+# Common surnames (the 200 most frequent, and the double ones): a role word followed by one of them
+# and one or two more characters is a name (村民张三, 被举报人李四华).
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜"
+    "倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲"
+    "房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
+    "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝封荀郁陆"
+)
+_DOUBLE_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+)
+_SURNAME = "(?:" + "|".join(_DOUBLE_SURNAMES) + "|[" + _SURNAMES + "])"
+# characters that end a name early (a verb, a particle or a place word after a two-character name)
+_AFTER_NAME = r"(?=[,，。;；、:：\s(（）)“”\"]|$|[的是在家等和与及于把将说称反向到去来被也都就已又因从对男女同老先家户住今年现])"
+_ROLE_NAME = re.compile(
+    r"(?:村民|居民|业主|住户|租户|房东|户主|被举报人|举报人|被控告人|控告人|被投诉人|投诉人|被申请人|申请人|当事人|信访人|"
+    r"受害人|患者|病人|家属|死者|职工|员工|老人|老师|同学|司机|老板|店主|承租人|出租人|债务人|借款人|嫌疑人|责任人|丈夫|妻子|儿子|女儿)[:：]?"
+    r"(?P<name>" + _SURNAME + r"[\u4e00-\u9fff*＊]{1,2}?)" + _AFTER_NAME
+)
+_NAME_SEX = re.compile(
+    r"(?<![\u4e00-\u9fff])(?P<name>" + _SURNAME + r"[\u4e00-\u9fff]{1,2})[,，]\s?(?:男|女)[,，。、\s]"
+)
+_NAME_LIST_NEXT = re.compile(r"[、,，和及](?P<name>" + _SURNAME + r"[\u4e00-\u9fff]{1,2}?)" + _AFTER_NAME)
+# the salutation that opens a reply: 沈同志：, 王**女士：, 李先生/女士：, 网友张三：
+_SALUTATION = re.compile(
+    r"(?:^|[。！!:：\s]|意见书|告知书|答复书|决定书)(?P<name>"
+    + _SURNAME
+    + r"(?:[\u4e00-\u9fff]{0,2}?|[*＊xX×某]{1,3}))"
+    r"(?:同志|先生/女士|先生|女士|老师|阿姨|师傅|（先生/女士）|\(先生/女士\))(?=[:：,，!！您你])"
+)
+_COMRADE = re.compile(r"(?P<name>" + _SURNAME + r"[\u4e00-\u9fff]{1,2})同志(?![们])")
+_PLATE = re.compile(
+    r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•・\s-]?"
+    r"(?P<rest>[A-Z0-9*＊]{4,5}[A-Z0-9挂学警港澳*＊])(?![A-Za-z0-9])"
+)
+_PLATE_CUED = re.compile(
+    r"(?:车牌号码|车牌号|车牌|牌照号|牌照)[^。；;！!？?]{0,12}?(?P<plate>[\u4e00-\u9fff]?[A-Za-z][·•・\s-]?[A-Za-z0-9*＊]{4,6})"
+)
+_PLATE_NEXT = re.compile(
+    r"[,，、和及/\s]{1,2}(?P<plate>[\u4e00-\u9fff]?[A-Za-z][·•・\s-]?[A-Za-z0-9*＊]{4,6})(?![A-Za-z0-9])"
+)
+_CARD_CUED = re.compile(
+    r"(?:卡号|银行卡|储蓄卡|信用卡|借记卡|账号|帐号|银行账户|收款账户|工资卡|社保卡号)[\s:：是为]{0,4}(?:[\u4e00-\u9fff]{0,6}?)"
+    r"(?P<number>(?<![0-9])[0-9](?:[ -]?[0-9]){11,18}(?![0-9]))"
+)
+_CARD_BARE = re.compile(r"(?<![0-9])62[0-9]{14}(?:[0-9]{3})?(?![0-9])")
+# cheap tests that a text can hold what a pattern looks for (most texts hold none)
+_ANY_LETTER = re.compile(r"[A-Za-z]")
+_LONG_NUMBER = re.compile(r"[0-9](?:[ -]?[0-9]){11}")
+_NAME_PATTERNS = (
+    (
+        _ROLE_NAME,
+        re.compile(
+            r"村民|居民|业主|住户|租户|房东|户主|举报人|控告人|投诉人|申请人|当事人|信访人|受害人|患者|病人|家属|死者|职工|员工|老人|老师|同学|司机|老板|店主|承租人|出租人|债务人|借款人|嫌疑人|责任人|丈夫|妻子|儿子|女儿"
+        ),
+    ),
+    (_NAME_SEX, re.compile(r"[,，]\s?[男女]")),
+    (_SALUTATION, re.compile(r"同志|先生|女士|老师|阿姨|师傅")),
+    (_COMRADE, re.compile(r"同志")),
+)
+_OFFICE = re.compile(
+    r"(?:委员会|中心|局|办公室|办|所|站|院|政府|大厅|窗口|科|处|队|公司|街道|居委|村委|热线|服务台|地址[:：]|位于)"
 )
 # Words that follow 我叫/姓名 but are not names.
 _NOT_NAMES = {"不出", "不上", "什么", "某某", "网友", "市民", "群众", "业主", "居民", "村民", "一个", "一名"}
@@ -182,15 +271,70 @@ def detect_pii(text: str | None) -> list[Finding]:
         add("address", match, "door")
     for match in _DOOR.finditer(folded):
         add("address", match, "door")
+    _people_plates_cards(folded, found)
+    return _without_overlaps(found)
+
+
+def _people_plates_cards(folded: str, found: list[Finding]) -> None:
+    """Names of private persons, vehicle plates and bank cards of `folded`, appended to `found`."""
+
+    def add(kind: str, match: re.Match[str], group: str | int = 0) -> None:
+        start, end = match.span(group)
+        found.append(Finding(kind, start, end))
+
     for match in _NAME.finditer(folded):
         if match.group("name") not in _NOT_NAMES:
             add("name", match, "name")
-    return _without_overlaps(found)
+            listed = _NAME_LIST_NEXT.match(folded, match.end())
+            while listed is not None:
+                add("name", listed, "name")
+                listed = _NAME_LIST_NEXT.match(folded, listed.end())
+    for pattern, anchor in _NAME_PATTERNS:
+        if not anchor.search(folded):
+            continue
+        for match in pattern.finditer(folded):
+            if match.group("name") not in _NOT_NAMES and not match.group("name").endswith("某"):
+                add("name", match, "name")
+    has_letter = _ANY_LETTER.search(folded) is not None
+    for match in _PLATE.finditer(folded) if has_letter else ():
+        add("plate", match, "rest")
+    for cued in _PLATE_CUED.finditer(folded) if has_letter and "牌" in folded else ():
+        plate: re.Match[str] | None = cued
+        while plate is not None:
+            start, end = plate.span("plate")
+            found.append(Finding("plate", start + 2 if folded[start] > "\u4e00" else start + 1, end))
+            plate = _PLATE_NEXT.match(folded, end)
+    long_number = _LONG_NUMBER.search(folded) is not None
+    for match in _CARD_CUED.finditer(folded) if long_number else ():
+        add("bank_card", match, "number")
+    for match in _CARD_BARE.finditer(folded) if long_number else ():
+        if _luhn_ok(match.group(0)):
+            add("bank_card", match)
+
+
+def _luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in number if d.isdigit()][::-1]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
+    return total % 10 == 0
+
+
+def official_line(text: str, finding: Finding) -> bool:
+    """Is `finding` a unit's published contact line in an official reply (kept readable there)? A
+    landline, 400/800 or cued local number — not a mobile — or an office's address."""
+    if finding.kind == "phone":
+        digits = "".join(ch for ch in text[finding.start : finding.end].translate(_WIDTH) if ch.isdigit())
+        mobile = len(digits) >= 11 and digits[-11] == "1" and digits[-10] in "3456789"
+        return not mobile
+    if finding.kind == "address":
+        return bool(_OFFICE.search(text[max(0, finding.start - 24) : finding.start]))
+    if finding.kind == "name":  # the contact person a unit names in its own reply
+        return "联系人" in text[max(0, finding.start - 5) : finding.start]
+    return False
 
 
 def _without_overlaps(found: list[Finding]) -> list[Finding]:
     # personal numbers first (they must never leak), then the longest span, then the earliest
-    priority = {"id_card": 0, "phone": 1, "email": 2, "name": 3, "address": 4}
+    priority = {"id_card": 0, "bank_card": 1, "phone": 2, "email": 3, "plate": 4, "name": 5, "address": 6}
     chosen: list[Finding] = []
     for item in sorted(found, key=lambda f: (priority[f.kind], -(f.end - f.start), f.start)):
         if any(item.start < other.end and other.start < item.end for other in chosen):
@@ -201,7 +345,9 @@ def _without_overlaps(found: list[Finding]) -> list[Finding]:
 
 def _mask_span(text: str, start: int, end: int, kind: str) -> str:
     part = text[start:end]
-    if kind == "phone":
+    if kind == "plate":
+        return "".join("*" if ch.isalnum() else ch for ch in part)
+    if kind in ("phone", "bank_card"):
         # every digit goes: no run of the number survives (separators and "+" stay)
         return "".join("*" if ch.translate(_WIDTH).isdigit() else ch for ch in part)
     if kind == "email":
@@ -210,14 +356,19 @@ def _mask_span(text: str, start: int, end: int, kind: str) -> str:
     return "*" * len(part)
 
 
-def mask_pii(text: str | None, *, kinds: set[str] | None = None) -> str:
-    """`text` with every personal datum (of `kinds`, default all) masked by `*`, same length."""
+def mask_pii(text: str | None, *, kinds: set[str] | None = None, official: bool = False) -> str:
+    """`text` with every personal datum (of `kinds`, default all) masked by `*`, same length.
+
+    `official`: the text is an official reply; the unit's published contact lines stay readable
+    (`official_line`)."""
     if not text:
         return "" if text is None else str(text)
     text = str(text)
     out = list(text)
     for item in detect_pii(text):
         if kinds is not None and item.kind not in kinds:
+            continue
+        if official and official_line(text, item):
             continue
         out[item.start : item.end] = _mask_span(text, item.start, item.end, item.kind)
     return "".join(out)

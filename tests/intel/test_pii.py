@@ -186,3 +186,74 @@ def test_masking_never_leaks_a_local_landline_after_a_cue(before, said, number, 
     masked = mask_pii(text)
     assert len(masked) == len(text)
     assert written not in masked and number[-4:] not in masked
+
+
+# --- issue 17: names of private persons, doors, plates, bank cards; official lines kept ---------------
+
+
+def test_names_after_a_role_or_before_the_sex_are_masked():
+    assert mask_pii("村民张建国家的房子被拆了") == "村民***家的房子被拆了"
+    assert mask_pii("被举报人李卫东在小区违建") == "被举报人***在小区违建"
+    assert mask_pii("封群雄，男，西地省M市人") == "***，男，西地省M市人"
+    assert mask_pii("户主：张三、李四、王五，共三户") == "户主：**、**、**，共三户"
+    assert mask_pii("村民孙某把宅基地转给了我") == "村民孙某把宅基地转给了我"  # already anonymised
+    assert mask_pii("业主们多次向物业反映") == "业主们多次向物业反映"
+
+
+def test_the_salutation_of_a_reply_loses_its_surname():
+    assert mask_pii("沈同志：您好！") == "*同志：您好！"
+    assert mask_pii("信访事项答复意见书龙**同志:您于2023年") == "信访事项答复意见书***同志:您于2023年"
+    assert mask_pii("李(先生/女士):您好!") == "*(先生/女士):您好!"
+    assert mask_pii("同志们好") == "同志们好"
+
+
+def test_doors_plates_and_bank_cards_are_masked():
+    assert mask_pii("我住5#楼2单元301室") == "我住**********"
+    assert mask_pii("12栋3单元701室漏水") == "**********漏水"
+    assert mask_pii("车牌沪A·12345的出租车") == "车牌沪A·*****的出租车"
+    assert mask_pii("银行卡号6222021234567890123") == "银行卡号" + "*" * 19
+    assert kinds("退款请转到6225880137706868。") == ["bank_card"]
+    assert kinds("工单202611260000356已办结") == []  # not a card: fails the Luhn check or too short
+
+
+def test_official_replies_keep_the_units_lines_and_mask_the_citizens():
+    reply = "沈同志：您好！请致电0731-84567890或12345热线；已联系业主李四，电话13912345678。"
+    kept = mask_pii(reply, official=True)
+    assert "0731-84567890" in kept and "12345热线" in kept
+    assert "13912345678" not in kept and "李四" not in kept and not kept.startswith("沈")
+    assert "0731-84567890" not in mask_pii(reply)  # not official: every phone goes
+    office = "可向人民调解委员会（零陵北路41号，电话64183356）申请调解"
+    assert mask_pii(office, official=True) == office
+
+
+def test_the_log_filter_kinds_still_scrub_every_private_phone():
+    text = "沈同志：请致电0731-84567890，业主电话13912345678"
+    masked = mask_pii(text, kinds={"phone", "id_card", "email"})
+    assert "84567890" not in masked and "13912345678" not in masked and masked.startswith("沈同志")
+
+
+def test_pii_check_set_per_kind():
+    import pytest
+
+    from lianxin.intel.pii import official_line
+    from lianxin.intel.screening_checks import load_pii_checks, pii_scores
+    from tests.conftest import require_shared
+    from tests.intel.conftest import DATA, SHARED
+
+    require_shared("附件3.xlsx", "附件4.xlsx")
+    if not (SHARED / "data" / "shanghai_xfb" / "letters.csv").exists():
+        pytest.skip("../shared/data/shanghai_xfb/letters.csv is absent")
+    checks = load_pii_checks(DATA / "pii_checks.csv", SHARED / "data")
+    assert {c.source for c in checks} == {"tipdm", "shanghai", "written"}
+    scores = pii_scores(
+        checks,
+        lambda c: [
+            (f.kind, f.start, f.end)
+            for f in detect_pii(c.text)
+            if not (c.official and official_line(c.text, f))
+        ],
+        lambda c: mask_pii(c.text, official=c.official),
+    )
+    assert scores["all"]["kept"]["share"] == 1.0
+    assert scores["all"]["phone"]["recall"] == 1.0
+    assert scores["all"]["name"]["recall"] >= 0.7 and scores["all"]["name"]["precision"] >= 0.9
