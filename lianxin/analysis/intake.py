@@ -45,6 +45,15 @@ SIGNAL_LINES = {
     "harm_reported": gettext_noop("人身伤害：“%(phrase)s”"),
     "vulnerable": gettext_noop("困难群体：“%(phrase)s”"),
     "outage": gettext_noop("停水停电：“%(phrase)s”"),
+    "drowning": gettext_noop("落水溺水：“%(phrase)s”"),
+    "trapped": gettext_noop("被困：“%(phrase)s”"),
+    "gas_leak": gettext_noop("燃气泄漏：“%(phrase)s”"),
+    "fire": gettext_noop("火灾：“%(phrase)s”"),
+    "fall": gettext_noop("坠落：“%(phrase)s”"),
+    "weather": gettext_noop("极端天气：“%(phrase)s”"),
+    "food_poisoning": gettext_noop("食物中毒：“%(phrase)s”"),
+    "collapse": gettext_noop("坍塌开裂：“%(phrase)s”"),
+    "electric": gettext_noop("触电漏电：“%(phrase)s”"),
 }
 OTHER_SIGNAL_LINE = gettext_noop("其他信号：“%(phrase)s”")
 # The kinds of personal data `intel.pii` finds, as the operator reads them.
@@ -54,6 +63,8 @@ PII_LABELS = {
     "email": gettext_noop("电子邮箱"),
     "address": gettext_noop("门牌地址"),
     "name": gettext_noop("姓名"),
+    "plate": gettext_noop("车牌号"),
+    "bank_card": gettext_noop("银行卡号"),
 }
 
 

@@ -30,8 +30,8 @@ class AnalysisIntel:
     def detect_pii(self, text: str) -> list[dict[str, Any]]:
         return services.detect_pii(text)
 
-    def mask_pii(self, text: str) -> str:
-        return services.mask_pii(text)
+    def mask_pii(self, text: str, *, official: bool = False) -> str:
+        return services.mask_pii(text, official=official)
 
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
         intake.demand_changed(demand, created=created)

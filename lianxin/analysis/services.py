@@ -69,9 +69,10 @@ def detect_pii(text: str) -> list[dict[str, Any]]:
     return [f.as_dict() for f in intel_pii.detect_pii(text)]
 
 
-def mask_pii(text: str) -> str:
-    """The text with phones, identity numbers, e-mails, door numbers and introduced names masked."""
-    return intel_pii.mask_pii(text)
+def mask_pii(text: str, *, official: bool = False) -> str:
+    """The text with phones, identity numbers, e-mails, door numbers, plates, cards and private persons' names
+    masked; `official` (a unit's reply) keeps its published contact lines readable."""
+    return intel_pii.mask_pii(text, official=official)
 
 
 def similar_demand_ids(demand: Demand, limit: int = 5) -> list[int]:

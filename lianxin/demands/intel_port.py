@@ -47,8 +47,9 @@ class IntelPort(Protocol):
         """Personal data found in free text: [{"kind", "start", "end"}]."""
         ...
 
-    def mask_pii(self, text: str) -> str:
-        """`text` with personal data in free text masked."""
+    def mask_pii(self, text: str, *, official: bool = False) -> str:
+        """`text` with personal data in free text masked; `official` (a unit's reply) keeps the unit's
+        published contact lines (landlines, hotlines, office address) readable."""
         ...
 
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
@@ -83,7 +84,7 @@ class NoIntel:
     def detect_pii(self, text: str) -> list[dict[str, Any]]:
         return []
 
-    def mask_pii(self, text: str) -> str:
+    def mask_pii(self, text: str, *, official: bool = False) -> str:
         return _digits_masked(text)
 
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
@@ -144,10 +145,12 @@ def detect_pii(text: str) -> list[dict[str, Any]]:
     return _guarded("detect_pii", lambda p: p.detect_pii(text) or [], list)
 
 
-def mask_pii(text: str) -> str:
+def mask_pii(text: str, *, official: bool = False) -> str:
     """`text` with personal data masked; when the adapter fails, every digit run of 7+ digits is masked
-    (never the raw phone or ID number)."""
-    return _guarded("mask_pii", lambda p: p.mask_pii(text or ""), lambda: _digits_masked(text))
+    (never the raw phone or ID number). `official`: a unit's reply, whose published lines stay readable."""
+    return _guarded(
+        "mask_pii", lambda p: p.mask_pii(text or "", official=official), lambda: _digits_masked(text)
+    )
 
 
 def demand_changed(demand: Demand, *, created: bool = False) -> None:

@@ -385,7 +385,8 @@ def track_payload(demand: Demand) -> dict[str, Any]:
         "lead_unit": demand.lead_unit.name if demand.lead_unit_id and demand.lead_unit else None,
         "created_at": demand.created_at,
         "due_at": demand.due_at,
-        "reply_text": mask_pii(answered.reply_text),
+        # a unit's reply: its published phone or office address stays readable, a person's is masked
+        "reply_text": mask_pii(answered.reply_text, official=True),
         "outcome": answered.outcome,
         "replied_at": answered.replied_at,
         "satisfaction": demand.satisfaction,

@@ -163,10 +163,11 @@ def test_a_phrase_in_the_title_and_the_details_is_named_once(world, django_captu
 
 
 def test_every_urgency_kind_has_a_line_of_its_own():
-    from lianxin.analysis.intake import SIGNAL_LINES
-    from lianxin.intel.urgency import CRITICAL_KINDS, URGENT_KINDS
+    from lianxin.analysis.intake import PII_LABELS, SIGNAL_LINES
+    from lianxin.intel.urgency import KINDS
 
-    assert set(SIGNAL_LINES) == {*CRITICAL_KINDS, *URGENT_KINDS}
+    assert set(SIGNAL_LINES) == set(KINDS)
+    assert set(PII_LABELS) == {"phone", "id_card", "email", "address", "name", "plate", "bank_card"}
 
 
 def test_the_operator_reads_signals_and_personal_data_by_name_not_code(

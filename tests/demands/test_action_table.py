@@ -114,7 +114,7 @@ def test_a_failing_adapter_gives_empty_answers_and_never_blocks_intake(world, mo
         def demand_changed(self, demand, *, created):
             raise RuntimeError("change log down")
 
-        def mask_pii(self, text):
+        def mask_pii(self, text, *, official=False):
             raise RuntimeError("masker down")
 
     registered = intel_port.port()

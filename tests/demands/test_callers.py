@@ -100,3 +100,14 @@ def test_a_suspected_critical_never_ranks_above_a_confirmed_one(world):
     rows = selectors.rows_tiered(qs, tiers, start=0, stop=10)
     assert [r.pk for r in rows][:3] == [confirmed.pk, suspected.pk, plain.pk]
     assert [r.pk for r in selectors.rows_tiered(qs, tiers, start=1, stop=3)] == [suspected.pk, plain.pk]
+
+
+def test_a_units_phone_in_a_reply_stays_readable_on_the_citizens_page(world):
+    d = make_demand(world, Status.IN_PROGRESS)
+    d = services.demand_reply(
+        demand=d,
+        actor=world["handler"],
+        text="已安排维修。如有疑问请致电街道城管科，联系电话：0731-88776655。",
+        outcome=Outcome.RESOLVED,
+    )
+    assert "0731-88776655" in track_payload(d)["reply_text"]
