@@ -176,6 +176,12 @@ class Demand(models.Model):
                 name="demand_suspected",
                 condition=Q(status=Status.SUBMITTED, intel_urgency__in=SUSPECT_LEVELS),
             ),
+            # Operator-confirmed 特急 awaiting acceptance (few rows): first of all in the 待受理 queue.
+            models.Index(
+                fields=["-created_at"],
+                name="demand_critical_waiting",
+                condition=Q(status=Status.SUBMITTED, urgency=Urgency.CRITICAL),
+            ),
         ]
 
     def __str__(self) -> str:
