@@ -21,21 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import ROOT, emit
+from bench.common import ROOT, django_setup, emit
 
 CADRES = int(os.environ.get("LIANXIN_BENCH_CADRES", "1000"))
 DEMANDS = int(os.environ.get("LIANXIN_BENCH_DEMANDS", "1000000"))
 PG_URL = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/lianxin_eval_bench")
 PERIOD = "2026-03"
-
-
-def _setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
-    os.environ.setdefault("LIANXIN_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 # --- SQLite phase ------------------------------------------------------------------------------------
@@ -176,7 +167,7 @@ def _fill_sqlite() -> list[str]:
 def _render_many(args: tuple[str, list[str], str]) -> tuple[int, float, float]:
     """Pool worker: configure Django on the shared SQLite file and render each cadre's PDF."""
     var_dir, usernames, out_dir = args
-    _setup({"LIANXIN_VAR_DIR": var_dir})
+    django_setup({"LIANXIN_VAR_DIR": var_dir})
     from lianxin.contact.periods import Period
     from lianxin.evaluation.services import cadre_get, report_render
 
@@ -190,7 +181,7 @@ def _render_many(args: tuple[str, list[str], str]) -> tuple[int, float, float]:
 
 def phase_sqlite() -> None:
     var_dir = tempfile.mkdtemp(prefix="lianxin-eval-bench-")
-    _setup({"LIANXIN_VAR_DIR": var_dir})
+    django_setup({"LIANXIN_VAR_DIR": var_dir})
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -282,7 +273,7 @@ FROM (SELECT g, timestamptz '2025-04-01 00:00+08' + (g::float / %(n)s) * interva
 def phase_postgres() -> None:
     if not _ensure_database():
         return
-    _setup({"DATABASE_URL": PG_URL, "LIANXIN_VAR_DIR": tempfile.mkdtemp(prefix="lianxin-eval-pg-")})
+    django_setup({"DATABASE_URL": PG_URL, "LIANXIN_VAR_DIR": tempfile.mkdtemp(prefix="lianxin-eval-pg-")})
     from django.core.management import call_command
     from django.db import connection
 

@@ -24,21 +24,12 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
-from bench.common import ROOT, emit, wait_quiet
+from bench.common import ROOT, django_setup, emit, wait_quiet
 
 CADRES = int(os.environ.get("LIANXIN_BENCH_REPORT_CADRES", "100"))
 BATCH = int(os.environ.get("LIANXIN_BENCH_REPORT_BATCH", str(CADRES)))
 TARGET = 1000
 PERIOD = "2026-03"
-
-
-def _setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
-    os.environ.setdefault("LIANXIN_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
 
 
 def _rss_mb() -> float:
@@ -166,7 +157,7 @@ def _batch_worker(args: tuple[str, list[str], str]) -> dict[str, float]:
     """Pool worker: configure Django on the shared SQLite file; write these cadres' reports into one zip
     with the batch's own code, noting RSS half-way and at the end."""
     var_dir, usernames, out = args
-    _setup({"LIANXIN_VAR_DIR": var_dir})
+    django_setup({"LIANXIN_VAR_DIR": var_dir})
     from lianxin.evaluation.selectors import Period
     from lianxin.evaluation.services import cadre_get, reports_zip_write
 
@@ -198,7 +189,7 @@ def _batch_worker(args: tuple[str, list[str], str]) -> dict[str, float]:
 
 def run() -> None:
     var_dir = tempfile.mkdtemp(prefix="lianxin-report-bench-")
-    _setup({"LIANXIN_VAR_DIR": var_dir})
+    django_setup({"LIANXIN_VAR_DIR": var_dir})
     from django.core.management import call_command
     from django.db import connections
 

@@ -69,3 +69,13 @@ def wait_quiet(max_seconds: int = 300) -> float:
     if load >= QUIET_LOAD:
         print(f"# machine not quiet after {max_seconds} s (load {load:.2f}); measuring anyway", flush=True)
     return load
+
+
+def django_setup(env: dict[str, str]) -> None:
+    """Set up Django in this process with `env` (a database, a var folder) and quiet logs."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+    os.environ.setdefault("LIANXIN_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()

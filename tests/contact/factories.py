@@ -206,3 +206,18 @@ def demand_waiting(w: World, day: date, *, sign: bool = False, title: str = "井
     if sign:
         demand = ds.demand_sign(demand=demand, actor=w.handler, now=t0 + timedelta(hours=1))
     return demand
+
+
+def field_visit(world, day: date):
+    """The cadre's field visit at the world's contact point on `day`, meeting two households, with one
+    problem raised (楼道灯坏了)."""
+    return visit_log(
+        cadre=world.cadre,
+        date=day,
+        kind="field",
+        summary="走访东风社区，听取意见。",
+        contact_point=world.point,
+        households=world.households[:2],
+        problems=[ProblemInput(title="楼道灯坏了")],
+        now=at(day),
+    )

@@ -12,11 +12,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from lianxin.contact.periods import Period
-from lianxin.contact.services import ProblemInput, visit_log
 from lianxin.evaluation.models import Report
 from lianxin.evaluation.report.content import SECTIONS
 from lianxin.evaluation.services import report_content, report_draft_save, report_finalise
-from tests.contact.factories import at, demand_through
+from tests.contact.factories import demand_through, field_visit
 
 pytestmark = pytest.mark.django_db
 MARCH = Period(2026, 3)
@@ -36,16 +35,7 @@ def data(world):
         title="噪音扰民",
     )
     demand_through(world, date(2026, 3, 5), satisfaction=None)
-    visit_log(
-        cadre=world.cadre,
-        date=date(2026, 3, 6),
-        kind="field",
-        summary="走访东风社区，听取意见。",
-        contact_point=world.point,
-        households=world.households[:2],
-        problems=[ProblemInput(title="楼道灯坏了")],
-        now=at(date(2026, 3, 6)),
-    )
+    field_visit(world, date(2026, 3, 6))
     return world
 
 

@@ -15,10 +15,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pypdf import PdfReader
 
-from lianxin.contact.services import ProblemInput, visit_log
 from lianxin.evaluation.selectors import Period
 from lianxin.evaluation.services import report_render
-from tests.contact.factories import at, demand_through
+from tests.contact.factories import demand_through, field_visit
 
 pytestmark = pytest.mark.django_db
 MARCH = Period.parse("2026-03")
@@ -28,16 +27,7 @@ MARCH = Period.parse("2026-03")
 def data(world):
     for day in range(2, 12):
         demand_through(world, date(2026, 3, day), sign_hours=40 if day % 3 == 0 else 2)
-    visit_log(
-        cadre=world.cadre,
-        date=date(2026, 3, 6),
-        kind="field",
-        summary="走访东风社区，听取意见。",
-        contact_point=world.point,
-        households=world.households[:2],
-        problems=[ProblemInput(title="楼道灯坏了")],
-        now=at(date(2026, 3, 6)),
-    )
+    field_visit(world, date(2026, 3, 6))
     return world
 
 
