@@ -82,3 +82,24 @@ def reply_assess(*, demand: Demand) -> ReplyAssessment | None:
 
 def flag_labels(flags: list[str]) -> list[str]:
     return [FLAG_LABELS.get(f, f) for f in flags]
+
+
+def reply_draft_check(*, demand: Demand, text: str) -> dict[str, object]:
+    """The reply-quality check of a draft before it is sent (nothing stored): its score, the flags by name,
+    and whether any flag is serious (an empty, forward-only, template, evasive or off-topic answer)."""
+    asked = demand.dispatched_at or demand.created_at
+    result = reply_score(
+        demand.content,
+        text,
+        title=demand.title,
+        asked_at=local_naive(asked),
+        replied_at=local_naive(timezone.now()),
+        working_days=_working_days,
+        limit_days=_reply_limit(demand),
+    )
+    flags = list(result.flags)
+    return {
+        "score": round(result.score, 1),
+        "flags": flag_labels(flags),
+        "serious": bool(set(flags) & SERIOUS_FLAGS),
+    }

@@ -52,6 +52,10 @@ class IntelPort(Protocol):
         published contact lines (landlines, hotlines, office address) readable."""
         ...
 
+    def reply_check(self, demand: Demand, text: str) -> dict[str, Any] | None:
+        """A draft reply's quality before it is sent: {"score", "flags" (names), "serious"}; None: no check."""
+        ...
+
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
         """A demand was stored (inside the saving transaction): log the change, queue the checks after
         commit. Must not raise into the caller's transaction."""
@@ -86,6 +90,9 @@ class NoIntel:
 
     def mask_pii(self, text: str, *, official: bool = False) -> str:
         return _digits_masked(text)
+
+    def reply_check(self, demand: Demand, text: str) -> dict[str, Any] | None:
+        return None
 
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
         return None
@@ -151,6 +158,10 @@ def mask_pii(text: str, *, official: bool = False) -> str:
     return _guarded(
         "mask_pii", lambda p: p.mask_pii(text or "", official=official), lambda: _digits_masked(text)
     )
+
+
+def reply_check(demand: Demand, text: str) -> dict[str, Any] | None:
+    return _guarded("reply_check", lambda p: p.reply_check(demand, text), lambda: None)
 
 
 def demand_changed(demand: Demand, *, created: bool = False) -> None:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/", views.act, name="act"),
+    path("<int:pk>/reply-check/", views.reply_check, name="reply_check"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -457,6 +457,16 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
     return action_response(request, pk, error=error, done=done, ok=_("操作已完成。"))
 
 
+@staff_required
+@require_POST
+def reply_check(request: UserRequest, pk: int) -> HttpResponse:
+    """The reply-quality check of the draft in the reply form, before it is sent (HTMX fragment)."""
+    demand = _get_or_404(request, pk)
+    text = (request.POST.get("text") or "").strip()
+    result = intel_port.reply_check(demand, text) if text else None
+    return render(request, "demands/_reply_check.html", {"result": result, "text": text})
+
+
 def _after_hidden(request: UserRequest) -> HttpResponse:
     target = reverse("demands:unit_queue") if request.user.has_role(Role.HANDLER) else reverse("core:home")
     if request.headers.get("HX-Request"):

@@ -111,3 +111,21 @@ def test_a_units_phone_in_a_reply_stays_readable_on_the_citizens_page(world):
         outcome=Outcome.RESOLVED,
     )
     assert "0731-88776655" in track_payload(d)["reply_text"]
+
+
+def test_a_draft_reply_is_checked_for_quality_before_it_is_sent(world, client, monkeypatch):
+    from lianxin.demands import intel_port
+
+    d = make_demand(world, Status.IN_PROGRESS)
+    client.force_login(world["handler"])
+    url = reverse("demands:reply_check", args=[d.pk])
+    thin = client.post(url, {"text": "已收悉。"}).content.decode()
+    assert 'id="reply-check"' in thin and "请补充办理情况后再答复" in thin
+    full = client.post(
+        url, {"text": "经现场核查，东风小区3栋电梯主板故障，已于今日更换主板并通过特种设备检验，电梯恢复运行。"}
+    ).content.decode()
+    assert "答复质量" in full and "请补充办理情况后再答复" not in full
+    page = client.get(reverse("demands:detail", args=[d.pk])).content.decode()
+    assert url in page  # the reply form offers the check
+    monkeypatch.setattr(intel_port, "_registered", [])
+    assert "暂不可用" in client.post(url, {"text": "已处理"}).content.decode()
