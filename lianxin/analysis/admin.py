@@ -1,4 +1,5 @@
-"""Admin: classifier versions (upload, retrain, activate, rollback, status), hot-issue runs, intel rows."""
+"""Admin: classifier versions (upload, retrain, activate, rollback, status), router versions (retrain,
+activate) and unit successions, hot-issue runs, intel rows."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.accounts.http import UserRequest
-from lianxin.analysis import services
-from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssue, HotIssueRun, ReplyAssessment
+from lianxin.analysis import routing, services
+from lianxin.analysis.models import (
+    ClassifierVersion,
+    DemandIntel,
+    HotIssue,
+    HotIssueRun,
+    ReplyAssessment,
+    RouterVersion,
+    UnitSuccession,
+)
 from lianxin.analysis.selectors import classifier_status
 from lianxin.core.errors import ApplicationError
 
@@ -215,3 +224,78 @@ class ReplyAssessmentAdmin(admin.ModelAdmin):
     list_filter = ("flagged",)
     list_select_related = ("demand", "unit")
     raw_id_fields = ("demand", "unit")
+
+
+@admin.register(RouterVersion)
+class RouterVersionAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "name",
+        "state",
+        "progress",
+        "is_active",
+        "n_train",
+        "n_units",
+        "accuracy",
+        "message",
+        "created_at",
+        "activated_at",
+    )
+    list_filter = ("state", "is_active")
+    readonly_fields = (
+        "name",
+        "state",
+        "progress",
+        "message",
+        "is_active",
+        "size",
+        "checksum",
+        "n_train",
+        "n_units",
+        "cv",
+        "info",
+        "started_by",
+        "created_at",
+        "finished_at",
+        "activated_at",
+    )
+    exclude = ("data",)
+    actions = ["activate", "retrain"]
+
+    @admin.display(description=_("首选单位准确率（交叉验证）"))
+    def accuracy(self, obj: RouterVersion) -> str:
+        value = obj.cv_accuracy
+        return "—" if value is None else f"{value:.3f}"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RouterVersion]:
+        return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a version is trained (action below, or `lianxin route train`), never typed in
+
+    @admin.action(description=_("启用所选派单模型"))
+    def activate(self, request: UserRequest, queryset: QuerySet[RouterVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "请只选择一个版本启用", messages.ERROR)
+            return
+        chosen = queryset.first()
+        assert chosen is not None  # there is one
+        try:
+            version = routing.router_version_activate(version=chosen, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"已启用派单模型 #{version.pk}", messages.SUCCESS)
+
+    @admin.action(description=_("用已办理工单重新训练派单模型（后台任务）"))
+    def retrain(self, request: UserRequest, queryset: QuerySet[RouterVersion]) -> None:
+        version = routing.router_retrain_start(actor=request.user)
+        self.message_user(request, f"已开始后台训练：派单模型 #{version.pk}", messages.SUCCESS)
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(admin.ModelAdmin):
+    list_display = ("old_unit", "new_unit", "since", "note")
+    list_select_related = ("old_unit", "new_unit")
+    raw_id_fields = ("old_unit", "new_unit")
+    search_fields = ("old_unit__name", "new_unit__name")

@@ -8,6 +8,9 @@
 - `SimilarChange`: an append-only log of demand changes; each process's similar-demand index reads
   the rows after its watermark (one indexed query) to stay in sync with the database.
 - `HotIssueRun` / `HotIssue`: hot issues mined from a recent window by the periodic job.
+- `RouterVersion`: a trained unit router (派单建议), stored and activated like `ClassifierVersion`;
+  retrained from handled demands. `UnitSuccession`: a unit renamed or merged into another from a day
+  on (单位沿革), so that the router counts the old unit's demands for its successor.
 """
 
 from __future__ import annotations
@@ -202,3 +205,76 @@ class HotIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rank}. {self.summary}"
+
+
+class RouterVersion(models.Model):
+    """A trained unit router: the model file's bytes and metadata; at most one is active."""
+
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    state = models.CharField(_("状态"), max_length=20, choices=ModelState.choices, default=ModelState.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    message = models.TextField(_("说明"), blank=True, default="")
+    is_active = models.BooleanField(_("当前使用"), default=False)
+    data = models.BinaryField(_("模型文件"), null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(_("大小(字节)"), default=0)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, default="")
+    n_train = models.PositiveIntegerField(_("训练样本数"), default=0)
+    n_units = models.PositiveIntegerField(_("单位数"), default=0)
+    cv = models.JSONField(_("交叉验证"), null=True, blank=True)
+    info = models.JSONField(_("模型元数据"), default=dict, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="router_one_active"
+            )
+        ]
+        verbose_name = _("派单模型版本")
+        verbose_name_plural = _("派单模型版本")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name}"
+
+    @property
+    def cv_accuracy(self) -> float | None:
+        """Accuracy of the first suggestion on the out-of-fold training demands."""
+        return (self.cv or {}).get("accuracy_at_1")
+
+
+class UnitSuccession(models.Model):
+    """`old_unit` was renamed to, or merged into, `new_unit` on `since` (单位沿革)."""
+
+    old_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("原单位")
+    )
+    new_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("承继单位")
+    )
+    since = models.DateField(_("生效日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["old_unit", "since"]
+        constraints = [
+            models.UniqueConstraint(fields=["old_unit", "new_unit"], name="unit_succession_unique"),
+            models.CheckConstraint(
+                condition=~Q(old_unit=models.F("new_unit")), name="unit_succession_not_self"
+            ),
+        ]
+        verbose_name = _("单位沿革")
+        verbose_name_plural = _("单位沿革")
+
+    def __str__(self) -> str:
+        return f"{self.old_unit} → {self.new_unit}"

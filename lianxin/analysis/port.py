@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lianxin.analysis import intake, services
+from lianxin.analysis import intake, replies, routing, services
 from lianxin.demands.models import Demand
 from lianxin.org.models import Area
 
@@ -33,5 +33,11 @@ class AnalysisIntel:
     def mask_pii(self, text: str, *, official: bool = False) -> str:
         return services.mask_pii(text, official=official)
 
+    def reply_check(self, demand: Demand, text: str) -> dict[str, Any] | None:
+        return replies.reply_draft_check(demand=demand, text=text)
+
     def demand_changed(self, demand: Demand, *, created: bool) -> None:
         intake.demand_changed(demand, created=created)
+
+    def suggest_units(self, *, text: str, area: Area | None, limit: int) -> list[dict[str, Any]]:
+        return routing.suggest_units(text=text, area=area, limit=limit)

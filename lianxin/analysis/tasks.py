@@ -1,6 +1,6 @@
 """Huey tasks of the intel adapter: they take ids, load, and call one service.
 
-The intake check, the services and the classifier queue these tasks (they import this module), so the
+The intake check, the services, the classifier and the router queue these tasks (they import this module), so the
 tasks import them when they run."""
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def classifier_retrain_task(version_id: int) -> None:
     from lianxin.analysis.classifier import retrain_run  # imports this module (cycle)
 
     retrain_run(version_id=version_id)
+
+
+@db_task()
+def router_retrain_task(version_id: int) -> None:
+    from lianxin.analysis.routing import router_retrain_run  # imports this module (cycle)
+
+    router_retrain_run(version_id=version_id)
 
 
 @db_task()

@@ -52,6 +52,10 @@ class IntelPort(Protocol):
         published contact lines (landlines, hotlines, office address) readable."""
         ...
 
+    def suggest_units(self, *, text: str, area: Area | None, limit: int) -> list[dict[str, Any]]:
+        """Units to lead a demand, best first: [{"unit_id", "name", "score", "reasons", "confident"}]."""
+        ...
+
     def reply_check(self, demand: Demand, text: str) -> dict[str, Any] | None:
         """A draft reply's quality before it is sent: {"score", "flags" (names), "serious"}; None: no check."""
         ...
@@ -90,6 +94,9 @@ class NoIntel:
 
     def mask_pii(self, text: str, *, official: bool = False) -> str:
         return _digits_masked(text)
+
+    def suggest_units(self, *, text: str, area: Area | None, limit: int) -> list[dict[str, Any]]:
+        return []
 
     def reply_check(self, demand: Demand, text: str) -> dict[str, Any] | None:
         return None
@@ -158,6 +165,10 @@ def mask_pii(text: str, *, official: bool = False) -> str:
     return _guarded(
         "mask_pii", lambda p: p.mask_pii(text or "", official=official), lambda: _digits_masked(text)
     )
+
+
+def suggest_units(*, text: str, area: Area | None = None, limit: int = 3) -> list[dict[str, Any]]:
+    return _guarded("suggest_units", lambda p: p.suggest_units(text=text, area=area, limit=limit) or [], list)
 
 
 def reply_check(demand: Demand, text: str) -> dict[str, Any] | None:
