@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.accounts.http import UserRequest
+from lianxin.accounts.models import Role
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
 from lianxin.analysis.replies import flag_labels
@@ -26,7 +27,7 @@ from lianxin.demands.selectors import visible_demand_ids
 from lianxin.intel.pii import mask_pii
 
 
-@role_required("operator", "cadre", "supervisor", "admin")
+@role_required(Role.OPERATOR, Role.CADRE, Role.SUPERVISOR, Role.ADMIN)
 def hotspots(request: UserRequest) -> HttpResponse:
     user = request.user
     area = None if user.sees_all else user.area_scope
@@ -86,7 +87,7 @@ def hotspots(request: UserRequest) -> HttpResponse:
             "map_data": {"issues": issue_points, "points": points},
             "tiles": settings.LIANXIN_MAP_TILES,
             "can_refresh": user.sees_all,
-            "staff_links": user.sees_all or user.has_role("cadre"),
+            "staff_links": user.sees_all or user.has_role(Role.CADRE),
         },
     )
 
@@ -100,7 +101,7 @@ def _latest_failed(run):
     return None
 
 
-@role_required("operator", "supervisor", "admin")
+@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 @require_POST
 def hotspots_refresh(request: UserRequest) -> HttpResponse:
     from lianxin.analysis.tasks import hotspots_refresh_task
@@ -111,7 +112,7 @@ def hotspots_refresh(request: UserRequest) -> HttpResponse:
     return redirect("analysis:hotspots")
 
 
-@role_required("operator")
+@role_required(Role.OPERATOR)
 @require_POST
 def accept(request: UserRequest, pk: int) -> HttpResponse:
     from lianxin.demands.views import action_response, demand_for_action
@@ -147,14 +148,14 @@ def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-@role_required("operator", "supervisor", "admin")
+@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 def reply_quality(request: UserRequest) -> HttpResponse:
     start, end = _period(request)
     rows = selectors.reply_quality_by_unit(start=_aware(start), end=_aware(end))
     return render(request, "analysis/reply_quality.html", {"rows": rows, "start": start, "end": end})
 
 
-@role_required("operator", "supervisor", "admin")
+@role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 def reply_quality_unit(request: UserRequest) -> HttpResponse:
     start, end = _period(request)
     unit = request.GET.get("unit", "")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.core.params import as_id
 
-OVERSEER_ROLES = ("supervisor", "admin")
+OVERSEER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 class SignedInRequest(HttpRequest):
@@ -23,7 +23,7 @@ def may_view_cadre(user: User | AnonymousUser, cadre: User) -> bool:
 
 def cadre_named(ident: str) -> User | None:
     """The cadre `ident` names: an id, else a username; None when no cadre has it."""
-    qs = User.objects.filter(role_q("cadre")).select_related("unit", "area_scope")
+    qs = User.objects.filter(role_q(Role.CADRE)).select_related("unit", "area_scope")
     pk = as_id(ident)
     return qs.filter(pk=pk).first() if pk else qs.filter(username=ident).first()
 
@@ -36,7 +36,7 @@ def cadre_from_request(request: SignedInRequest, param: str = "cadre") -> User:
     wanted = (request.GET.get(param) or request.POST.get(param) or "").strip()
     user = request.user
     if not wanted or wanted in (str(user.pk), user.username):
-        if not user.has_role("cadre") and not user.has_role(*OVERSEER_ROLES):
+        if not user.has_role(Role.CADRE) and not user.has_role(*OVERSEER_ROLES):
             raise Http404
         return user
     if not user.has_role(*OVERSEER_ROLES):

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.contact.models import ContactPoint, Household, HouseholdTag, PointKind, VisitKind
 from lianxin.contact.periods import Period
 from lianxin.contact.services import (
@@ -72,9 +72,9 @@ def _name(rng: random.Random) -> str:
 
 def _advance(demand, cadre, at: datetime, rng: random.Random) -> None:
     """Take a visit demand through the loop to a rating, as the centre would."""
-    operator = User.objects.filter(role_q("operator")).order_by("pk").first()
+    operator = User.objects.filter(role_q(Role.OPERATOR)).order_by("pk").first()
     unit = cadre.unit
-    handler = User.objects.filter(role_q("handler"), unit=unit).order_by("pk").first() if unit else None
+    handler = User.objects.filter(role_q(Role.HANDLER), unit=unit).order_by("pk").first() if unit else None
     if operator is None or handler is None:
         return
     demand = demand_services.demand_accept(demand=demand, actor=operator, now=at + timedelta(minutes=20))
@@ -213,7 +213,7 @@ def load(ctx) -> None:
     today = timezone.localdate(now)
     this_month = Period.of(today)
     first = this_month.shift(-3)
-    cadres = ctx.objects.get("cadres") or list(User.objects.filter(role_q("cadre")).order_by("pk"))
+    cadres = ctx.objects.get("cadres") or list(User.objects.filter(role_q(Role.CADRE)).order_by("pk"))
     made = {"points": 0, "households": 0, "visits": 0, "problems": 0}
     for index, cadre in enumerate(cadres):
         street = cadre.area_scope

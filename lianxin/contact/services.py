@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, UnidentifiedImageError
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.contact.models import (
     Assignment,
     ContactPoint,
@@ -113,7 +113,7 @@ def assignment_create(
         raise ValidationFailed(_("须指定一个联系点或一个联系户，二者只能选其一"))
     if end is not None and end < start:
         raise ValidationFailed(_("联系分工的结束日期早于开始日期"), fields={"end": [_("早于开始日期")]})
-    if not cadre.has_role("cadre"):
+    if not cadre.has_role(Role.CADRE):
         raise ValidationFailed(
             _("%(user)s 不是领导干部") % {"user": cadre}, fields={"cadre": [_("不是领导干部")]}
         )
@@ -263,7 +263,7 @@ def visit_log(
     households that are not assigned to the cadre on that date. All or nothing.
     """
     errors: dict[str, list[str]] = {}
-    if not cadre.has_role("cadre"):
+    if not cadre.has_role(Role.CADRE):
         raise PermissionDenied(_("只有领导干部可以记民情日记"))
     if kind not in VisitKind.values:
         errors["kind"] = [_("未知方式 %(kind)s") % {"kind": kind}]
@@ -316,7 +316,7 @@ def coverage_remind(*, as_of: date_t | None = None) -> int:
     )
     notified = 0
     link = reverse("contact:coverage")
-    for cadre in User.objects.filter(role_q("cadre"), pk__in=cadre_ids, is_active=True).order_by("pk"):
+    for cadre in User.objects.filter(role_q(Role.CADRE), pk__in=cadre_ids, is_active=True).order_by("pk"):
         coverage = coverage_get(cadre=cadre, as_of=as_of, rules=rules)
         if not coverage.gap_count:
             continue

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.accounts.permissions import role_required
 from lianxin.contact.access import OVERSEER_ROLES, SignedInRequest, cadre_from_request, may_view_cadre
 from lianxin.contact.forms import VisitForm
@@ -39,7 +39,7 @@ def _with_phones(households: Iterable[Household], *, own: bool) -> list[dict[str
     return [{"obj": h, "phone": h.phone if own else mask_phone(h.phone)} for h in households]
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def diary(request: SignedInRequest) -> HttpResponse:
     cadre = cadre_from_request(request)
     today = timezone.localdate()
@@ -58,7 +58,7 @@ def diary(request: SignedInRequest) -> HttpResponse:
     )
 
 
-@role_required("cadre")
+@role_required(Role.CADRE)
 def visit_new(request: SignedInRequest) -> HttpResponse:
     cadre = request.user
     form = VisitForm(request.POST or None, request.FILES or None, cadre=cadre)
@@ -91,7 +91,7 @@ def visit_new(request: SignedInRequest) -> HttpResponse:
     return render(request, "contact/visit_form.html", {"form": form}, status=status)
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def visit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(
         Visit.objects.select_related("cadre", "contact_point").prefetch_related(
@@ -119,7 +119,7 @@ def visit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def visit_photo(request: SignedInRequest, pk: int) -> FileResponse:
     """A visit photo, to whoever may open its visit, by the visit page's own rule: another cadre gets a
     404, a role outside the diary a 403, an anonymous visitor the login page.
@@ -143,7 +143,7 @@ def visit_photo(request: SignedInRequest, pk: int) -> FileResponse:
     )
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def coverage(request: SignedInRequest) -> HttpResponse:
     """One cadre's coverage of the current cycles; overseers also get every cadre's gap count."""
     as_of = timezone.localdate()
@@ -155,14 +155,14 @@ def coverage(request: SignedInRequest) -> HttpResponse:
     if request.user.has_role(*OVERSEER_ROLES) and not request.GET.get("cadre"):
         ctx["overview"] = [
             (c, coverage_get(cadre=c, as_of=as_of, rules=rules))
-            for c in User.objects.filter(role_q("cadre"), is_active=True)
+            for c in User.objects.filter(role_q(Role.CADRE), is_active=True)
             .select_related("unit")
             .order_by("unit__code", "pk")
         ]
     return render(request, "contact/coverage.html", ctx)
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def contacts(request: SignedInRequest) -> HttpResponse:
     cadre = cadre_from_request(request)
     today = timezone.localdate()

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.analysis.models import HotIssueRun, RunState
 from lianxin.analysis.selectors import hot_issue_list
 from lianxin.contact.models import ContactPoint, VisitProblem
@@ -271,7 +271,7 @@ def _ranked(rows: list[ScoreRow]) -> list[ScoreRow]:
 
 
 def cadre_list(*, cadres: QuerySet[User] | None = None) -> list[User]:
-    qs = cadres if cadres is not None else User.objects.filter(role_q("cadre"), is_active=True)
+    qs = cadres if cadres is not None else User.objects.filter(role_q(Role.CADRE), is_active=True)
     return list(qs.select_related("unit", "area_scope").order_by("pk"))
 
 
@@ -375,7 +375,7 @@ def cadre_rank(*, cadre: User, period: Period) -> tuple[int | None, int]:
 # category or the rest of them, a lead unit, a day, a hot issue). The records page lists exactly what the
 # element counts, with the count beside the heading.
 
-CITY_ROLES = ("operator", "supervisor", "admin")
+CITY_ROLES = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 # Demands drawn one by one on the map up to this many; beyond it the map shows counts by area.
 MAP_POINTS_MAX = 300
 # Slices of the category pie before the rest become 其他.

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.contact.access import may_view_cadre
 from lianxin.contact.periods import Period as Month
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -33,7 +33,7 @@ from lianxin.org.models import Unit
 
 FORMATS = ("pdf", "docx")
 COMMENT_MAX = 2000
-OVERSEERS = ("supervisor", "admin")
+OVERSEERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _check_format(fmt: str) -> str:
@@ -50,7 +50,9 @@ def _as_period(period: Month) -> Period:
 
 def cadre_get(*, username: str) -> User:
     cadre = (
-        User.objects.filter(role_q("cadre"), username=username).select_related("unit", "area_scope").first()
+        User.objects.filter(role_q(Role.CADRE), username=username)
+        .select_related("unit", "area_scope")
+        .first()
     )
     if cadre is None:
         raise NotFound(
@@ -301,7 +303,7 @@ def report_comment_add(*, report: Report, actor: User, text: str) -> ReportComme
 
 def unit_cadres(unit: Unit | None) -> list[User]:
     """Active cadres of a unit and of every unit below it; every active cadre for None."""
-    qs = User.objects.filter(role_q("cadre"), is_active=True)
+    qs = User.objects.filter(role_q(Role.CADRE), is_active=True)
     if unit is not None:
         ids = {unit.pk}
         frontier = [unit.pk]

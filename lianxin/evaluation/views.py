@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from lianxin.accounts.models import User, role_q
+from lianxin.accounts.models import Role, User, role_q
 from lianxin.accounts.permissions import role_required
 from lianxin.contact.access import OVERSEER_ROLES, SignedInRequest, cadre_named, may_view_cadre
 from lianxin.contact.models import CoverageTarget
@@ -120,7 +120,7 @@ def _card_page(
     )
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def scorecards(request: SignedInRequest) -> HttpResponse:
     """League tables for overseers; a cadre gets their workbench (their card's figures among what is
     theirs to do), which is also their home page (core:home sends cadres here)."""
@@ -143,7 +143,7 @@ def cadre_workbench(request: SignedInRequest, period: Period) -> HttpResponse:
     return render(request, "evaluation/workbench.html", _with_months(period, bench=bench))
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def cadre_card(request: SignedInRequest, ident: str) -> HttpResponse:
     cadre = _cadre_or_404(request, ident)
     period = _period(request)
@@ -160,7 +160,7 @@ def unit_card(request: SignedInRequest, pk: int) -> HttpResponse:
     return _card_page(request, kind="unit", subject=unit, period=period, card=card)
 
 
-@role_required("operator", "cadre", *OVERSEER_ROLES)
+@role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)
 def records(request: SignedInRequest) -> HttpResponse:
     """The records behind one number: ?subject=cadre|unit|city&id=&period=&measure=&part=numerator|denominator,
     narrowed to a dashboard chart element by ?area= ?category= ?exclude= ?unit= ?day= ?issue=
@@ -172,7 +172,7 @@ def records(request: SignedInRequest) -> HttpResponse:
         raise ValidationFailed(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident})
     if subject == "city" and request.user.has_role(*selectors.CITY_ROLES):
         scope, name = Scope(), _("全市")
-    elif subject == "cadre" and request.user.has_role("cadre", *OVERSEER_ROLES):
+    elif subject == "cadre" and request.user.has_role(Role.CADRE, *OVERSEER_ROLES):
         cadre = _cadre_or_404(request, ident)
         scope, name = cadre_scope(cadre), str(cadre)
     elif subject == "unit" and request.user.has_role(*OVERSEER_ROLES):
@@ -250,7 +250,7 @@ def records(request: SignedInRequest) -> HttpResponse:
     return render(request, "evaluation/records.html", ctx)
 
 
-@role_required("operator", "cadre", *OVERSEER_ROLES)
+@role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)
 def dashboard(request: SignedInRequest) -> HttpResponse:
     period = _period(request)
     return render(
@@ -258,7 +258,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     )
 
 
-@role_required("operator", "cadre", *OVERSEER_ROLES)
+@role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)
 def dashboard_data(request: SignedInRequest) -> JsonResponse:
     # The dashboard's script reads this as JSON, errors included: not an error page.
     try:
@@ -272,7 +272,7 @@ def dashboard_data(request: SignedInRequest) -> JsonResponse:
 # --- reports ---------------------------------------------------------------------------------------
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def reports(request: SignedInRequest) -> HttpResponse:
     """Report home: a cadre's last periods (months, quarters or years); overseers pick a cadre and
     start batches."""
@@ -280,7 +280,7 @@ def reports(request: SignedInRequest) -> HttpResponse:
     overseer = request.user.has_role(*OVERSEER_ROLES)
     if request.GET.get("cadre"):
         cadre = _cadre_or_404(request, request.GET["cadre"])
-    elif request.user.has_role("cadre"):
+    elif request.user.has_role(Role.CADRE):
         cadre = request.user
     else:
         cadre = None
@@ -296,11 +296,11 @@ def reports(request: SignedInRequest) -> HttpResponse:
         ctx["rows"] = [(m, existing.get(str(m))) for m in months]
     if overseer:
         ctx["cadres"] = (
-            User.objects.filter(role_q("cadre"), is_active=True)
+            User.objects.filter(role_q(Role.CADRE), is_active=True)
             .select_related("unit")
             .order_by("unit__code", "pk")
         )
-        ctx["units"] = Unit.objects.filter(members__roles__contains="cadre").distinct().order_by("code")
+        ctx["units"] = Unit.objects.filter(members__roles__contains=Role.CADRE).distinct().order_by("code")
         ctx["batches"] = ReportBatch.objects.select_related("unit")[:10]
     return render(request, "evaluation/reports.html", ctx)
 
@@ -365,7 +365,7 @@ def _report_page(
     return render(request, "evaluation/report.html", ctx, status=error.status if error else 200)
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def report_detail(request: SignedInRequest, username: str, period: str) -> HttpResponse:
     """The report: its preview (every counted figure linked to its records), the cadre's edit form
     while a draft, the superiors' comments (批示) once final.
@@ -409,7 +409,7 @@ def report_detail(request: SignedInRequest, username: str, period: str) -> HttpR
     return redirect("evaluation:report", username=cadre.username, period=str(month))
 
 
-@role_required("cadre", *OVERSEER_ROLES)
+@role_required(Role.CADRE, *OVERSEER_ROLES)
 def report_download(request: SignedInRequest, username: str, period: str, fmt: str) -> FileResponse:
     cadre = _cadre_or_404(request, username)
     month = Period.parse(period)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lianxin.accounts.models import User
+from lianxin.accounts.models import Role, User
 from lianxin.accounts.permissions import role_required
 from lianxin.core.errors import ApplicationError
 from lianxin.portal import counter, selectors, services, workflow
@@ -172,7 +172,7 @@ def article_transition(request: EditorRequest, pk: int) -> HttpResponse:
 def article_import(request: EditorRequest) -> HttpResponse:
     """Rows become articles sent for review by the importing editor (a second editor publishes them);
     only the operator's `lianxin portal import` publishes directly."""
-    may_create = request.user.has_role("admin")
+    may_create = request.user.has_role(Role.ADMIN)
     form = ImportForm(request.POST or None, request.FILES or None, allow_create_categories=may_create)
     report = None
     if request.method == "POST" and form.is_valid():

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from lianxin.accounts.models import User
+from lianxin.accounts.models import Role, User
 from lianxin.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.org.models import Category as DemandCategory
 from lianxin.portal import search, workflow
@@ -505,7 +505,7 @@ def articles_import_for_review(
     Raises PermissionDenied when `actor` is not an editor, or asks to create categories without
     being an admin (sections are the site's structure, not an editor's to add in passing)."""
     _require_editor(actor)
-    if create_categories and not actor.has_role("admin"):
+    if create_categories and not actor.has_role(Role.ADMIN):
         raise PermissionDenied(_("只有管理员可以在导入时新建栏目"), code="create_categories_admin_only")
     return _import_rows(rows=rows, create_categories=create_categories, actor=actor, publish=False)
 

@@ -16,11 +16,11 @@ from typing import Literal
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from lianxin.accounts.models import User
+from lianxin.accounts.models import Role, User
 from lianxin.portal.models import Article, ArticleState, RevisionAction
 from lianxin.portal.sanitize import clean_text
 
-EDITOR_ROLES = ("editor", "admin")
+EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
 
 # Who may take an action: any editor, or a second editor — neither the author nor the one who sent the
 # article for review, so that every published text has passed another editor (the four-eyes rule).
