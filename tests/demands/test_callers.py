@@ -122,7 +122,8 @@ def test_a_draft_reply_is_checked_for_quality_before_it_is_sent(world, client, m
     thin = client.post(url, {"text": "已收悉。"}).content.decode()
     assert 'id="reply-check"' in thin and "请补充办理情况后再答复" in thin
     full = client.post(
-        url, {"text": "经现场核查，东风小区3栋电梯主板故障，已于今日更换主板并通过特种设备检验，电梯恢复运行。"}
+        url,
+        {"text": "经现场核查，东风小区3栋电梯主板故障，已于今日更换主板并通过特种设备检验，电梯恢复运行。"},
     ).content.decode()
     assert "答复质量" in full and "请补充办理情况后再答复" not in full
     page = client.get(reverse("demands:detail", args=[d.pk])).content.decode()
