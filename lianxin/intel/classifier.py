@@ -112,6 +112,26 @@ def char_keys(text: str) -> np.ndarray:
     return np.concatenate([points, ((points[:-1] + 1) << _CODE_BITS) + points[1:]])
 
 
+def model_file_bytes(bundle: dict[str, Any], info: Any) -> bytes:
+    """A model file (the classifier's and the router's layout): magic, sizes, the metadata `info` (a
+    dataclass, given the payload's checksum here), then the compressed payload."""
+    buffer = io.BytesIO()
+    joblib.dump(bundle, buffer, compress=("zlib", 3))
+    payload = buffer.getvalue()
+    info.checksum = hashlib.sha256(payload).hexdigest()
+    header = json.dumps(asdict(info), ensure_ascii=False).encode("utf-8")
+    return MAGIC + struct.pack(">II", len(header), len(payload)) + header + payload
+
+
+def model_file_write(path: str | Path, data: bytes) -> None:
+    """Write a model file atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 class Counts:
     """Term counts of analysed texts: words and character n-grams (see `vectors.TermCounts`).
     Cross-validation folds reuse one `Counts` instead of analysing the texts again."""
@@ -414,21 +434,11 @@ class DemandClassifier:
 
     def to_bytes(self) -> bytes:
         """The model file: magic, sizes, metadata (with the payload's checksum), payload."""
-        buffer = io.BytesIO()
-        joblib.dump({"features": self.features, "models": self.models}, buffer, compress=("zlib", 3))
-        payload = buffer.getvalue()
-        self.info.checksum = hashlib.sha256(payload).hexdigest()
-        header = json.dumps(asdict(self.info), ensure_ascii=False).encode("utf-8")
-        return MAGIC + struct.pack(">II", len(header), len(payload)) + header + payload
+        return model_file_bytes({"features": self.features, "models": self.models}, self.info)
 
     def save(self, path: str | Path) -> ModelInfo:
         """Write the model with its metadata and checksum; returns the metadata written."""
-        data = self.to_bytes()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        model_file_write(path, self.to_bytes())
         return self.info
 
     @classmethod

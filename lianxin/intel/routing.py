@@ -52,7 +52,7 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -69,7 +69,7 @@ from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 from lianxin.intel import data as _data
-from lianxin.intel.classifier import MAGIC, Counts, Features, count_texts
+from lianxin.intel.classifier import MAGIC, Counts, Features, count_texts, model_file_bytes, model_file_write
 from lianxin.intel.errors import IntelError
 from lianxin.intel.text import normalize, place_core, place_names
 
@@ -655,7 +655,6 @@ class UnitRouter:
     # --- files ---
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
         bundle = {
             "features": self.features,
             "models": self.models,
@@ -664,19 +663,10 @@ class UnitRouter:
             "places": list(self.gazetteer.places.values()),
             "aliases": self.aliases.as_list(),
         }
-        joblib.dump(bundle, buffer, compress=("zlib", 3))
-        payload = buffer.getvalue()
-        self.info.checksum = hashlib.sha256(payload).hexdigest()
-        header = json.dumps(asdict(self.info), ensure_ascii=False).encode("utf-8")
-        return MAGIC + struct.pack(">II", len(header), len(payload)) + header + payload
+        return model_file_bytes(bundle, self.info)
 
     def save(self, path: str | Path) -> RouterInfo:
-        data = self.to_bytes()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        model_file_write(path, self.to_bytes())
         return self.info
 
     @classmethod
