@@ -123,6 +123,18 @@ def model_file_bytes(bundle: dict[str, Any], info: Any) -> bytes:
     return MAGIC + struct.pack(">II", len(header), len(payload)) + header + payload
 
 
+def unpickle_error(name: str, trained_with: str, exc: Exception) -> IntelError:
+    """The error for a model file whose payload cannot be unpickled, naming a scikit-learn mismatch."""
+    hint = ""
+    if trained_with != sklearn.__version__:
+        hint = f"; it was trained with scikit-learn {trained_with}, this is {sklearn.__version__}: retrain"
+    return IntelError(
+        f"{name}: the model could not be loaded ({type(exc).__name__}){hint}",
+        code="bad_model",
+        problem="unpickle",
+    )
+
+
 def model_file_write(path: str | Path, data: bytes) -> None:
     """Write a model file atomically (a reader never sees half a file)."""
     path = Path(path)
@@ -470,14 +482,7 @@ class DemandClassifier:
                 bundle = joblib.load(io.BytesIO(payload))
             features, models = bundle["features"], bundle["models"]
         except Exception as exc:  # any unpickling failure means "cannot use this file"
-            hint = ""
-            if info.sklearn_version != sklearn.__version__:
-                hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"
-            raise IntelError(
-                f"{name}: the model could not be loaded ({type(exc).__name__}){hint}",
-                code="bad_model",
-                problem="unpickle",
-            ) from exc
+            raise unpickle_error(name, info.sklearn_version, exc) from exc
         if not isinstance(features, Features) or "label" not in models:
             raise IntelError(
                 f"{name}: the model file does not hold a demand classifier",

@@ -69,7 +69,15 @@ from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 from lianxin.intel import data as _data
-from lianxin.intel.classifier import MAGIC, Counts, Features, count_texts, model_file_bytes, model_file_write
+from lianxin.intel.classifier import (
+    MAGIC,
+    Counts,
+    Features,
+    count_texts,
+    model_file_bytes,
+    model_file_write,
+    unpickle_error,
+)
 from lianxin.intel.errors import IntelError
 from lianxin.intel.text import normalize, place_core, place_names
 
@@ -706,14 +714,7 @@ class UnitRouter:
                 info,
             )
         except Exception as exc:  # any unpickling failure means "cannot use this file"
-            hint = ""
-            if info.sklearn_version != sklearn.__version__:
-                hint = f"; it was trained with scikit-learn {info.sklearn_version}, this is {sklearn.__version__}: retrain"
-            raise IntelError(
-                f"{name}: the model could not be loaded ({type(exc).__name__}){hint}",
-                code="bad_model",
-                problem="unpickle",
-            ) from exc
+            raise unpickle_error(name, info.sklearn_version, exc) from exc
         if not isinstance(router.features, Features) or not isinstance(router.tables, _Tables):
             raise IntelError(
                 f"{name}: the model file does not hold a unit router", code="bad_model", problem="not_router"
