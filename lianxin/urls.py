@@ -16,7 +16,17 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="me"),
     path("", include("lianxin.demands.api_urls")),
 ]
-OPTIONAL_APPS = ["analysis", "portal", "contact", "evaluation"]
+OPTIONAL_APPS = [
+    "analysis",
+    "portal",
+    "contact",
+    "projects",
+    "participation",
+    "mediation",
+    "assistance",
+    "interconnect",
+    "evaluation",
+]
 installed = [label for label in OPTIONAL_APPS if apps.is_installed(f"lianxin.{label}")]
 api_v1 += [path("", include(f"lianxin.{label}.api_urls")) for label in installed]
 

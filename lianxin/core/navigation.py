@@ -1,4 +1,5 @@
-"""The navigation bar, by role. Entries whose URL is not installed are skipped."""
+"""The navigation bar, by role. Entries whose URL is not installed are skipped. Apps added beside the
+first ones (participation, mediation, …) add their entries with `nav_register` in `AppConfig.ready`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ NAV: list[NavItem] = [
     NavItem(_("编辑部"), "portal:editor_home", ("editor", "admin")),
     NavItem(_("管理后台"), "admin:index", ("admin",)),
 ]
+
+
+def nav_register(item: NavItem, *, before: str = "portal:home") -> None:
+    """Add `item` to the bar ahead of the entry named `before` (at the end when there is none); adding
+    the same URL name twice keeps one entry."""
+    if any(existing.url_name == item.url_name for existing in NAV):
+        return
+    names = [existing.url_name for existing in NAV]
+    NAV.insert(names.index(before) if before in names else len(NAV), item)
 
 
 def nav_for(user) -> list[dict[str, object]]:

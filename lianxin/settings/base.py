@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "lianxin.analysis",
     "lianxin.portal",
     "lianxin.contact",
+    "lianxin.projects",
+    "lianxin.participation",
+    "lianxin.mediation",
+    "lianxin.assistance",
+    "lianxin.interconnect",
     "lianxin.evaluation",
 ]
 
