@@ -11,6 +11,9 @@ without them a demand page simply lacks their panels.
   (`related_policies`, portal) and the title and address of one cited in an answer (`article_citation`).
 
 A failing panel or lookup is logged and shows nothing: a demand page never breaks because of another app.
+
+- **Event listeners** (`event_listener_register(name, listener)`): hear each timeline event in the
+  transaction that writes it (webhooks, the upper-platform exchange). Their errors roll the change back.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from lianxin.demands.models import Demand
+from lianxin.demands.models import Demand, DemandEvent
 
 logger = logging.getLogger("lianxin.demands")
 
@@ -112,3 +115,26 @@ def article_citation(article_id: int) -> tuple[str, str] | None:
     except Exception:
         logger.exception("article lookup failed for %s", article_id)
         return None
+
+
+# Event listeners: other apps (webhooks, the upper-platform exchange) hear every timeline event in the
+# transaction that writes it, so the work it needs (an outbox row) commits or rolls back with the change.
+EventListener = Callable[[list[DemandEvent]], None]
+_listeners: dict[str, EventListener] = {}
+
+
+def event_listener_register(name: str, listener: EventListener) -> None:
+    """`listener(events)` is called with the events just written (one from a service, a batch from the
+    deadline sweep), inside their transaction. Unlike panels its errors propagate: a listener that
+    cannot record the work it owes must roll the change back, not lose the work."""
+    _listeners[name] = listener
+
+
+def event_listener_unregister(name: str) -> None:
+    _listeners.pop(name, None)
+
+
+def events_recorded(events: list[DemandEvent]) -> None:
+    if events:
+        for listener in list(_listeners.values()):
+            listener(events)

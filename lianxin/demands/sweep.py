@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import Role
 from lianxin.core.notify import Message, notify
+from lianxin.demands import extensions
 from lianxin.demands.choices import Action, WarningLevel
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import role_users, unit_handlers
@@ -102,7 +103,7 @@ def _generic_sweep(now: datetime) -> SweepResult:
             Demand.objects.filter(pk__in=[r[0] for r in rows], warning_level__lt=WarningLevel.RED).update(
                 warning_level=WarningLevel.RED, was_overdue=True, urge_count=F("urge_count") + 1
             )
-            DemandEvent.objects.bulk_create(
+            events = DemandEvent.objects.bulk_create(
                 [
                     DemandEvent(
                         demand_id=pk,
@@ -117,6 +118,7 @@ def _generic_sweep(now: datetime) -> SweepResult:
                 ],
                 batch_size=1000,
             )
+            extensions.events_recorded(events)
             red.update(r[1] for r in rows)
     result.yellow_by_unit, result.red_by_unit = dict(yellow), dict(red)
     with transaction.atomic():

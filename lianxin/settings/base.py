@@ -301,6 +301,11 @@ LIANXIN_DEMO_LOADERS = [
     "lianxin.portal.demo.load",
     "lianxin.contact.demo.load",
     "lianxin.analysis.demo.load",
+    "lianxin.projects.demo.load",
+    "lianxin.participation.demo.load",
+    "lianxin.mediation.demo.load",
+    "lianxin.assistance.demo.load",
+    "lianxin.interconnect.demo.load",
 ]
 # Map tiles for Leaflet; empty means no tile layer (areas and points still show).
 LIANXIN_MAP_TILES = os.environ.get("LIANXIN_MAP_TILES", "")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import Role, User
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from lianxin.demands import intel_port
+from lianxin.demands import extensions, intel_port
 from lianxin.demands.choices import Action, Stage, Status, WarningLevel
 from lianxin.demands.deadlines import Limits, deadline_policy, warn_time
 from lianxin.demands.judging import JUDGED_ACTIONS, judgements_sync
@@ -160,6 +160,7 @@ def record_event(
     )
     if action in JUDGED_ACTIONS:
         judgements_sync(demand.pk)
+    extensions.events_recorded([event])
     return event
 
 

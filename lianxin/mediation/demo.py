@@ -1,0 +1,9 @@
+"""Demo data of the mediation app (filled by the app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load(ctx: Any) -> None:
+    """Nothing yet."""
