@@ -77,8 +77,9 @@ class ModuleMeasure:
 @dataclass(frozen=True)
 class ReportFigure:
     label: str
-    value: str
+    value: str  # as printed: "12", "75.0%（3/4）"
     url: str = ""  # the records behind the figure
+    definition: str = ""  # its 口径, printed in the report's annex of definitions
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,17 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 
+def measure_choices() -> list[tuple[str, object]]:
+    """The measures a weight may be set for: the built-in ones and the duty modules' rates."""
+    from lianxin.evaluation.modules import weighted_choices  # the registry is filled when apps are ready
+
+    return [*Measure.choices, *weighted_choices()]
+
+
 class ScoreWeight(models.Model):
     """Weight of one measure in the composite score; measures without a row use DEFAULT_WEIGHTS."""
 
-    measure = models.CharField(_("指标"), max_length=30, choices=Measure.choices, unique=True)
+    measure = models.CharField(_("指标"), max_length=30, choices=measure_choices, unique=True)
     weight = models.FloatField(_("权重"), default=0)
 
     class Meta:

@@ -19,7 +19,11 @@ INVERTED = frozenset({Measure.RETURN, Measure.REOPEN})
 
 
 def weights_get() -> dict[str, float]:
+    """Each measure's weight: the built-in defaults, the duty modules' defaults, then the admins' rows."""
+    from lianxin.evaluation.modules import default_weights
+
     weights = {str(k): float(v) for k, v in DEFAULT_WEIGHTS.items()}
+    weights.update(default_weights())
     for row in ScoreWeight.objects.all():
         weights[row.measure] = max(0.0, float(row.weight))
     return weights
@@ -31,13 +35,16 @@ def composite_score(values: Mapping[str, float | None], weights: Mapping[str, fl
     A measure without data (no denominator) is left out and its weight redistributed, so a cadre
     without households is neither rewarded nor punished for the missing coverage figure.
     """
+    from lianxin.evaluation.modules import inverted_codes
+
+    inverted = INVERTED | inverted_codes()
     total = 0.0
     weight_sum = 0.0
     for code, weight in weights.items():
         value = values.get(code)
         if value is None or weight <= 0:
             continue
-        total += weight * ((1 - value) if code in INVERTED else value)
+        total += weight * ((1 - value) if code in inverted else value)
         weight_sum += weight
     if not weight_sum:
         return None

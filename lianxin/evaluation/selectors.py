@@ -58,6 +58,7 @@ from lianxin.evaluation.figures import (
     rollup_areas,
 )
 from lianxin.evaluation.models import Report, ReportStatus
+from lianxin.evaluation.modules import ModuleValue, cadre_subject, module_values, unit_subject
 from lianxin.evaluation.report.content import RateRow
 from lianxin.evaluation.scoring import composite_score, rank, rank_min_sample, weights_get
 from lianxin.intel.pii import mask_pii
@@ -86,6 +87,7 @@ class ScoreRow:
     overdue_open: int = 0  # 超期未办结 (figures.OVERDUE_OPEN)
     closed_resolved: int = 0
     contact: ContactMeasures | None = None
+    modules: list[ModuleValue] = field(default_factory=list)  # the duty modules' measures (modules.py)
     score: float | None = None
     rank: int | None = None
     min_sample: int = 0  # the league's minimum sample, set by the league or card that ranks the row
@@ -131,6 +133,9 @@ class ScoreRow:
         if self.contact is not None:
             for m, attr in CONTACT_CODES.items():
                 values[m] = getattr(self.contact, attr)
+        for module in self.modules:
+            if module.is_rate:
+                values[module.code] = module.rate.value
         return values
 
 
@@ -283,10 +288,13 @@ def unit_league(*, period: Period) -> list[ScoreRow]:
     )
     weights = weights_get()
     rows = []
-    for unit in Unit.objects.filter(
-        Q(accepts_dispatch=True, is_active=True) | Q(pk__in=[k for k in counts if k])
-    ):
+    units = list(
+        Unit.objects.filter(Q(accepts_dispatch=True, is_active=True) | Q(pk__in=[k for k in counts if k]))
+    )
+    modules = module_values([unit_subject(u) for u in units], period.first_day, period.last_day)
+    for unit in units:
         row = _fill(ScoreRow("unit", unit.pk, unit.name, unit.name), counts.get(unit.pk))
+        row.modules = modules.get(unit.pk, [])
         row.score = composite_score(row.score_values(), weights)
         rows.append(row)
     return _ranked(rows)
@@ -305,11 +313,13 @@ def cadre_league(*, period: Period, cadres: list[User] | None = None) -> list[Sc
     by_unit = grouped_counts(period=period, by="lead_unit_id") if unit_cadres else {}
     start, end = period.first_day, period.last_day
     contact = contact_measures(cadre_ids=[c.pk for c in cadres], start=start, end=end)
+    modules = module_values([cadre_subject(c) for c in cadres], start, end)
     rows = []
     for cadre in cadres:
         counts = rolled.get(cadre.pk) if cadre.area_scope_id else by_unit.get(cadre.unit_id)
         row = _fill(ScoreRow("cadre", cadre.pk, str(cadre), _unit_name(cadre)), counts)
         row.contact = contact.get(cadre.pk, ContactMeasures())
+        row.modules = modules.get(cadre.pk, [])
         row.score = composite_score(row.score_values(), weights)
         rows.append(row)
     return _ranked(rows)
@@ -325,6 +335,7 @@ def cadre_card(*, cadre: User, period: Period) -> ScoreRow:
     row.contact = contact_measures(cadre_ids=[cadre.pk], start=period.first_day, end=period.last_day).get(
         cadre.pk, ContactMeasures()
     )
+    row.modules = module_values([cadre_subject(cadre)], period.first_day, period.last_day)[cadre.pk]
     row.score = composite_score(row.score_values(), weights_get())
     return row
 
@@ -335,6 +346,7 @@ def unit_card(*, unit: Unit, period: Period) -> ScoreRow:
     row.rates = {**figures.rates, **figures.extra}
     row.received, row.overdue, row.closed_resolved = figures.total, figures.overdue, figures.closed_resolved
     row.overdue_open, row.min_sample = figures.overdue_open, rank_min_sample()
+    row.modules = module_values([unit_subject(unit)], period.first_day, period.last_day)[unit.pk]
     row.score = composite_score(row.score_values(), weights_get())
     return row
 

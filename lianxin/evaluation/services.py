@@ -25,7 +25,7 @@ from lianxin.contact.periods import Period as Month
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.core.notify import Message, notify
 from lianxin.evaluation.models import BatchStatus, Report, ReportBatch, ReportComment, ReportStatus
-from lianxin.evaluation.report.content import NARRATIVE_KEYS, NARRATIVE_TITLES, ReportContent
+from lianxin.evaluation.report.content import ReportContent, is_narrative_key
 from lianxin.evaluation.report.gather import report_content_build
 from lianxin.evaluation.report.render import render
 from lianxin.evaluation.selectors import Period
@@ -78,7 +78,7 @@ def _stored_edits(report: Report | None) -> dict[str, str]:
     """The cadre's edits saved on the report row (rows from before per-section edits: 六 only)."""
     if report is None:
         return {}
-    edits = {k: v for k, v in (report.narratives or {}).items() if k in NARRATIVE_KEYS}
+    edits = {k: v for k, v in (report.narratives or {}).items() if is_narrative_key(k)}
     if report.edited and not edits:
         edits = {"issues": report.issues_text, "plans": report.plans_text}
     return edits
@@ -152,7 +152,7 @@ def report_draft_save(
         raise PermissionDenied(_("报告只能由领导干部本人编辑"))
     period = _as_period(period)
     _check_started(period)
-    posted = {k: v for k, v in (narratives or {}).items() if k in NARRATIVE_KEYS and v is not None}
+    posted = {k: v for k, v in (narratives or {}).items() if is_narrative_key(k) and v is not None}
     if issues_text is not None:
         posted["issues"] = issues_text
     if plans_text is not None:
@@ -185,11 +185,11 @@ def report_changes(content: ReportContent) -> dict[str, str]:
     """Per section, a unified diff from the data-drafted text to the text as it stands (changed ones only)."""
     out = {}
     texts = content.texts()
-    for key in NARRATIVE_KEYS:
+    for key in content.narrative_keys():
         before = _clean(content.drafted.get(key, "")).splitlines()
         after = _clean(texts.get(key, "")).splitlines()
         if before != after:
-            title = NARRATIVE_TITLES[key]
+            title = content.narrative_title(key)
             out[key] = "\n".join(
                 difflib.unified_diff(before, after, f"{title}（数据起草）", f"{title}（定稿）", lineterm="")
             )

@@ -39,7 +39,7 @@ from lianxin.evaluation.figures import (
     measure_trace,
 )
 from lianxin.evaluation.models import ReportBatch
-from lianxin.evaluation.report.content import NARRATIVE_KEYS, TREND_RATES, ReportContent, pct
+from lianxin.evaluation.report.content import TREND_RATES, ReportContent, is_narrative_key, pct
 from lianxin.evaluation.report.gather import RECORD_FILTER_LABELS, record_filter_q
 from lianxin.evaluation.scoring import rank_min_sample
 from lianxin.evaluation.selectors import PERIOD_KINDS, Period
@@ -318,7 +318,9 @@ def _sections_with_links(cadre: User, content: ReportContent) -> list[dict[str, 
         rows = []
         for f in section["figures"]:
             row: dict[str, Any] = {"figure": f}
-            if f.measure:
+            if f.url:
+                row["records"] = f.url
+            elif f.measure:
                 row["records"] = _records_url(cadre, content.period, f.query())
                 if f.denominator_part:
                     row["denominator"] = _records_url(cadre, content.period, f.query("denominator"))
@@ -389,9 +391,9 @@ def report_detail(request: SignedInRequest, username: str, period: str) -> HttpR
             done = _("已批示，已通知报告人。")
         else:
             narratives = {
-                key: request.POST[f"narrative_{key}"]
-                for key in NARRATIVE_KEYS
-                if f"narrative_{key}" in request.POST
+                name.removeprefix("narrative_"): request.POST[name]
+                for name in request.POST
+                if name.startswith("narrative_") and is_narrative_key(name.removeprefix("narrative_"))
             }
             services.report_save(
                 cadre=cadre,

@@ -27,6 +27,16 @@ def _records(**params: object) -> str:
     )
 
 
+@pytest.fixture(autouse=True)
+def _without_module_measures(monkeypatch):
+    """The bounds are of evaluation's own queries; the duty modules' measures (core.contributions) add
+    their own, counted by their apps' tests."""
+    from lianxin.core import contributions
+
+    monkeypatch.setattr(contributions, "_measures", {})
+    monkeypatch.setattr(contributions, "_sections", {})
+
+
 # (page, who looks, the most queries it may take)
 PAGES = [
     ("scorecards", "supervisor", 20),  # demand and judged-step aggregates, and the open-overdue column

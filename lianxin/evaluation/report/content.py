@@ -24,6 +24,8 @@ TITLE = "领导干部个人联系群众工作报告"
 # The report is an official Chinese document: built and rendered in Chinese whatever the UI language.
 REPORT_LANGUAGE = "zh-hans"
 NUMERALS = "一二三四五六七八九十"
+# The narratives of the duty modules' sections (`core.contributions`) are keyed "m_<section key>".
+MODULE_PREFIX = "m_"
 # The four rates of the trend chart, in the order of the scorecard.
 TREND_RATES = ["response_rate", "ontime_rate", "resolution_rate", "satisfaction_rate"]
 
@@ -62,6 +64,7 @@ class Figure:
     part: str = "numerator"
     filter: str = ""
     denominator_part: bool = False  # a rate: its denominator links too
+    url: str = ""  # a duty module's figure: the address of its records (instead of measure/part)
 
     def query(self, part: str | None = None) -> dict[str, str]:
         out = {"measure": self.measure, "part": part or self.part}
@@ -116,6 +119,9 @@ class ReportContent:
     disputes_resolved: int = 0
     disputes_critical: int = 0
     disputes_examples: list[str] = field(default_factory=list)
+    # The duty modules' sections (core.contributions.ReportSection as dicts: key, title, paragraphs,
+    # figures, table_header, table_rows, replaces), in order; one that replaces "disputes" fills 化解矛盾纠纷.
+    module_sections: list[dict[str, Any]] = field(default_factory=list)
     # 宣传群众
     articles: list[dict[str, str]] = field(default_factory=list)  # title, date, category, url
     articles_note: str = ""
@@ -153,14 +159,33 @@ class ReportContent:
 
     # --- narratives -------------------------------------------------------------------------------
 
+    def _added_sections(self) -> list[dict[str, Any]]:
+        """The module sections that stand on their own (not replacing a built-in one)."""
+        return [m for m in self.module_sections if not m.get("replaces")]
+
+    def _replacing(self, key: str) -> dict[str, Any] | None:
+        return next((m for m in self.module_sections if m.get("replaces") == key), None)
+
+    def narrative_keys(self) -> list[str]:
+        """NARRATIVE_KEYS plus one per module section of this report."""
+        added = [MODULE_PREFIX + m["key"] for m in self._added_sections()]
+        return [*NARRATIVE_KEYS[:5], *added, "issues", "plans"]
+
+    def narrative_title(self, key: str) -> str:
+        module = next((m for m in self._added_sections() if MODULE_PREFIX + m["key"] == key), None)
+        return str(module["title"]) if module is not None else NARRATIVE_TITLES[key]
+
+    def _section_keys(self) -> list[str]:
+        return [k for k in self.narrative_keys() if k not in ("issues", "plans")]
+
     def texts(self) -> dict[str, str]:
-        """Every editable narrative as it stands, by NARRATIVE_KEYS."""
-        out = {key: self.narratives.get(key, "") for key in SECTION_KEYS[:5]}
+        """Every editable narrative as it stands, by `narrative_keys()`."""
+        out = {key: self.narratives.get(key, "") for key in self._section_keys()}
         out["issues"], out["plans"] = self.issues_text, self.plans_text
         return out
 
     def set_texts(self, texts: dict[str, str]) -> None:
-        for key in SECTION_KEYS[:5]:
+        for key in self._section_keys():
             if key in texts:
                 self.narratives[key] = texts[key]
         self.issues_text = texts.get("issues", self.issues_text)
@@ -172,11 +197,20 @@ class ReportContent:
     def sections(self) -> list[dict[str, Any]]:
         """Heading, narrative lines and figures of each section, in order (the preview and both files)."""
         texts = self.texts()
+        headings = dict(zip(SECTION_KEYS, SECTIONS))
+        order = [
+            *SECTION_KEYS[:5],
+            *(MODULE_PREFIX + m["key"] for m in self._added_sections()),
+            SECTION_KEYS[5],
+        ]
+        modules = {MODULE_PREFIX + m["key"]: m for m in self._added_sections()}
         out = []
-        for i, (key, heading) in enumerate(zip(SECTION_KEYS, SECTIONS)):
+        for i, key in enumerate(order):
+            module = modules.get(key)
+            heading = str(module["title"]) if module is not None else headings[key]
             item: dict[str, Any] = {
                 "key": key,
-                "number": NUMERALS[i],
+                "number": chinese_numeral(i + 1),
                 "heading": heading,
                 "figures": self.section_figures(key),
             }
@@ -190,6 +224,10 @@ class ReportContent:
                 item["parts"] = []
                 item["lines"] = _lines(texts[key])
                 item["text"] = "\n".join(item["lines"])
+            if module is not None and module.get("table_rows"):
+                table = [list(module.get("table_header") or []), *module["table_rows"]]
+                width = max(len(row) for row in table)
+                item["table"] = [[str(c) for c in row] + [""] * (width - len(row)) for row in table]
             out.append(item)
         return out
 
@@ -264,6 +302,9 @@ class ReportContent:
         return lines
 
     def dispute_lines(self) -> list[str]:
+        module = self._replacing("disputes")
+        if module is not None:  # the mediation module's cases, not complaint demands
+            return list(module.get("paragraphs") or [])
         if not self.disputes_total:
             return [f"本期（{self.period_label}）联系区域内无投诉、举报类矛盾纠纷诉求。"]
         lines = [
@@ -292,7 +333,24 @@ class ReportContent:
             "service": "\n".join(self.service_lines()),
             "disputes": "\n".join(self.dispute_lines()),
             "publicity": "\n".join(self.publicity_lines()),
+            **{
+                MODULE_PREFIX + m["key"]: "\n".join(m.get("paragraphs") or []) for m in self._added_sections()
+            },
         }
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (section numbers; up to 99)."""
+    if not 0 < n < 100:
+        raise ValueError(f"section number {n} outside 1..99")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else NUMERALS[tens - 1] + "十")
+    return head + (NUMERALS[ones - 1] if ones else "")
+
+
+def is_narrative_key(key: str) -> bool:
+    """A key a cadre's edit may carry: a built-in narrative or a module section's."""
+    return key in NARRATIVE_KEYS or (key.startswith(MODULE_PREFIX) and len(key) > len(MODULE_PREFIX))
 
 
 def _lines(text: str) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -22,6 +24,7 @@ from lianxin.analysis.selectors import hot_issues_for_area
 from lianxin.contact.models import HouseholdTag, Visit, VisitKind
 from lianxin.contact.periods import Period as Month
 from lianxin.contact.selectors import contact_measures, contact_point_list, household_list, visit_list
+from lianxin.core.contributions import report_sections
 from lianxin.demands.choices import OPEN_STATUSES, Closure, DemandType, Status, Urgency
 from lianxin.demands.measures import LABELS, measure_get
 from lianxin.demands.models import Demand
@@ -36,6 +39,7 @@ from lianxin.evaluation.figures import (
     weak_categories,
 )
 from lianxin.evaluation.report.content import (
+    MODULE_PREFIX,
     REPORT_LANGUAGE,
     TREND_RATES,
     Figure,
@@ -292,15 +296,60 @@ def _content_build(*, cadre: User, period: Period) -> ReportContent:
         hot_issues=hot,
         hot_issues_note=hot_note,
     )
-    content.has_data = bool(visits or figures.total or articles)
+    content.module_sections, failed = _module_sections(cadre, start, end)
+    content.has_data = bool(visits or figures.total or articles or content.module_sections)
     content.notes = _notes(cadre, content)
-    content.figures = _figures(content)
+    content.notes += [f"“{title}”部分的数据读取失败，本报告未列该部分，请稍后重新生成。" for title in failed]
+    content.figures = _module_figures(content, _figures(content))
     content.narratives = content.draft_narratives()
     content.issues_text, content.plans_text = draft_texts(
         content, weak_categories(scope=scope, period=period)
     )
     content.drafted = content.texts()
     return content
+
+
+def _module_sections(cadre: User, start: date, end: date) -> tuple[list[dict[str, Any]], list[str]]:
+    """The duty modules' sections for the cadre and period (`core.contributions`), as dicts, and the
+    titles of those whose data could not be read (the report says so rather than print a wrong part)."""
+    out: list[dict[str, Any]] = []
+    failed: list[str] = []
+    for source in report_sections():
+        try:
+            section = source.build(cadre, start, end)
+        except Exception:  # one module's failure is a note in the report, not a broken report
+            logger.exception("report section %s failed for cadre %s", source.key, cadre.pk)
+            failed.append(str(source.title))
+            continue
+        if section is None:
+            continue
+        item = asdict(section)
+        item["key"] = source.key
+        item["title"] = str(section.title or source.title)
+        item["replaces"] = source.replaces
+        out.append(item)
+    return out, failed
+
+
+def _module_figures(content: ReportContent, figures: list[Figure]) -> list[Figure]:
+    """`figures` with the module sections' figures added; a module that replaces a built-in section
+    replaces its figures too (the mediation module's cases instead of complaint demands)."""
+    replaced = {m["replaces"] for m in content.module_sections if m["replaces"]}
+    out = [f for f in figures if f.section not in replaced]
+    for m in content.module_sections:
+        section = m["replaces"] or MODULE_PREFIX + m["key"]
+        for i, f in enumerate(m["figures"]):
+            out.append(
+                Figure(
+                    f"{m['key']}_{i}",
+                    section,
+                    f["label"],
+                    f["value"],
+                    f.get("definition") or "",
+                    url=f.get("url") or "",
+                )
+            )
+    return out
 
 
 def _notes(cadre: User, content: ReportContent) -> list[str]:

@@ -175,6 +175,13 @@ def render_pdf(content: ReportContent) -> bytes:
         if section["figures"]:
             rows = [["指标", "数值"], *_figure_rows(section["figures"])]
             story += [Spacer(1, 2 * mm), _pdf_table(rows, [width * 0.6, width * 0.4], st["cell"], font)]
+        if section.get("table"):
+            table = section["table"]
+            columns = max(len(r) for r in table) or 1
+            story += [
+                Spacer(1, 2 * mm),
+                _pdf_table(table, [width / columns] * columns, st["cell"], font),
+            ]
         for key in CHART_SECTIONS.get(section["key"], []):
             if key in charts:
                 story += [Spacer(1, 2 * mm), KeepTogether([charts[key].drawing])]
@@ -400,6 +407,10 @@ def render_docx(content: ReportContent) -> bytes:
                 _body(document, line)
         if section["figures"]:
             _docx_table(document, [["指标", "数值"], *_figure_rows(section["figures"])], [96, 60])
+        if section.get("table"):
+            table = section["table"]
+            columns = max(len(r) for r in table) or 1
+            _docx_table(document, table, [156 / columns] * columns)
         for key in CHART_SECTIONS.get(section["key"], []):
             if key in charts:
                 _docx_chart(document, charts[key])
