@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
 from lianxin.analysis.classifier import ClassifierStatus, classifier_status
 from lianxin.analysis.models import DemandIntel, HotIssue, HotIssueRun, ReplyAssessment, RunState
@@ -31,14 +31,36 @@ def hotspot_run_latest() -> HotIssueRun | None:
     return HotIssueRun.objects.filter(state=RunState.DONE).order_by("-finished_at", "-id").first()
 
 
+def area_issues_q(qs: QuerySet[HotIssue], area: Area) -> QuerySet[HotIssue]:
+    """The issues of `qs` that are `area`'s: at least half of their evidence lies in its subtree.
+
+    One rule for every page that shows an area's hot issues (the hot-issue page, the dashboard and the
+    cadre's report): a street's cadre is not shown another district's issue because one of its messages
+    came from the street."""
+    return (
+        qs.annotate(
+            evidence_all=Count("demands", distinct=True),
+            evidence_in=Count("demands", filter=area.subtree_q("demands__area"), distinct=True),
+        )
+        .annotate(evidence_in_twice=F("evidence_in") * 2)
+        .filter(evidence_in__gt=0, evidence_in_twice__gte=F("evidence_all"))
+    )
+
+
+def issue_key(summary: str) -> str:
+    """Summaries that differ only in spacing and punctuation are one issue."""
+    return "".join(ch for ch in summary.casefold() if ch.isalnum())
+
+
 def hot_issue_list(*, run: HotIssueRun | None = None, area: Area | None = None) -> QuerySet[HotIssue]:
-    """Issues of the latest successful run (or `run`), hottest first, evidence prefetched."""
+    """Issues of the latest successful run (or `run`), hottest first, evidence prefetched; with `area`,
+    the area's issues (`area_issues_q`)."""
     run = run or hotspot_run_latest()
     if run is None:
         return HotIssue.objects.none()
     qs = HotIssue.objects.filter(run=run).select_related("area")
     if area is not None:
-        qs = qs.filter(area.subtree_q("demands__area")).distinct()
+        qs = area_issues_q(qs, area)
     evidence = (
         Demand.objects.only(
             "id", "ticket_no", "title", "status", "closure", "created_at", "lat", "lng", "area_id"
@@ -62,8 +84,9 @@ class HotIssueItem:
 def hot_issues_for_area(
     *, area: Area | None, start: datetime, end: datetime, limit: int = 5
 ) -> list[HotIssueItem]:
-    """Hot issues with evidence in `area`'s subtree (None: everywhere) active in [start, end), hottest
-    first: items with `.summary` (personal data masked) and `.heat`. For the cadre report and dashboard.
+    """Hot issues of `area` (`area_issues_q`; None: everywhere) active in [start, end), hottest first,
+    those with the same summary once: items with `.summary` (personal data masked) and `.heat`. For the
+    cadre report.
 
     Issues come from the latest run that covers the period's end, else the latest run."""
     run = (
@@ -79,19 +102,24 @@ def hot_issues_for_area(
         .filter(Q(start__isnull=True) | Q(start__lt=end))
     )
     if area is not None:
-        ids = HotIssue.objects.filter(run=run).filter(area.subtree_q("demands__area")).values("id")
-        qs = qs.filter(id__in=ids)
-    return [
-        HotIssueItem(
-            summary=mask_pii(i.summary),
-            heat=round(i.heat, 1),
-            place_or_group=i.place_or_group,
-            n_messages=i.n_messages,
-            start=i.start,
-            end=i.end,
+        qs = area_issues_q(qs, area)
+    out: dict[str, HotIssueItem] = {}
+    for i in qs.order_by("-heat", "rank"):
+        summary = mask_pii(i.summary)
+        out.setdefault(
+            issue_key(summary),
+            HotIssueItem(
+                summary=summary,
+                heat=round(i.heat, 1),
+                place_or_group=i.place_or_group,
+                n_messages=i.n_messages,
+                start=i.start,
+                end=i.end,
+            ),
         )
-        for i in qs.order_by("-heat", "rank")[:limit]
-    ]
+        if len(out) == limit:
+            break
+    return list(out.values())
 
 
 def demand_intel_get(*, demand: Demand) -> DemandIntel | None:

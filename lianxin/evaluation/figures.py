@@ -303,6 +303,17 @@ def measure_trace(*, code: str, scope: Scope, period: Period, part: str) -> Quer
     return measure_get(code=code, start=start, end=end, **scope.kwargs()).queryset(part)
 
 
+def measure_steps(*, code: str, scope: Scope, period: Period, part: str) -> QuerySet[Judgement] | None:
+    """The judged steps behind one number of a judged measure (签收, 答复, 评价: one row per demand and
+    unit), so the list holds exactly as many rows as the figure counts even when a demand went to two
+    units; None for the measures that count demands."""
+    if code == OVERDUE_OPEN:
+        return None
+    start, end = period_range(period)
+    value = measure_get(code=code, start=start, end=end, **scope.kwargs())
+    return value.records(part) if value.judged else None
+
+
 def overdue_open_grouped(*, period: Period, by: str, base: Q | None = None) -> dict[Any, int]:
     """OVERDUE_OPEN per value of `by` ("lead_unit_id", "area_id") of the demands `base` selects."""
     start, end = period_range(period)

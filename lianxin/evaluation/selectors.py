@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import Role, User, role_q
 from lianxin.analysis.models import HotIssueRun, RunState
-from lianxin.analysis.selectors import hot_issue_list
+from lianxin.analysis.selectors import hot_issue_list, issue_key
 from lianxin.contact.models import ContactPoint, VisitProblem
 from lianxin.contact.periods import Period as Month
 from lianxin.contact.selectors import (
@@ -713,11 +713,6 @@ def dashboard_data(*, user: User, period: Period, months: int = 12) -> dict[str,
     }
 
 
-def _issue_key(summary: str) -> str:
-    """Summaries that differ only in spacing and punctuation are one issue."""
-    return "".join(ch for ch in summary.casefold() if ch.isalnum())
-
-
 def dashboard_hot_issues(
     *, scope: Scope, period: Period, subject: dict[str, str], limit: int = HOT_ISSUES_SHOWN
 ) -> tuple[list[dict[str, Any]], str]:
@@ -762,7 +757,7 @@ def dashboard_hot_issues(
             continue
         summary = mask_pii(issue.summary)
         group = groups.setdefault(
-            _issue_key(summary),
+            issue_key(summary),
             {"summary": summary, "heat": round(issue.heat, 1), "ids": [], "demands": set()},
         )
         group["ids"].append(issue.pk)

@@ -26,6 +26,7 @@ from lianxin.contact.selectors import coverage_records, visit_list, visit_proble
 from lianxin.core.errors import ApplicationError, Conflict, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id
+from lianxin.demands.choices import Satisfaction
 from lianxin.demands.measures import LABELS
 from lianxin.demands.models import Demand
 from lianxin.demands.selectors import visible_demand_ids
@@ -36,6 +37,7 @@ from lianxin.evaluation.figures import (
     SHOWN_RATES,
     Scope,
     cadre_scope,
+    measure_steps,
     measure_trace,
 )
 from lianxin.evaluation.models import ReportBatch
@@ -238,6 +240,20 @@ def records(request: SignedInRequest) -> HttpResponse:
             raise ValidationFailed(_("未知筛选「%(filter)s」") % {"filter": name})
         qs = qs.filter(part_q)
         ctx["measure_label"] = f"{label} · {RECORD_FILTER_LABELS[name]}"
+    steps = (
+        measure_steps(code=measure, scope=scope, period=period, part=part) if measure in TRACEABLE else None
+    )
+    if steps is not None:  # a judged rate counts steps: list the steps, as many as the figure
+        steps = steps.filter(demand__in=qs.values("pk")).select_related("demand", "unit")
+        step_page = Paginator(steps, 50).get_page(request.GET.get("page"))
+        openable = _openable(request.user, (j.demand_id for j in step_page))
+        ctx.update(
+            page=step_page,
+            steps=True,
+            total=step_page.paginator.count,
+            rows=[(j, j.demand_id in openable, _satisfaction_label(j.satisfaction)) for j in step_page],
+        )
+        return render(request, "evaluation/records.html", ctx)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     # Each demand links to its page when the user may open it there (the demands app's rule), else text.
     openable = _openable(request.user, (d.pk for d in page))
@@ -248,6 +264,10 @@ def records(request: SignedInRequest) -> HttpResponse:
         now=timezone.now(),
     )
     return render(request, "evaluation/records.html", ctx)
+
+
+def _satisfaction_label(code: str) -> str:
+    return str(dict(Satisfaction.choices).get(code, code)) if code else ""
 
 
 @role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)

@@ -141,13 +141,35 @@ def test_a_cadre_opens_only_the_evidence_inside_their_area_and_sees_a_count_of_t
     services.hotspots_refresh()
     issue = HotIssue.objects.get(rank=1)
     assert outside in issue.demands.all()
+    client.force_login(world["cadre"])
+    html = client.get(reverse("analysis:hotspots")).content.decode()
+    assert all(d.ticket_no in html for d in inside) and "另有 1 条在您的职责范围外" in html
+    assert outside.ticket_no not in html
+    # One of four messages from the other street does not make the issue that street's cadre's.
     client.force_login(world["far_cadre"])
     html = client.get(reverse("analysis:hotspots")).content.decode()
-    assert outside.ticket_no in html and "另有 3 条在您的职责范围外" in html
-    assert not [d for d in inside if d.ticket_no in html]
+    assert outside.ticket_no not in html and "烧烤" not in html
     client.force_login(world["operator"])
     html = client.get(reverse("analysis:hotspots")).content.decode()
     assert all(d.ticket_no in html for d in [*inside, outside]) and "职责范围外" not in html
+
+
+def test_an_issue_split_half_and_half_is_both_areas_and_the_report_lists_it_once(world):
+    _noise_demands(world, world.street)
+    for i in range(3):
+        demand_services.demand_submit(
+            actor=None,
+            title=f"魅力之城小区烧烤店噪音扰民{i}",
+            content="魅力之城小区楼下烧烤店噪音扰民，凌晨还在营业，油烟很大",
+            area=world.other_street,
+            contact_phone=f"1390000009{i}",
+        )
+    services.hotspots_refresh()
+    now = timezone.now()
+    window = {"start": now - timedelta(days=30), "end": now + timedelta(days=1)}
+    here = hot_issues_for_area(area=world.street, **window)
+    there = hot_issues_for_area(area=world.other_street, **window)
+    assert [i.summary for i in here] == [i.summary for i in there] and len(here) == 1
 
 
 def test_hot_issues_for_area_feeds_the_evaluation_module(world):

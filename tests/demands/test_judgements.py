@@ -2,7 +2,7 @@
 audit that recomputes every figure from the timeline events."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -251,3 +251,27 @@ def test_an_operator_answers_at_intake_and_the_direct_rate_counts_it(world):
     other = make_demand(world, Status.SUBMITTED)
     with pytest.raises(ValidationFailed):
         services.demand_answer(demand=other, actor=world["operator"], text="见政策", article=999999)
+
+
+def test_the_city_drill_down_of_a_judged_rate_lists_its_steps_as_many_as_the_figure(world, client):
+    """One demand dispatched to two units (returned late by the first) is two signing steps: the city's
+    及时签收率 is 1/2 and its denominator list has two rows, one per unit, not one demand."""
+    from django.urls import reverse
+
+    # Monday 2 March 2026 (no holiday near): the return five days later is past the sign limit.
+    t0 = timezone.make_aware(datetime(2026, 3, 2, 10))
+    d = make_demand(world, Status.ACCEPTED)
+    d = services.demand_dispatch(demand=d, actor=world["operator"], unit=world.unit, now=t0)
+    late = t0 + timedelta(days=5)
+    d = services.demand_return(demand=d, actor=world["handler"], reason="不属于本单位", now=late)
+    d = services.demand_dispatch(demand=d, actor=world["operator"], unit=world.other_unit, now=late)
+    services.demand_sign(demand=d, actor=world["other_handler"], now=late + timedelta(hours=1))
+    period = f"{t0:%Y-%m}"
+    client.force_login(world["supervisor"])
+    url = reverse("evaluation:records") + f"?subject=city&period={period}&measure=response_rate&part="
+    html = client.get(url + "denominator").content.decode()
+    assert 'data-rows="steps"' in html and '<span id="record-count">2</span>' in html
+    assert html.count(f'data-id="{d.pk}"') == 2
+    assert world.unit.name in html and world.other_unit.name in html
+    numerator = client.get(url + "numerator").content.decode()
+    assert '<span id="record-count">1</span>' in numerator and world.other_unit.name in numerator
