@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 MYPY_PATHS := lianxin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast check bench fmt lint layers typecheck migrations-check schema-check messages lock clean venv
+.PHONY: run test test-fast check bench bench-quick soak fmt lint layers typecheck migrations-check schema-check messages lock clean venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,19 @@ schema-check: $(STAMP)
 
 bench: $(STAMP)
 	@bench/deps.sh
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## make bench-quick: every benchmark at its small size (a smoke run; the figures need `make bench`).
+bench-quick: $(STAMP)
+	@bench/deps.sh
+	$(BIN)/python -m bench --quick
+
+## make soak: the production layout (N web nodes, M workers) on PostgreSQL + Redis on loopback (database
+## lianxin_soak) under K concurrent submissions, a worker and a web node killed mid-load; prints
+## lost / duplicated / 5xx / undelivered (0 / 0 / 0 / 0 required). SOAK_ARGS="--submissions 1000 --web 3".
+SOAK_ARGS ?=
+soak: $(STAMP)
+	$(BIN)/python -m bench.bench_soak $(SOAK_ARGS)
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix lianxin tests bench

@@ -5,11 +5,16 @@ phase whatever other benchmarks did in the parent:
 - `sqlite`: a fresh SQLite file with 1,000 cadres (each with a street, 2 contact points, 6 households,
   4 visits and 20 demands in the month); times one PDF report and then every cadre's PDF report with a
   process pool of 2.
-- `postgres`: the database `lianxin_eval_bench` on postgres://postgres@127.0.0.1:5432, filled once with
+- `postgres`: the database `database_url("eval")` (`lianxin_bench_eval` beside `LIANXIN_BENCH_DATABASE_URL`,
+  see bench/common.py), filled once with
   1,000 units and 5,000 cadres over an area tree, then by set-based SQL (INSERT … SELECT) with 1,000,000
   demands over 12 months, the timeline events their states imply and the judged steps those events
   replay to; times the unit league table, one unit's scorecard, both leagues for every unit and cadre,
   and `measures_audit` (every figure recomputed from the events) for one month.
+
+`--quick` (bench.common.QUICK): 50 cadres and 20,000 demands. The demand rows are inserted by SQL that
+names the columns it fills; every other NOT NULL column gets its model default (`defaults_missing`), so
+a field added to `Demand` later (as `intel_urgency` once was) no longer breaks the seeding.
 """
 
 from __future__ import annotations
@@ -25,11 +30,21 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import ROOT, django_setup, emit
+from bench.common import (
+    ROOT,
+    admin_url,
+    database_name,
+    database_url,
+    defaults_missing,
+    django_setup,
+    emit,
+    insert_columns,
+    scaled,
+)
 
-CADRES = int(os.environ.get("LIANXIN_BENCH_CADRES", "1000"))
-DEMANDS = int(os.environ.get("LIANXIN_BENCH_DEMANDS", "1000000"))
-PG_URL = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/lianxin_eval_bench")
+CADRES = int(os.environ.get("LIANXIN_BENCH_CADRES", str(scaled(1000, 50))))
+DEMANDS = int(os.environ.get("LIANXIN_BENCH_DEMANDS", str(scaled(1_000_000, 20_000))))
+PG_URL = database_url("eval")
 PERIOD = "2026-03"
 
 
@@ -251,7 +266,7 @@ INSERT INTO demands_demand (
   returned_from, reply_text, outcome, satisfaction, resolved, created_at, accepted_at, dispatched_at,
   signed_at, replied_at, rated_at, closed_at, updated_at, sign_due_at, reply_due_at, stage, due_at,
   warning_level, was_overdue, answered_at_intake, handling_seconds, extension_count, reopen_count,
-  return_count, urge_count, supervised, version)
+  return_count, urge_count, supervised, version/*EXTRA_COLS*/)
 SELECT
   'B' || g, 'q', (ARRAY['help','complaint','consultation','suggestion'])[1 + g %% 4], 'normal', '',
   '诉求' || g, '内容', (%(cats)s::bigint[])[1 + g %% %(ncat)s], (%(areas)s::bigint[])[1 + g %% %(narea)s],
@@ -270,7 +285,7 @@ SELECT
   CASE WHEN g %% 10 = 0 THEN 'reply' WHEN g %% 10 = 5 THEN 'followup' ELSE '' END,
   CASE WHEN g %% 10 = 0 THEN reply_due END,
   0, signed > sign_due OR coalesce(replied > reply_due, false), false,
-  extract(epoch FROM replied - t)::bigint, 0, 0, 0, 0, g %% 19 = 0, 1
+  extract(epoch FROM replied - t)::bigint, 0, 0, 0, 0, g %% 19 = 0, 1/*EXTRA_VALS*/
 FROM (
   SELECT g, t, sign_due, signed, reply_due, replied,
          CASE WHEN g %% 5 <> 0 THEN replied + interval '1 day' END AS rated
@@ -335,8 +350,8 @@ def _ensure_database() -> bool:
     layout of this benchmark, or a fill that did not finish)."""
     import psycopg
 
-    name = PG_URL.rsplit("/", 1)[1]
-    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    name = database_name(PG_URL)
+    admin = admin_url(PG_URL)
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -441,8 +456,13 @@ def _fill_org() -> None:
 def _fill_postgres() -> None:
     from django.db import connection, transaction
 
+    from lianxin.demands.models import Demand
     from lianxin.org.models import Area, AreaLevel, Category, Unit
 
+    extra_cols, extra_vals = defaults_missing(Demand, insert_columns(FILL_SQL))
+    fill_sql = FILL_SQL.replace("/*EXTRA_COLS*/", extra_cols).replace(
+        "/*EXTRA_VALS*/", extra_vals.replace("%", "%%")
+    )
     t0 = time.perf_counter()
     with transaction.atomic():
         _fill_org()
@@ -469,10 +489,10 @@ def _fill_postgres() -> None:
     steps = {"org": time.perf_counter() - t0}
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-        for step, sql in (("demands", FILL_SQL), ("events", EVENTS_SQL), ("judgements", JUDGEMENTS_SQL)):
+        for step, sql in (("demands", fill_sql), ("events", EVENTS_SQL), ("judgements", JUDGEMENTS_SQL)):
             t1 = time.perf_counter()
             with transaction.atomic():
-                cursor.execute(sql, params if sql is FILL_SQL else None)
+                cursor.execute(sql, params if sql is fill_sql else None)
                 rows = cursor.rowcount
             steps[step] = time.perf_counter() - t1
             print(f"#   {step}: {rows} rows in {steps[step]:.1f}s", flush=True)

@@ -419,25 +419,46 @@ def bench_hotspots() -> None:
 
 
 def bench_reply_quality() -> None:
+    """Spearman between the score and the hand labels (1–5, docs/reply-labelling.md) of the check set
+    tests/intel/data/reply_checks.csv, per city and split (dev: the rules were checked on it; test:
+    held out), the older 1–3 labels of 附件4, and the speed over every reply of both data sets."""
+    from scipy.stats import spearmanr
+
     from lianxin.intel.checks import rank_quality
     from lianxin.intel.data import read_messages
+    from lianxin.intel.reply_checks import load_messages, load_reply_checks
     from lianxin.intel.reply_quality import reply_score
 
-    messages = {m.id: m for m in read_messages(TIPDM / "附件4.xlsx", need=("id", "text", "reply"))}
-
     def score(m):
-        return reply_score(m.content, m.reply, title=m.title, asked_at=m.time, replied_at=m.reply_time).score
+        return reply_score(
+            m.content or m.text, m.reply, title=m.title, asked_at=m.time, replied_at=m.reply_time
+        ).score
 
+    messages = {m.id: m for m in read_messages(TIPDM / "附件4.xlsx", need=("id", "text", "reply"))}
     for name, file in (("labelled", "reply_labels.csv"), ("holdout", "reply_labels_holdout.csv")):
         with (CHECKS / file).open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         quality = rank_quality([score(messages[r["id"]]) for r in rows], [int(r["label"]) for r in rows])
         emit(f"reply_quality.{name}.spearman", quality.spearman, "rho", quality.n)
         emit(f"reply_quality.{name}.auc_good_vs_poor", quality.auc_good_vs_poor, "AUC", quality.n)
+    cities = ["tipdm"] + (["shanghai"] if (SHANGHAI / "letters.csv").exists() else [])
+    checks = load_reply_checks(CHECKS / "reply_checks.csv", SHARED_DATA, cities=cities)
+    for city in cities:
+        for split in ("dev", "test", "all"):
+            chosen = [c for c in checks if c.city == city and (split == "all" or c.split == split)]
+            if len(chosen) < 3:
+                continue
+            rho = spearmanr([score(c.message) for c in chosen], [c.final for c in chosen]).statistic
+            emit(f"reply_quality.check.{city}.{split}.spearman", float(rho), "rho", len(chosen))
+        both = [c for c in checks if c.city == city and c.score_pass2 is not None]
+        if len(both) >= 3:
+            agree = spearmanr([c.score_pass1 for c in both], [c.score_pass2 for c in both]).statistic
+            emit(f"reply_quality.check.{city}.pass_agreement", float(agree), "rho", len(both))
+    every = [m for city in cities for m in load_messages(SHARED_DATA, city).values()]
     start = time.perf_counter()
-    for m in messages.values():
+    for m in every:
         score(m)
-    emit("reply_quality.speed", len(messages) / (time.perf_counter() - start), "replies/s", len(messages))
+    emit("reply_quality.speed", len(every) / (time.perf_counter() - start), "replies/s", len(every))
 
 
 def bench_urgency_pii() -> None:

@@ -1,10 +1,16 @@
 """Publishing-site benchmarks: article page throughput with the exact view counter, and search latency.
 
 Runs the production server (gunicorn, DEBUG off) on loopback against PostgreSQL + Redis when they answer
-(postgres://postgres@127.0.0.1:5432/lianxin_portal_bench, redis://127.0.0.1:6379/1), otherwise against the
-embedded SQLite + file cache. Data: LIANXIN_BENCH_PORTAL_N articles (default 100,000) whose words follow
-jieba's dictionary frequencies, created once and reused. Load: `wrk` when installed, otherwise a threaded
-Python client. Only loopback traffic; every loop is bounded.
+(`database_url("portal")`, i.e. lianxin_bench_portal beside LIANXIN_BENCH_DATABASE_URL, and
+LIANXIN_BENCH_REDIS_URL; see bench/common.py), otherwise against the embedded SQLite + file cache. Data:
+LIANXIN_BENCH_PORTAL_N articles (default 100,000; 2,000 under --quick) whose words follow jieba's
+dictionary frequencies, created once and reused. Load: `wrk` when installed, otherwise a threaded Python
+client. Only loopback traffic; every loop is bounded.
+
+The article page is compared with the same HTML served as a static file by the same server (WhiteNoise in
+the same gunicorn): `portal_article_vs_static` is the ratio of their rates (target >= 0.5).
+LIANXIN_BENCH_PORTAL_FASTPATH=1 puts the article fast path (lianxin.portal.fastpath) in front of the stack
+(bench/portal_settings.py).
 
     .venv/bin/python -m bench portal
 """
@@ -26,12 +32,23 @@ import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import ROOT, emit, percentile, wait_quiet
+from bench.common import (
+    ROOT,
+    admin_url,
+    database_name,
+    database_url,
+    emit,
+    percentile,
+    reachable,
+    redis_url,
+    scaled,
+    wait_quiet,
+)
 
-N_ARTICLES = int(os.environ.get("LIANXIN_BENCH_PORTAL_N", "100000"))
-PG_URL = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/lianxin_portal_bench")
-REDIS_URL = os.environ.get("LIANXIN_BENCH_REDIS", "redis://127.0.0.1:6379/1")
-DURATION = int(os.environ.get("LIANXIN_BENCH_SECONDS", "15"))
+N_ARTICLES = int(os.environ.get("LIANXIN_BENCH_PORTAL_N", str(scaled(100_000, 2_000))))
+PG_URL = database_url("portal")
+REDIS_URL = redis_url()
+DURATION = int(os.environ.get("LIANXIN_BENCH_SECONDS", str(scaled(15, 5))))
 # Sync workers block while waiting for Redis, so more workers than cores keep the CPUs busy.
 WORKERS = int(os.environ.get("LIANXIN_BENCH_WORKERS", str(max(4, (os.cpu_count() or 2) * 4))))
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
@@ -48,13 +65,13 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def _postgres_ready() -> bool:
-    if not _port_open("127.0.0.1", 5432):
+    if not reachable(PG_URL):
         return False
     try:
         import psycopg
 
-        name = urllib.parse.urlparse(PG_URL).path.lstrip("/")
-        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        name = database_name(PG_URL)
+        with psycopg.connect(admin_url(PG_URL), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
@@ -84,7 +101,7 @@ def bench_env() -> tuple[dict[str, str], str]:
     if _postgres_ready():
         env["DATABASE_URL"] = PG_URL
         backend = "postgresql"
-        if _port_open("127.0.0.1", 6379):
+        if reachable(REDIS_URL):
             env["REDIS_URL"] = REDIS_URL
             env["LIANXIN_CACHE_PREFIX"] = "lianxin-portal-bench"
             backend = "postgresql+redis"
@@ -255,6 +272,27 @@ def cpu_per_request(n: int = 2000) -> None:
             }
         )
     )
+
+
+STATIC_NAME = "bench-article.html"
+
+
+def static_copy() -> None:
+    """Write the article page as the reader gets it into STATIC_ROOT, for the same server to serve as a
+    static file (the comparison of the issue: the same HTML, the same server)."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from lianxin.portal.selectors import public_articles
+
+    url = public_articles().order_by("-published_at")[0].get_absolute_url()
+    html = Client(HTTP_HOST="127.0.0.1").get(url, HTTP_USER_AGENT=UA).content
+    path = Path(settings.STATIC_ROOT) / STATIC_NAME
+    path.write_bytes(html)
+    print(json.dumps({"url": settings.STATIC_URL + STATIC_NAME, "bytes": len(html)}))
 
 
 def stored_views(article_id: int) -> None:
@@ -430,6 +468,7 @@ def main() -> None:
     print(f"# data: {info}", flush=True)
     target = json.loads(_run(env, "-m", "bench.bench_portal", "target").splitlines()[-1])
     queries = json.loads(_run(env, "-m", "bench.bench_portal", "queries").splitlines()[-1])
+    static = json.loads(_run(env, "-m", "bench.bench_portal", "static").splitlines()[-1])
     port = _free_port()
     server = start_server(env, port)
     host = "127.0.0.1"
@@ -468,6 +507,24 @@ def main() -> None:
             loadavg_1m_before=round(load_before, 2),
             loadavg_1m_after=round(os.getloadavg()[0], 2),
         )
+        if shutil.which("wrk"):
+            for _ in range(WORKERS * 2):
+                c = http.client.HTTPConnection(host, port, timeout=30)
+                c.request("GET", static["url"], headers={"User-Agent": UA})
+                c.getresponse().read()
+            wait_quiet()
+            plain = load_wrk(base + static["url"], DURATION, connections)
+            emit(
+                "portal_article_vs_static",
+                result["rps"] / plain["rps"],
+                "ratio",
+                n,
+                article_rps=round(result["rps"]),
+                static_rps=round(plain["rps"]),
+                static_bytes=static["bytes"],
+                target=">= 0.5",
+                note="the same HTML as a static file through the same gunicorn (WhiteNoise), same load",
+            )
         # Exactness: every request of the throughput run was a new reader, and the counter must have
         # counted every one that the server answered; then a controlled read+reload run on a second article.
         before = json.loads(
@@ -538,7 +595,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    command = sys.argv[1] if len(sys.argv) > 1 else "main"
+    command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "--quick" else "main"
+    if "--quick" in sys.argv:
+        from bench import common
+
+        common.quick_set(True)
     if command == "populate":
         populate(int(sys.argv[2]))
     elif command == "queries":
@@ -547,6 +608,8 @@ if __name__ == "__main__":
         target_article()
     elif command == "cpu":
         cpu_per_request()
+    elif command == "static":
+        static_copy()
     elif command == "stored":
         stored_views(int(sys.argv[2]))
     else:

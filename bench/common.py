@@ -1,17 +1,131 @@
-"""Shared helpers for benchmarks: every figure is one `BENCH {json}` line (see contract.md)."""
+"""Shared helpers for benchmarks: every figure is one `BENCH {json}` line (see contract.md).
+
+Sizes: `QUICK` is true under `python -m bench --quick` (and in every child process of it: the flag travels
+as `LIANXIN_BENCH_QUICK=1`); a module picks its smoke size with `scaled(full, quick)`.
+
+Where the benchmarks run (nothing hard-coded, every value from the environment):
+- `LIANXIN_BENCH_DATABASE_URL` — the PostgreSQL database of the demands benchmark (default
+  postgres://postgres@127.0.0.1:5432/lianxin_bench); the other modules use databases beside it on the
+  same server, named `<that name>_<module>` (`database_url("eval")` → …/lianxin_bench_eval), unless
+  `LIANXIN_BENCH_<MODULE>_DATABASE_URL` names one of their own.
+- `LIANXIN_BENCH_REDIS_URL` — the Redis the HTTP benchmarks use (default redis://127.0.0.1:6379/1).
+- `LIANXIN_BENCH_REUSE=1` — keep a filled database between runs (seeding is skipped when it is whole).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import re
+import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+QUICK = os.environ.get("LIANXIN_BENCH_QUICK") == "1"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lianxin_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+
+
+def quick_set(value: bool) -> None:
+    """Switch the smoke size on for this process and the processes it starts."""
+    global QUICK
+    QUICK = value
+    if value:
+        os.environ["LIANXIN_BENCH_QUICK"] = "1"
+    else:
+        os.environ.pop("LIANXIN_BENCH_QUICK", None)
+
+
+def scaled(full: int, quick: int) -> int:
+    """`full` normally, `quick` under --quick."""
+    return quick if QUICK else full
+
+
+def database_url(module: str = "") -> str:
+    """The PostgreSQL database of a benchmark module (see the module docstring)."""
+    own = os.environ.get(f"LIANXIN_BENCH_{module.upper()}_DATABASE_URL") if module else None
+    if own:
+        return own
+    base = os.environ.get("LIANXIN_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not module:
+        return base
+    parts = urllib.parse.urlsplit(base)
+    name = parts.path.lstrip("/") or "lianxin_bench"
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}_{module}"))
+
+
+def admin_url(url: str) -> str:
+    """The maintenance database (`postgres`) on the server of `url`, to create and drop from."""
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/postgres"))
+
+
+def database_name(url: str) -> str:
+    return urllib.parse.urlsplit(url).path.lstrip("/")
+
+
+def redis_url() -> str:
+    return os.environ.get("LIANXIN_BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def reachable(url: str) -> bool:
+    """Whether the host:port of a database or Redis URL accepts connections (0.5 s)."""
+    parts = urllib.parse.urlsplit(url)
+    default = {"redis": 6379}.get(parts.scheme, 5432)
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((parts.hostname or "127.0.0.1", parts.port or default)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def defaults_missing(model: type, columns: list[str]) -> tuple[str, str]:
+    """For a set-based INSERT into `model`'s table that lists `columns`: (", col, …", ", literal, …") of
+    every other NOT NULL column with its model default as a literal — appended to the column and SELECT
+    lists, so that a field another change adds to the model later does not break the seeding ("", ""
+    when none is missing). A NOT NULL field without a default must be listed. Needs Django set up."""
+    from django.db.models import NOT_PROVIDED
+
+    cols, vals = [], []
+    for f in model._meta.concrete_fields:  # type: ignore[attr-defined]
+        if f.column in columns or f.primary_key or f.null:
+            continue
+        if f.default is NOT_PROVIDED:
+            raise ValueError(f"{model.__name__}.{f.name} is NOT NULL without a default: list it")
+        cols.append(f.column)
+        vals.append(_literal(f.get_default()))
+    if not cols:
+        return "", ""
+    return ", " + ", ".join(cols), ", " + ", ".join(vals)
+
+
+def insert_columns(sql: str) -> list[str]:
+    """The column names of the first `INSERT INTO table (…)` of `sql`."""
+    inside = re.sub(r"/\*.*?\*/", "", sql).split("(", 1)[1].split(")", 1)[0]
+    return [c.strip() for c in inside.split(",") if c.strip()]
+
+
+def _literal(value: object) -> str:
+    """A model default as an SQL literal (the kinds of default Lianxin's models use)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return "'" + text.replace("'", "''") + "'"
 
 
 def machine() -> dict[str, object]:

@@ -1,6 +1,6 @@
 """Root URLs. Each app owns `urls.py` (pages, namespaced) and `api_urls.py` (under /api/v1/). The optional
-apps above demands (analysis, contact, portal, evaluation) are mounted only when installed, so a deployment
-may leave one out (the navigation links only URL names that exist)."""
+apps above demands (OPTIONAL_APPS) are mounted only when installed, so a deployment may leave one out (the
+navigation links only URL names that exist)."""
 
 from django.apps import apps
 from django.conf import settings
@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("", include("lianxin.demands.api_urls")),
+    path("", include("lianxin.org.api_urls")),
 ]
 OPTIONAL_APPS = [
     "analysis",
@@ -33,6 +34,7 @@ api_v1 += [path("", include(f"lianxin.{label}.api_urls")) for label in installed
 urlpatterns = [
     path("", include(([path("", core_views.home, name="home")], "core"))),
     path("healthz", core_views.healthz, name="healthz"),
+    *([path("open311/v2/", include("lianxin.interconnect.open311_urls"))] if "interconnect" in installed else []),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("lianxin.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,30 +83,17 @@ def pii_labels(kinds: list[str]) -> list[str]:
 
 def demand_changed(demand: Demand, *, created: bool) -> None:
     """Called by the demand services (through the intel port) in the transaction that stored `demand`:
-    one `SimilarChange` row in a savepoint (a failure is logged, never raised into the demand's save),
-    and after commit the intake check of a new demand or the reply-quality score of a fresh reply."""
+    one `SimilarChange` row (the similar-demand index follows these) and the outbox row of the intake
+    check of a new demand or the reply-quality score of a fresh reply (lianxin.core.outbox: it commits
+    with the demand, runs after commit and is re-run by the reconciler if a worker dies). Both are work
+    the change owes: a failure to record them rolls the change back rather than lose them."""
     if not demand.pk:
         return
-    try:
-        with transaction.atomic():
-            SimilarChange.objects.create(demand_id=demand.pk)
-    except Exception:  # the change log must never break a demand's save
-        logger.exception("similar change log failed for demand %s", demand.pk)
-    demand_id = demand.pk
-    try:
-        if created:
-            transaction.on_commit(lambda: _queue(demand_intake_task, demand_id), robust=True)
-        elif demand.status == Status.REPLIED and demand.reply_text:
-            transaction.on_commit(lambda: _queue(reply_assess_task, demand_id), robust=True)
-    except Exception:
-        logger.exception("queueing intel for demand %s failed", demand_id)
-
-
-def _queue(task: Any, demand_id: int) -> None:
-    try:
-        task(demand_id)
-    except Exception:  # a queue outage or a failing check never reaches the citizen
-        logger.exception("intel task %s for demand %s failed", getattr(task, "name", task), demand_id)
+    SimilarChange.objects.create(demand_id=demand.pk)
+    if created:
+        demand_intake_task(demand.pk)
+    elif demand.status == Status.REPLIED and demand.reply_text:
+        reply_assess_task(demand.pk)
 
 
 def intake_check(*, demand_id: int) -> DemandIntel | None:

@@ -5,8 +5,11 @@
 - `DemandIntel`: what intel found in one demand at intake (urgency proposal, personal data, category
   suggestions), and what the operator then confirmed (learning from corrections).
 - `ReplyAssessment`: the reply-quality score of a demand's reply, summed up per unit.
-- `SimilarChange`: an append-only log of demand changes; each process's similar-demand index reads
-  the rows after its watermark (one indexed query) to stay in sync with the database.
+- `SimilarChange`: an append-only log of demand changes; the background worker folds the rows after
+  the shared index's watermark into the next generation, and each web process folds in those written
+  since (one indexed query) to stay in sync with the database.
+- `SimilarEntry`: the stored terms of one demand of the similar-demand window (open and recent), so the
+  shared index is compiled from rows, never by segmenting text again (`lianxin.analysis.similar`).
 - `HotIssueRun` / `HotIssue`: hot issues mined from a recent window by the periodic job.
 - `RouterVersion`: a trained unit router (派单建议), stored and activated like `ClassifierVersion`;
   retrained from handled demands. `UnitSuccession`: a unit renamed or merged into another from a day
@@ -148,6 +151,29 @@ class SimilarChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} demand {self.demand_id}"
+
+
+class SimilarEntry(models.Model):
+    """The similar-demand index's stored form of one open, recent demand (written by the worker)."""
+
+    demand = models.OneToOneField(
+        "demands.Demand", on_delete=models.CASCADE, primary_key=True, related_name="similar_entry"
+    )
+    text_hash = models.CharField(max_length=32)  # of title + content: changed text is segmented again
+    terms = models.BinaryField()  # int32 hashed columns then float32 weights (similar_store.terms_pack)
+    places = models.JSONField(default=list, blank=True)
+    text_area = models.CharField(max_length=32, blank=True, default="")
+    street = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(db_index=True)  # the demand's: entries leave the window by age
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("相似诉求索引条目")
+        verbose_name_plural = _("相似诉求索引条目")
+
+    def __str__(self) -> str:
+        return f"demand {self.demand_id}"
 
 
 class RunState(models.TextChoices):

@@ -5,8 +5,10 @@ neither loads this app's template tags nor knows these panels exist.
 `intake` — for the operator accepting: the top-3 categories with
 probabilities, the lead unit the routing rules would propose for each, the urgency proposal; one click
 accepts with that category (`analysis:accept`). `reply_quality` — the reply's score and flags before the
-follow-up call. `status` — for admins: why there are no suggestions. Each panel swallows its own
-failures: a page never breaks because of intel.
+follow-up call. `status` — for admins: why there are no suggestions. `similar_status` — for staff
+who see similar demands: while the shared similar-demand index is being built (or rebuilt), the page
+says that the similar list is missing for now (the intake panel says it too). Each panel swallows its
+own failures: a page never breaks because of intel.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from lianxin.analysis.intake import pii_labels, signal_lines
 from lianxin.analysis.replies import flag_labels
 from lianxin.analysis.selectors import classifier_status, demand_intel_get
 from lianxin.analysis.services import reply_assess
+from lianxin.analysis.similar import index_status
 from lianxin.core.notify import enumeration
 from lianxin.demands import extensions
 from lianxin.demands.choices import Urgency
@@ -54,6 +57,7 @@ def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, A
                 }
             )
         out["urgency"] = _urgency_label(suggestions.get("urgency", ""))
+        out["similar_pending"] = _similar_pending()
         intel = out["intel"] = demand_intel_get(demand=demand)
         if intel is not None:
             out["signals"] = enumeration(signal_lines(intel.urgency_reason))
@@ -65,6 +69,26 @@ def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, A
     except Exception:
         logger.exception("intel intake block failed for demand %s", getattr(demand, "pk", None))
     return out
+
+
+def _similar_pending() -> bool:
+    """Whether the similar-demand index is not ready in this process (the list is left out)."""
+    try:
+        return not index_status().ready
+    except Exception:
+        logger.exception("similar index status failed")
+        return True
+
+
+def similar_status(request: HttpRequest | None, demand: Demand | None = None) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if (
+        user is None
+        or not user.is_authenticated
+        or not user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+    ):
+        return {"pending": False}
+    return {"pending": _similar_pending()}
 
 
 def _urgency_label(code: str) -> str:
@@ -97,6 +121,7 @@ def panels_register() -> None:
         ("intake", intake, "analysis/_intake.html"),
         ("reply_quality", reply_quality, "analysis/_reply_quality.html"),
         ("status", status, "analysis/_status.html"),
+        ("similar_status", similar_status, "analysis/_similar_status.html"),
     ):
         extensions.panel_register(name, _source(context_of, template))
 

@@ -26,6 +26,8 @@ FLAG_LABELS = {
     "evasive": "推诿敷衍",
     "late": "超时答复",
     "no_relevance": "答非所问",
+    "vague_promise": "空泛承诺（无时限、无责任人）",
+    "dated_before_letter": "答复日期早于来信",
 }
 SERIOUS_FLAGS = {"empty", "forward_only", "template_only", "evasive", "no_relevance"}
 

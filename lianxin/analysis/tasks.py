@@ -1,4 +1,4 @@
-"""Huey tasks of the intel adapter: they take ids, load, and call one service.
+"""Background work of the intel adapter: outbox handlers and Huey tasks that take ids, load, and call one service.
 
 The intake check, the services, the classifier and the router queue these tasks (they import this module), so the
 tasks import them when they run."""
@@ -6,29 +6,46 @@ tasks import them when they run."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from lianxin.accounts.models import User
 from lianxin.analysis.models import ReplyAssessment
-from lianxin.analysis.similar import changes_prune
+from lianxin.analysis.similar import changes_prune, index_build
+from lianxin.core.outbox import outbox_add, outbox_handler
 from lianxin.core.tasks import crontab, periodic
 from lianxin.demands.models import Demand
 
+INTAKE_TASK = "analysis.intake"
+REPLY_ASSESS_TASK = "analysis.reply_assess"
 
-@db_task()
+
 def demand_intake_task(demand_id: int) -> None:
+    """Queue the intake check of a new demand through the outbox (once per demand)."""
+    outbox_add(INTAKE_TASK, key=f"intake:{demand_id}", payload={"demand_id": demand_id})
+
+
+def reply_assess_task(demand_id: int) -> None:
+    """Queue the quality score of a demand's reply through the outbox (once per reply)."""
+    replied_at = Demand.objects.filter(pk=demand_id).values_list("replied_at", flat=True).first()
+    stamp = replied_at.isoformat() if replied_at else "none"
+    outbox_add(REPLY_ASSESS_TASK, key=f"reply-assess:{demand_id}:{stamp}", payload={"demand_id": demand_id})
+
+
+@outbox_handler(INTAKE_TASK)
+def demand_intake_handler(payload: dict[str, Any]) -> None:
     from lianxin.analysis.intake import intake_check  # imports this module (cycle)
 
-    intake_check(demand_id=demand_id)
+    intake_check(demand_id=int(payload["demand_id"]))
 
 
-@db_task()
-def reply_assess_task(demand_id: int) -> None:
+@outbox_handler(REPLY_ASSESS_TASK)
+def reply_assess_handler(payload: dict[str, Any]) -> None:
     from lianxin.analysis.services import reply_assess  # imports this module through intake (cycle)
 
-    demand = Demand.objects.select_related("category").filter(pk=demand_id).first()
+    demand = Demand.objects.select_related("category").filter(pk=int(payload["demand_id"])).first()
     if demand is not None:
         reply_assess(demand=demand)
 
@@ -59,6 +76,13 @@ def hotspots_periodic_task() -> None:
     from lianxin.analysis.services import hotspots_refresh  # imports this module through intake (cycle)
 
     hotspots_refresh()
+
+
+@periodic(crontab(minute="*"))
+def similar_index_task() -> None:
+    """Keep the shared similar-demand index current: fill missing entries, write the next generation
+    (lianxin.analysis.similar); a missing, stale or corrupt generation is rebuilt here."""
+    index_build()
 
 
 @periodic(crontab(minute="40", hour="*"))

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "lianxin.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from lianxin.core.files import pillow_limits
+
+        pillow_limits()

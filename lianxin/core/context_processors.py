@@ -12,4 +12,6 @@ def site(request):
         "site_name": settings.LIANXIN_SITE_NAME,
         "nav_items": nav_for(user),
         "unread_count": unread,
+        # The Content-Security-Policy nonce of this response (lianxin.core.csp): <script nonce="{{ csp_nonce }}">.
+        "csp_nonce": getattr(request, "csp_nonce", ""),
     }

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, cast
+
+from django.db import models
+from django.utils.module_loading import import_string
+
 
 def mask_phone(value: str | None) -> str:
     """The digits of a phone number with the middle hidden, as many stars as digits hidden.
@@ -46,3 +53,40 @@ def mask_address(value: str | None, keep: int = 6) -> str:
     if not value:
         return ""
     return value[:keep] + ("***" if len(value) > keep else "")
+
+
+class MaskedCopyField(models.TextField):
+    """A masked copy of another field of the same model, kept for display and search.
+
+    The copy is made from `source` by `masker` (a dotted path to `text -> text`, imported when first
+    used, so a lower layer can name a higher layer's masking) each time the row is saved, in `save()` and
+    in `bulk_create`. The source may be encrypted (`lianxin.core.crypto.EncryptedTextField`): searching
+    the copy then never matches what the roles that see masked text may not read."""
+
+    description = "Masked copy of another field"
+
+    def __init__(self, *args: Any, source: str = "", masker: str = "", **kwargs: Any) -> None:
+        self.source, self.masker = source, masker
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        kwargs.update(source=self.source, masker=self.masker)
+        return name, path, args, kwargs
+
+    def mask(self, text: str) -> str:
+        return masker_for(self.masker)(text or "") if text else ""
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = self.mask(getattr(model_instance, self.source, "") or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+@lru_cache(maxsize=16)
+def masker_for(path: str) -> Callable[[str], str]:
+    return cast(Callable[[str], str], import_string(path))

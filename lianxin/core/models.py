@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lianxin.core.crypto import EncryptedTextField
 
 
 class Notification(models.Model):
@@ -65,3 +68,88 @@ class Notification(models.Model):
             return render_lines(Message.stored(pair) for pair in self.body_msgs)
         except (KeyError, TypeError, ValueError):
             return self.body
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("待执行")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("已放弃")
+
+
+class OutboxItem(models.Model):
+    """A piece of background work written in the transaction that caused it (lianxin.core.outbox):
+    it exists exactly when that transaction committed, and runs after commit, at least once."""
+
+    task = models.CharField(_("任务"), max_length=100)
+    # Idempotency key: a second add with the same key is a no-op.
+    key = models.CharField(_("键"), max_length=200, unique=True)
+    payload = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Not run before this time (the backoff after a failure).
+    next_attempt_at = models.DateTimeField(_("下次执行"), default=timezone.now)
+    # A worker that took the row holds it until then; past it the reconciler takes it back.
+    claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.key}"
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class SmsMessage(models.Model):
+    """One text message (lianxin.core.sms): the phone encrypted, sent through the outbox."""
+
+    phone = EncryptedTextField(_("手机号"))
+    phone_hash = models.CharField(_("手机号索引"), max_length=64, db_index=True)
+    text = models.TextField(_("内容"))
+    purpose = models.CharField(_("用途"), max_length=60)
+    key = models.CharField(_("键"), max_length=200, unique=True)
+    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    backend = models.CharField(_("通道"), max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    gateway_ref = models.CharField(_("网关编号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"
+
+
+class PhoneCode(models.Model):
+    """A 6-digit verification code sent by SMS (lianxin.core.sms): only its keyed hash is kept."""
+
+    phone_hash = models.CharField(_("手机号索引"), max_length=64)
+    purpose = models.CharField(_("用途"), max_length=60)
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone_hash", "purpose", "created_at"])]
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"

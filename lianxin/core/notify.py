@@ -1,7 +1,7 @@
 """Notifications: the in-app inbox always, plus pluggable senders chosen by configuration.
 
-`notify()` writes inbox rows inside the caller's transaction and schedules external delivery
-after commit, so a slow mail server never blocks or rolls back the action that caused it.
+`notify()` writes inbox rows inside the caller's transaction and, in the same transaction, an outbox
+item for external delivery after commit (lianxin.core.outbox: retried, never lost), so a slow mail server never blocks or rolls back the action that caused it.
 
 Titles, and bodies the system writes, are given as a `Message` (a gettext_noop-marked Chinese msgid
 with named parameters; a body may be several, one per line) so the inbox can show them in the
@@ -24,11 +24,15 @@ from django.utils import formats, translation
 from django.utils.module_loading import import_string
 
 from lianxin.core.models import Notification
+from lianxin.core.outbox import outbox_add
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
 logger = logging.getLogger("lianxin.notify")
+
+# The outbox task of external delivery (its handler is in lianxin.core.tasks).
+NOTIFY_TASK = "core.notify"
 
 
 @dataclass(frozen=True)
@@ -152,12 +156,11 @@ def notify(
         )
         for user in {u.pk: u for u in recipients}.values()
     ]
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk]
-    if ids and settings.LIANXIN_NOTIFY_SENDERS:
-        from lianxin.core.tasks import notification_deliver_task
-
-        transaction.on_commit(lambda: notification_deliver_task(ids), robust=True)
+    with transaction.atomic():  # the rows and their delivery commit together
+        created = Notification.objects.bulk_create(rows)
+        ids = [n.pk for n in created if n.pk]
+        if ids and settings.LIANXIN_NOTIFY_SENDERS:
+            outbox_add(NOTIFY_TASK, key=f"notify:{min(ids)}:{len(ids)}", payload={"ids": ids})
     return created
 
 

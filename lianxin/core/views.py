@@ -20,7 +20,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - the health check reports any database failure
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor, "version": __version__})
+    from lianxin.core.outbox import outbox_stats
+
+    return JsonResponse(
+        {"status": "ok", "database": connection.vendor, "version": __version__, "outbox": outbox_stats()}
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

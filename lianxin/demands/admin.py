@@ -55,7 +55,7 @@ class DemandAdmin(admin.ModelAdmin):
 
     list_display = ("ticket_no", "title", "type", "status", "closure", "lead_unit", "created_at", "due_at")
     list_filter = ("status", "type", "urgency", "channel", "supervised")
-    search_fields = ("ticket_no", "title")
+    search_fields = ("ticket_no", "title_masked")
     date_hierarchy = "created_at"
     raw_id_fields = ("category", "area", "lead_unit", "requester", "merged_into")
     inlines = [EventInline]

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
@@ -23,7 +23,8 @@ from lianxin.accounts.permissions import IsStaffMember
 from lianxin.core.api import ERROR
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_page
-from lianxin.core.throttling import AtomicScopedRateThrottle
+from lianxin.core.requests import client_ip
+from lianxin.core.throttling import AtomicScopedRateThrottle, DefaultRateScopedThrottle, Throttled
 from lianxin.demands import selectors, services
 from lianxin.demands.choices import Channel, DemandType, Status, Urgency
 from lianxin.demands.measures import measures_for_user
@@ -137,10 +138,39 @@ def _client_key(request: Request) -> str:
     return (request.headers.get("Idempotency-Key") or "").strip()[:100]
 
 
+LOOKUPS = ("category", "area")
+
+
+def refuse_blank_lookups(data: Any) -> None:
+    """A category or area sent as an empty or blank string is refused by name (400): leave the field out
+    or send null for none. (Without this check the blank text reached the model and failed with a 500.)"""
+    if not isinstance(data, Mapping):
+        return
+    blank = {
+        name: [_("不能为空白；不指定请省略该字段或传 null")]
+        for name in LOOKUPS
+        if isinstance(data.get(name), str) and not data[name].strip()
+    }
+    if blank:
+        raise ValidationFailed(_("以下字段有误：%(fields)s") % {"fields": ", ".join(blank)}, fields=blank)
+
+
+class StaffSearchThrottle(DefaultRateScopedThrottle):
+    """The staff list's searches (`q`, `phone`), per user: `staff_search` (default 120/min)."""
+
+    scope_attr = "search_throttle_scope"
+
+    def allow_request(self, request, view):  # type: ignore[no-untyped-def]
+        if not any((request.query_params.get(name) or "").strip() for name in ("q", "phone")):
+            return True
+        return super().allow_request(request, view)
+
+
 class DemandCollectionView(APIView):
     """POST: public submission (anonymous allowed, rate limited). GET: staff list with filters."""
 
     throttle_scope = "public_submit"
+    search_throttle_scope = "staff_search"
     pagination_class = CappedPagination
 
     def get_permissions(self):
@@ -151,7 +181,7 @@ class DemandCollectionView(APIView):
     def get_throttles(self):
         if self.request.method == "POST":
             return [AtomicScopedRateThrottle()]
-        return []
+        return [StaffSearchThrottle()]
 
     @extend_schema(
         tags=TAGS,
@@ -168,6 +198,7 @@ class DemandCollectionView(APIView):
         auth=PUBLIC_AUTH,
     )
     def post(self, request: Request) -> Response:
+        refuse_blank_lookups(request.data)
         v = submission_values(request.data)
         actor = request.user if request.user.is_authenticated else None
         demand, created = services.demand_submit(
@@ -190,7 +221,9 @@ class DemandCollectionView(APIView):
         return Response(submitted_payload(demand), status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
-        tags=TAGS, parameters=LIST_PARAMETERS, responses={200: DemandListSerializer(many=True), 400: ERROR}
+        tags=TAGS,
+        parameters=LIST_PARAMETERS,
+        responses={200: DemandListSerializer(many=True), 400: ERROR, 429: ERROR},
     )
     def get(self, request: UserApiRequest) -> Response:
         filters, problems = selectors.DemandFilters.parse(request.query_params)
@@ -244,6 +277,7 @@ class DemandTransitionView(APIView):
     )
     def post(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
+        refuse_blank_lookups(request.data)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args: dict[str, Any] = dict(data.validated_data)
@@ -304,8 +338,9 @@ class TrackView(APIView):
     """Public progress of one demand by ticket number + query code; personal data masked."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "public_track"
+    # Every lookup or rating tries a query code: counted by selectors.demand_track, in the counter the
+    # tracking page shares (per address, and per ticket with a lock), not by a DRF throttle.
+    throttle_classes: list[Any] = []
 
     @extend_schema(
         tags=TAGS,
@@ -317,15 +352,17 @@ class TrackView(APIView):
         auth=PUBLIC_AUTH,
     )
     def get(self, request: Request) -> Response:
-        demand = selectors.demand_track(
-            ticket_no=request.query_params.get("ticket_no", ""), code=request.query_params.get("code", "")
+        demand = _tracked(
+            request,
+            ticket_no=request.query_params.get("ticket_no", ""),
+            code=request.query_params.get("code", ""),
         )
         return Response(TrackSerializer(track_payload(demand)).data)
 
     @extend_schema(
         tags=TAGS,
         request=TrackRateSerializer,
-        responses={200: TrackSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: TrackSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
         auth=PUBLIC_AUTH,
         description="The citizen rates the reply with the ticket number and query code (回访评价).",
     )
@@ -333,7 +370,7 @@ class TrackView(APIView):
         data = TrackRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        demand = selectors.demand_track(ticket_no=v["ticket_no"], code=v["code"])
+        demand = _tracked(request, ticket_no=v["ticket_no"], code=v["code"])
         actor = request.user if request.user.is_authenticated else None
         services.demand_rate(
             demand=demand,
@@ -345,6 +382,13 @@ class TrackView(APIView):
         )
         tracked = selectors.demand_track(ticket_no=v["ticket_no"], code=v["code"])
         return Response(TrackSerializer(track_payload(tracked)).data)
+
+
+def _tracked(request: Request, *, ticket_no: str, code: str) -> Demand:
+    try:
+        return selectors.demand_track(ticket_no=ticket_no, code=code, client=client_ip(request))
+    except Throttled as exc:
+        raise exceptions.Throttled(wait=exc.wait, detail=exc.message) from None
 
 
 class UnitListView(APIView):

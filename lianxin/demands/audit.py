@@ -117,7 +117,7 @@ def _timelines(lo: datetime, hi: datetime, *, chunk: int = 2000) -> Iterator[tup
 def _step_counts(code: str, step: Step, lo: datetime, hi: datetime) -> tuple[int, int]:
     """(numerator, denominator) that one replayed step adds to `code` in [lo, hi)."""
     kind, _numerator_q = JUDGED[code]
-    if step.kind != kind or not step.first or not lo <= step.at < hi:
+    if step.kind != kind or not step.first or step.excluded or not lo <= step.at < hi:
         return 0, 0
     if code in AGAINST_DUE and step.due_at is None:
         return 0, 0
@@ -125,6 +125,7 @@ def _step_counts(code: str, step: Step, lo: datetime, hi: datetime) -> tuple[int
         return 0, 0
     met = {
         "response_rate": step.done_at is not None and step.due_at is not None and step.done_at <= step.due_at,
+        "contact_rate": step.done_at is not None and step.due_at is not None and step.done_at <= step.due_at,
         "ontime_rate": step.done_at is not None and step.due_at is not None and step.done_at <= step.due_at,
         "return_rate": step.returned,
         "reopen_rate": step.reopened,

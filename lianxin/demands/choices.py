@@ -102,8 +102,33 @@ class Action(models.TextChoices):
     URGE = "urge", _("催办")
     ANSWER = "answer", _("直接答复")
     WITHDRAW = "withdraw", _("撤回派单")
+    FIRST_CONTACT = "first_contact", _("先行联系")
+    APPEAL = "appeal", _("考核申诉")
+    DECIDE_APPEAL = "decide_appeal", _("申诉审核")
     WARN = "warn", _("黄牌预警")
     ATTACH = "attach", _("上传附件")
+
+
+class ContactMethod(models.TextChoices):
+    """How a handler first reached the caller (先行联系)."""
+
+    CALL = "call", _("电话联系")
+    VISIT = "visit", _("上门走访")
+    MESSAGE = "message", _("短信/留言")
+
+
+class AppealReason(models.TextChoices):
+    """Why a unit says a demand should not count against it (不合理诉求)."""
+
+    OUTSIDE_REMIT = "outside_remit", _("不属于本单位职责")
+    VEXATIOUS = "vexatious", _("重复、无理诉求")
+    SETTLED = "settled", _("已依法处理终结")
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    UPHELD = "upheld", _("申诉成立")
+    REJECTED = "rejected", _("申诉不成立")
 
 
 class WarningLevel(models.IntegerChoices):

@@ -134,6 +134,10 @@ def event_listener_unregister(name: str) -> None:
     _listeners.pop(name, None)
 
 
+def has_listeners() -> bool:
+    return bool(_listeners)
+
+
 def events_recorded(events: list[DemandEvent]) -> None:
     if events:
         for listener in list(_listeners.values()):

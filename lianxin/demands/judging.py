@@ -9,11 +9,16 @@ Rules (docs/demands.md "Measures"):
 - a dispatch to a unit is judged for 及时签收: met when the unit signed **or returned** it by the sign due
   time; a missed limit stays missed after a return, a withdrawal (撤回) and a re-dispatch (the next unit
   gets its own row); a withdrawal within the limit voids that dispatch's row;
+- a dispatch that records a contact due time is judged for 先行联系 (响应率): met when the handler
+  recorded the first contact with the caller by then; a return or withdrawal before that time voids it;
 - a reply is judged for 按时办结 against the reply due time in force when it was given (extensions
   included); a later reopen marks it `reopened` and the next reply is a new row;
 - every rating is a row; the measures count the first of each demand and unit (`first`), so a 重办
   followed by a new 满意 never erases the first 不满意;
-- an imported demand (its submit event's channel is `import`) is history: it has no judged steps.
+- an imported demand (its submit event's channel is `import`) is history: it has no judged steps;
+- an upheld appeal (考核申诉, the `decide_appeal` event with `upheld`) marks every step of the appealing
+  unit on the demand `excluded`: it leaves that unit's (and the city's) rates and is listed with its
+  reason instead.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class Step:
     satisfaction: str = ""
     resolved: bool | None = None
     handling_seconds: int | None = None
+    excluded: bool = False
     key: tuple[Any, ...] = field(default=(), repr=False)
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -65,6 +71,7 @@ class Step:
             self.satisfaction,
             self.resolved,
             self.handling_seconds,
+            self.excluded,
         )
 
 
@@ -88,6 +95,8 @@ class _Replay:
         self.sign: Step | None = None
         self.reply: Step | None = None
         self.reply_due: datetime | None = None
+        self.excluded_units: set[int] = set()
+        self.contact: Step | None = None
 
     def add(self, step: Step) -> Step:
         key = (step.kind, step.unit_id)
@@ -100,8 +109,32 @@ class _Replay:
         self.unit = data.get("unit")
         self.reply_due = _when(data.get("reply_due"))
         self.sign = self.add(Step(JudgementKind.SIGN, self.unit, at, due_at=_when(data.get("sign_due"))))
+        contact_due = _when(data.get("contact_due"))  # dispatches since 先行联系 was measured carry it
+        self.contact = (
+            self.add(Step(JudgementKind.CONTACT, self.unit, at, due_at=contact_due)) if contact_due else None
+        )
+
+    def _void_contact(self, at: datetime) -> None:
+        """A dispatch taken back (returned, withdrawn) before the caller was due to be reached was not the
+        unit's to contact: its 先行联系 step is void; after the due time a missed contact stays missed."""
+        contact = self.contact
+        if (
+            contact is not None
+            and contact.done_at is None
+            and contact.due_at is not None
+            and at <= contact.due_at
+        ):
+            self.steps.remove(contact)
+            if contact.first:
+                self.seen.discard((contact.kind, contact.unit_id))
+        self.contact = None
+
+    def first_contact(self, at: datetime, data: dict[str, Any]) -> None:
+        if self.contact is not None and self.contact.done_at is None:
+            self.contact.done_at = at
 
     def withdraw(self, at: datetime, data: dict[str, Any]) -> None:
+        self._void_contact(at)
         sign = self.sign
         if sign is not None and sign.done_at is None and sign.due_at is not None and at <= sign.due_at:
             # withdrawn within the unit's sign limit: that dispatch is not the unit's to answer for
@@ -115,6 +148,7 @@ class _Replay:
             self.sign.done_at = at
 
     def return_(self, at: datetime, data: dict[str, Any]) -> None:
+        self._void_contact(at)
         if self.sign is not None:
             self.sign.returned = True
             self.sign.done_at = self.sign.done_at or at
@@ -151,6 +185,15 @@ class _Replay:
             )
         )
 
+    def decide_appeal(self, at: datetime, data: dict[str, Any]) -> None:
+        if data.get("upheld") is True and isinstance(data.get("unit"), int):
+            self.excluded_units.add(data["unit"])
+
+    def finish(self) -> list[Step]:
+        for step in self.steps:
+            step.excluded = step.unit_id in self.excluded_units
+        return self.steps
+
 
 _HANDLERS = {
     Action.DISPATCH: _Replay.dispatch,
@@ -162,6 +205,8 @@ _HANDLERS = {
     Action.APPROVE_EXTENSION: _Replay.new_due,
     Action.REPLY: _Replay.reply_,
     Action.RATE: _Replay.rate,
+    Action.DECIDE_APPEAL: _Replay.decide_appeal,
+    Action.FIRST_CONTACT: _Replay.first_contact,
 }
 # Actions whose events change a demand's judged steps (the services sync after these).
 JUDGED_ACTIONS = frozenset(_HANDLERS)
@@ -178,7 +223,7 @@ def judgements_from_events(events: Sequence[EventLike]) -> list[Step]:
         handler = _HANDLERS.get(event.action)  # type: ignore[call-overload]  # action codes are str
         if handler is not None:
             handler(replay, event.created_at, event.data or {})
-    return replay.steps
+    return replay.finish()
 
 
 def judgement_row(demand_id: int, step: Step, model: type[Judgement] = Judgement) -> Judgement:
@@ -196,6 +241,8 @@ def judgement_row(demand_id: int, step: Step, model: type[Judgement] = Judgement
         satisfaction=step.satisfaction,
         resolved=step.resolved,
         handling_seconds=step.handling_seconds,
+        # (the historical model of the backfill migration has no `excluded`; no step there is)
+        **({"excluded": True} if step.excluded else {}),
     )
 
 
@@ -228,6 +275,7 @@ def _stored_tuple(j: Judgement) -> tuple[Any, ...]:
         j.satisfaction,
         j.resolved,
         j.handling_seconds,
+        j.excluded,
     )
 
 

@@ -19,6 +19,9 @@ steps of the timeline replayed per demand and unit), so a return, a re-dispatch 
 an earlier judgement, and `unit` means the unit judged (the one the demand was dispatched to), not the
 lead unit of today; each counts the first such step of a demand and unit (`Judgement.first`):
 - response_rate  及时签收率   dispatches in period → signed or returned by the sign due time ÷ dispatches
+- contact_rate   响应率       dispatches in period → the caller first contacted (先行联系) by the contact
+  due time (`LIANXIN_FIRST_CONTACT_HOURS` after the dispatch) ÷ dispatches (a return or withdrawal before
+  that time voids the step); Beijing's 响应率, kept beside 及时签收率
 - ontime_rate    按时办结率   replies in period → given by the reply due time then in force ÷ replies
 - resolution_rate 问题解决率  first ratings in period → rated resolved ÷ rated
 - satisfaction_rate 群众满意率 first ratings in period → (满意 + 基本满意) ÷ rated
@@ -69,6 +72,7 @@ LABELS = {
     "received": _("受理量"),
     "direct_rate": _("直接办结率"),
     "response_rate": _("及时签收率"),
+    "contact_rate": _("响应率(先行联系)"),
     "ontime_rate": _("按时办结率"),
     "resolution_rate": _("问题解决率"),
     "satisfaction_rate": _("群众满意率"),
@@ -88,6 +92,7 @@ ANCHORS = {
     "received": "created_at",
     "direct_rate": "created_at",
     "response_rate": "at",  # Judgement.at
+    "contact_rate": "at",  # Judgement.at
     "ontime_rate": "at",  # Judgement.at
     "resolution_rate": "at",  # Judgement.at
     "satisfaction_rate": "at",  # Judgement.at
@@ -105,6 +110,7 @@ ANCHORS = {
 # step's own time (`Judgement.at`).
 JUDGED: dict[str, tuple[str, Q]] = {
     "response_rate": (JudgementKind.SIGN, Q(done_at__lte=F("due_at"))),
+    "contact_rate": (JudgementKind.CONTACT, Q(done_at__lte=F("due_at"))),
     "return_rate": (JudgementKind.SIGN, Q(returned=True)),
     "ontime_rate": (JudgementKind.REPLY, Q(done_at__lte=F("due_at"))),
     "reopen_rate": (JudgementKind.REPLY, Q(reopened=True)),
@@ -117,7 +123,7 @@ JUDGED: dict[str, tuple[str, Q]] = {
     "satisfaction_score": (JudgementKind.RATING, Q()),
 }
 # Judged against a due time: a step without one cannot be judged and is left out (see the docstring).
-AGAINST_DUE = frozenset({"response_rate", "ontime_rate"})
+AGAINST_DUE = frozenset({"response_rate", "contact_rate", "ontime_rate"})
 KINDS = {
     "received": "count",
     "direct_rate": "rate",
@@ -228,7 +234,7 @@ def measure_anchor_q(*, start: date, end: date, codes: Iterable[str] | None = No
 
 def judged_anchor_q(*, start: date, end: date) -> Q:
     lo, hi = day_bounds(start, end)
-    return _within("at", lo, hi) & Q(first=True)
+    return _within("at", lo, hi) & Q(first=True, excluded=False)
 
 
 def _list_params(start: date, end: date, **scope: Any) -> dict[str, str]:

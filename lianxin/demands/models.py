@@ -11,12 +11,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.core.crypto import EncryptedTextField
+from lianxin.core.crypto import EncryptedTextField, NumberIndexField
+from lianxin.core.masking import MaskedCopyField
 from lianxin.demands.choices import (
     OPEN_STATUSES,
     SUSPECT_LEVELS,
     URGENCY_RANK,
     Action,
+    AppealReason,
+    AppealStatus,
     Channel,
     Closure,
     DemandType,
@@ -27,6 +30,9 @@ from lianxin.demands.choices import (
     Urgency,
     WarningLevel,
 )
+
+# Masks personal data in free text (the intel port, imported when a row is first saved).
+PII_MASKER = "lianxin.demands.intel_port.mask_pii"
 
 
 class Demand(models.Model):
@@ -39,8 +45,10 @@ class Demand(models.Model):
     intel_urgency = models.CharField(
         _("研判紧急程度"), max_length=10, choices=Urgency.choices, blank=True, default="", editable=False
     )
-    title = models.CharField(_("标题"), max_length=200)
-    content = models.TextField(_("内容"))
+    # Free text may hold personal data (a phone, an ID number, a home address): stored encrypted, read
+    # back in clear; the masked copies below are what search matches and what masked roles may read.
+    title = EncryptedTextField(_("标题"), max_length=200)
+    content = EncryptedTextField(_("内容"))
     category = models.ForeignKey(
         "org.Category",
         null=True,
@@ -59,7 +67,14 @@ class Demand(models.Model):
         verbose_name=_("区域"),
         db_index=False,  # led by a composite index in Meta.indexes
     )
-    address = models.CharField(_("地址"), max_length=300, blank=True)
+    address = EncryptedTextField(_("地址"), max_length=300, blank=True)
+    title_masked = MaskedCopyField(source="title", masker=PII_MASKER)
+    content_masked = MaskedCopyField(source="content", masker=PII_MASKER)
+    address_masked = MaskedCopyField(source="address", masker=PII_MASKER)
+    # What roles that see the contact masked see of the address (its beginning: core.masking.mask_address).
+    address_prefix = MaskedCopyField(source="address", masker="lianxin.core.masking.mask_address")
+    # Blind indexes of the numbers written in title, content and address (a full-view search by number).
+    text_numbers = NumberIndexField(sources=("title", "content", "address"))
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, default=Channel.WEB)
@@ -151,17 +166,32 @@ class Demand(models.Model):
             models.Index(fields=["lead_unit", "status", "-created_at"], name="demand_unit_status"),
             models.Index(fields=["area", "-created_at"], name="demand_area_created"),
             models.Index(fields=["category", "-created_at"], name="demand_category_created"),
-            models.Index(fields=["requester", "-created_at"], name="demand_requester"),
-            models.Index(fields=["dispatched_at"], name="demand_dispatched_at"),
-            models.Index(fields=["replied_at"], name="demand_replied_at"),
-            models.Index(fields=["rated_at"], name="demand_rated_at"),
+            # Only rows that have the value: every query of these columns names one (a requester's
+            # demands, a period of dispatches, replies or ratings), and a new demand has none, so its
+            # insert (and the sweep's mark of an open demand) writes no entry in them.
+            models.Index(
+                fields=["requester", "-created_at"],
+                name="demand_requester_set",
+                condition=Q(requester__isnull=False),
+            ),
+            models.Index(
+                fields=["dispatched_at"],
+                name="demand_dispatched_set",
+                condition=Q(dispatched_at__isnull=False),
+            ),
+            models.Index(
+                fields=["replied_at"], name="demand_replied_set", condition=Q(replied_at__isnull=False)
+            ),
+            models.Index(fields=["rated_at"], name="demand_rated_set", condition=Q(rated_at__isnull=False)),
             models.Index(fields=["contact_phone_hash"], name="demand_phone_hash"),
             models.Index(fields=["external_id"], name="demand_external_id"),
-            # The deadline sweep: only rows still short of a red card are indexed.
-            models.Index(fields=["due_at"], name="demand_due_open", condition=Q(warning_level__lt=2)),
-            models.Index(fields=["warn_at"], name="demand_warn_open", condition=Q(warning_level=0)),
-            # The overdue queue (any card) and pending extension requests.
+            # The deadline sweep reads the warn and due times that passed since its last run (DeadlineSweep);
+            # no index names the cards it writes (warning_level, was_overdue, urge_count), so marking a row
+            # is an update in place (HOT) that touches none of the table's indexes. The overdue queue
+            # (any card) reads demand_due_any too.
+            models.Index(fields=["warn_at"], name="demand_warn_at", condition=Q(warn_at__isnull=False)),
             models.Index(fields=["due_at"], name="demand_due_any", condition=Q(due_at__isnull=False)),
+            # Pending extension requests.
             models.Index(
                 fields=["extension_pending_until"],
                 name="demand_ext_pending",
@@ -208,6 +238,22 @@ class Demand(models.Model):
         return str(self.get_status_display())
 
 
+class DeadlineSweep(models.Model):
+    """Where the deadline sweep got to (one row): the next run reads only the warn and due times after
+    `swept_to` (less a margin), so its cost follows the rows it marks; every `FULL_EVERY` it reads all."""
+
+    key = models.CharField(max_length=20, unique=True, default="deadline")
+    swept_to = models.DateTimeField(_("已检查至"))
+    full_at = models.DateTimeField(_("上次全量检查"))
+
+    class Meta:
+        verbose_name = _("时限检查进度")
+        verbose_name_plural = _("时限检查进度")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.swept_to:%Y-%m-%d %H:%M}"
+
+
 class DemandEvent(models.Model):
     """One row per action on a demand: the timeline. Written in the transaction of the action."""
 
@@ -238,6 +284,7 @@ class JudgementKind(models.TextChoices):
     SIGN = "sign", _("签收")
     REPLY = "reply", _("答复")
     RATING = "rating", _("评价")
+    CONTACT = "contact", _("先行联系")
 
 
 class Judgement(models.Model):
@@ -263,6 +310,8 @@ class Judgement(models.Model):
     satisfaction = models.CharField(_("满意度"), max_length=20, blank=True, default="")
     resolved = models.BooleanField(_("已解决"), null=True, blank=True)
     handling_seconds = models.PositiveIntegerField(_("办理时长(秒)"), null=True, blank=True)
+    # An upheld appeal (考核申诉) takes the step out of the unit's rates; it stays listed with its reason.
+    excluded = models.BooleanField(_("申诉核减"), default=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -401,3 +450,51 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"
+
+
+class DemandAppeal(models.Model):
+    """考核申诉: a unit asks that a demand not count against it (不合理诉求), the supervisor decides. An
+    upheld appeal excludes that unit's judged steps of the demand from every rate (the replay of the
+    decision event marks them `Judgement.excluded`); the exclusion is listed with its reason."""
+
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("工单")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉单位")
+    )
+    reason_kind = models.CharField(_("申诉类别"), max_length=20, choices=AppealReason.choices)
+    reason = models.TextField(_("申诉理由"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人")
+    )
+    filed_at = models.DateTimeField(_("申诉时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True, default="")
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("考核申诉")
+        verbose_name_plural = _("考核申诉")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand", "unit"],
+                condition=models.Q(status="pending"),
+                name="appeal_one_pending_per_unit",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "filed_at"], name="appeal_status_filed")]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} / {self.unit_id} {self.get_status_display()}"

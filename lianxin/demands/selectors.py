@@ -9,24 +9,28 @@ the handlers of the lead unit (who call the citizen back); everyone else sees th
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import Role, User, Viewer
 from lianxin.accounts.scoping import NOTHING, area_q
-from lianxin.core.crypto import phone_index
+from lianxin.core.crypto import number_index, phone_index
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import NotFound
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import as_id
+from lianxin.core.throttling import Throttled, counter_hit, counter_undo, rate_of
 from lianxin.demands.choices import (
     OPEN_STATUSES,
     SUSPECT_LEVELS,
@@ -39,6 +43,8 @@ from lianxin.demands.choices import (
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent, Judgement, JudgementKind
 from lianxin.org.models import Area, Category
+
+logger = logging.getLogger("lianxin.demands")
 
 LIST_ONLY = (
     "id",
@@ -173,17 +179,89 @@ def demand_was_units(*, user: Viewer, pk: int) -> bool:
     return Judgement.objects.filter(demand_id=pk, unit_id=unit_id, kind=JudgementKind.SIGN).exists()
 
 
-def demand_track(*, ticket_no: str, code: str) -> Demand:
-    """The public door: a wrong code and a missing ticket are the same 404."""
+def demand_track(*, ticket_no: str, code: str, client: str | None = None, cache: Any = None) -> Demand:
+    """The public door: a wrong code and a missing ticket are the same 404.
+
+    With `client` (the caller's address: the API and the tracking page pass it) every attempt is counted
+    first, atomically and in one counter that both doors share (`lianxin.core.throttling.counter_hit`):
+    per address, `public_track` attempts a window (Throttled past that); per ticket number,
+    `TRACK_MAX_FAILURES` wrong codes lock the ticket for `TRACK_LOCK_SECONDS` — the right code is
+    refused too while it is locked, so concurrent guesses cannot race past the count — and the owner is
+    told by text message once. A right code gives its attempt back. 8 characters of 32 (40 bits) at
+    10 guesses an hour stay out of reach; an attacker's many addresses still meet the ticket's lock."""
+    ticket_no = (ticket_no or "").strip()[:24]
+    keys: list[str] = []
+    if client is not None:
+        keys = _track_attempt(ticket_no, client, cache=cache)
     demand = (
         Demand.objects.select_related("category", "area", "lead_unit", "merged_into")
-        .filter(ticket_no=(ticket_no or "").strip()[:24])
+        .filter(ticket_no=ticket_no)
         .first()
     )
     given = (code or "").strip().upper()[:16].encode("utf-8", "replace")  # bytes: any text compares safely
     if demand is None or not hmac.compare_digest(demand.query_code.encode(), given):
+        if keys and keys[1] == "locked-now" and demand is not None:
+            _track_lock_notice(demand)
         raise NotFound(_("未找到该工单，请核对工单编号和查询码"))
+    if keys:
+        counter_undo(keys[0], cache=cache)  # the owner's lookups never use up the ticket's tries
     return demand
+
+
+TRACK_MAX_FAILURES = 10
+TRACK_LOCK_SECONDS = 3600
+
+
+def _track_ticket_key(ticket_no: str) -> str:
+    # every ticket number counts, existing or not, so a lock says nothing about which tickets exist
+    return "track:ticket:" + hashlib.sha256(ticket_no.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _track_attempt(ticket_no: str, client: str, *, cache: Any = None) -> list[str]:
+    """Count one attempt of `client` on `ticket_no`; raise Throttled when over either limit. Returns
+    [the ticket's counter key, "locked-now" when this attempt is the last one before the lock, else ""]."""
+    limit, window = rate_of("public_track", "60/min")
+    if counter_hit(f"track:ip:{client}", window, cache=cache) > limit:
+        raise Throttled(_("查询过于频繁，请稍后再试。"), wait=window)
+    key = _track_ticket_key(ticket_no)
+    tries = counter_hit(key, TRACK_LOCK_SECONDS, cache=cache)
+    if tries > TRACK_MAX_FAILURES:
+        raise Throttled(
+            _("该工单查询码错误次数过多，已暂时锁定，请 %(n)d 分钟后再试。")
+            % {"n": TRACK_LOCK_SECONDS // 60},
+            wait=TRACK_LOCK_SECONDS,
+            code="ticket_locked",
+        )
+    return [key, "locked-now" if tries == TRACK_MAX_FAILURES else ""]
+
+
+def _track_lock_notice(demand: Demand) -> None:
+    """Tell the demand's contact that its tracking was locked after wrong query codes (once a lock)."""
+    if not demand.contact_phone:
+        return
+    text = _(
+        "您的工单 %(ticket)s 的查询码已被多次输错，查询已暂时锁定 %(n)d 分钟。如非本人操作，请留意查询码安全。"
+    ) % {
+        "ticket": demand.ticket_no,
+        "n": TRACK_LOCK_SECONDS // 60,
+    }
+    key = f"track-lock:{demand.pk}:{int(timezone.now().timestamp()) // TRACK_LOCK_SECONDS}"
+    try:
+        _sms_send(demand.contact_phone, text, purpose="track_lock", key=key)
+    except Exception as exc:  # noqa: BLE001 - a failed notice must not turn a 404 into a 500
+        logger.warning("track lock notice failed: %s", type(exc).__name__)
+
+
+def _sms_send(phone: str, text: str, *, purpose: str, key: str) -> None:
+    """`lianxin.core.sms.sms_send` (through the outbox, in its own transaction here: the lookup is a
+    read), or a log line without the phone where the module is absent."""
+    try:
+        from lianxin.core.sms import sms_send
+    except ImportError:  # pragma: no cover - core.sms lands with the infra work
+        logger.warning("track lock notice not sent: lianxin.core.sms is absent")
+        return
+    with transaction.atomic():
+        sms_send(phone, text, purpose=purpose, key=key)
 
 
 def demand_timeline(*, demand: Demand) -> QuerySet[DemandEvent]:
@@ -303,11 +381,22 @@ def _day_start(day: date) -> datetime:
 
 def _search_q(user: Viewer, text: str) -> Q:
     """The free-text search of the lists: a ticket number or a phone as people type it (+86 138…,
-    139-0000-1111, (0731) 8…) by exact match, anything else in the title, content or address."""
+    139-0000-1111, (0731) 8…) by exact match, anything else in the title, content or address.
+
+    The texts are stored encrypted; what is searched is only what the searcher may read (so a search can
+    never be a yes/no oracle on masked digits): the masked copies, which hide the personal data written
+    in the texts — and, on the demands whose contact the searcher sees in full (`contact_visible_q`), the
+    full address's masked copy and the blind indexes of whole numbers written in the texts."""
+    full = contact_visible_q(user)
+    sees_all = full == Q()
+    masked_text = Q(title_masked__icontains=text) | Q(content_masked__icontains=text)
     if _NUMBER_LIKE.fullmatch(text) and len(digits := re.sub(r"\D", "", text)) >= 10:
-        by_phone = contact_visible_q(user) & Q(contact_phone_hash=phone_index(text))
-        return Q(ticket_no=digits) | by_phone
-    return Q(title__icontains=text) | Q(content__icontains=text) | Q(address__icontains=text)
+        by_number = Q(contact_phone_hash=phone_index(text)) | Q(text_numbers__contains=number_index(text))
+        return Q(ticket_no=digits) | (full & by_number)
+    own = full & Q(address_masked__icontains=text)
+    if sees_all:
+        return masked_text | own
+    return masked_text | own | (~full & Q(address_prefix__icontains=text))
 
 
 def _field_filters(qs: QuerySet[Demand], f: DemandFilters) -> QuerySet[Demand]:

@@ -16,7 +16,16 @@ from lianxin.accounts.models import User
 from lianxin.core.masking import mask_address, mask_name, mask_phone
 from lianxin.core.params import MAX_ID, by_id
 from lianxin.demands import extensions
-from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
+from lianxin.demands.choices import (
+    Action,
+    AppealReason,
+    ContactMethod,
+    DemandType,
+    Outcome,
+    Satisfaction,
+    Status,
+    Urgency,
+)
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.selectors import TEXT_FIELDS, demand_contact, demand_texts
@@ -307,6 +316,15 @@ class TransitionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    method = serializers.ChoiceField(
+        choices=ContactMethod.choices, required=False, help_text="first_contact: how the caller was reached"
+    )
+    reason_kind = serializers.ChoiceField(
+        choices=AppealReason.choices, required=False, help_text="appeal: why the demand is unreasonable"
+    )
+    upheld = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="decide_appeal: the appeal stands"
+    )
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named like Field.parent: the serializer's metaclass moves declared fields out of the class
         required=False, min_value=1, max_value=MAX_ID, help_text="merge: parent demand id"
     )

@@ -5,6 +5,13 @@ Set-based and idempotent: each step is one conditional UPDATE (a row changes onl
 marked), so several workers running the sweep at once mark and urge every demand exactly once.
 On PostgreSQL the red-card UPDATE, its timeline events and the per-unit counts are one statement.
 Warnings reset when a demand enters a new stage (services._set_stage), so each stage is judged once.
+
+Cost follows the rows marked: a run reads only the warn and due times that passed since the last run
+(`DeadlineSweep.swept_to`, less `MARGIN` for transactions that committed late), through the partial
+indexes on `warn_at` and `due_at`; and no index names the columns it writes, so on PostgreSQL each
+marked row is rewritten in place (HOT, room kept by the table's fillfactor) — one WAL record, not one
+per index. Every `FULL_EVERY` (and when there is no cursor, or `now` lies before it) a run reads every
+passed time, catching a stage whose deadline had already passed when it was set (an import).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -23,12 +30,14 @@ from lianxin.accounts.models import Role
 from lianxin.core.notify import Message, notify
 from lianxin.demands import extensions
 from lianxin.demands.choices import Action, WarningLevel
-from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.models import DeadlineSweep, Demand, DemandEvent
 from lianxin.demands.notifications import role_users, unit_handlers
 from lianxin.org.models import Unit
 
 URGE_NOTE = "系统自动催办：已超过办理时限"
 CHUNK = 5000
+MARGIN = timedelta(hours=1)
+FULL_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -39,26 +48,49 @@ class SweepResult:
     yellow_by_unit: dict[int | None, int] = field(default_factory=dict)
 
 
-def _pg_sweep(now: datetime) -> SweepResult:
+def _lower_bound(now: datetime) -> datetime | None:
+    """The earliest warn/due time this run must read (None: all), see the module rules."""
+    state = DeadlineSweep.objects.filter(key="deadline").first()
+    if state is None or now < state.swept_to or now - state.full_at >= FULL_EVERY:
+        return None
+    return state.swept_to - MARGIN
+
+
+def _advance(now: datetime, *, full: bool) -> None:
+    state, created = DeadlineSweep.objects.get_or_create(
+        key="deadline", defaults={"swept_to": now, "full_at": now}
+    )
+    if created:
+        return
+    changes = {"swept_to": max(state.swept_to, now)}
+    if full:
+        changes["full_at"] = max(state.full_at, now)
+    DeadlineSweep.objects.filter(pk=state.pk).update(**changes)
+
+
+def _pg_sweep(now: datetime, lower: datetime | None) -> SweepResult:
     result = SweepResult()
     table, events = Demand._meta.db_table, DemandEvent._meta.db_table
+    since = "" if lower is None else "AND warn_at > %s"
+    due_since = "" if lower is None else "AND due_at > %s"
+    bound = [] if lower is None else [lower]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH u AS (
                 UPDATE {table} SET warning_level = %s
-                WHERE warning_level = %s AND warn_at <= %s AND due_at > %s
+                WHERE warning_level = %s AND warn_at <= %s AND due_at > %s AND warn_at IS NOT NULL {since}
                 RETURNING lead_unit_id
             ) SELECT lead_unit_id, count(*) FROM u GROUP BY lead_unit_id
             """,  # noqa: S608 - table names come from model metadata, values are parameters
-            [WarningLevel.YELLOW, WarningLevel.NONE, now, now],
+            [WarningLevel.YELLOW, WarningLevel.NONE, now, now, *bound],
         )
         result.yellow_by_unit = {unit: n for unit, n in cursor.fetchall()}
         cursor.execute(
             f"""
             WITH u AS (
                 UPDATE {table} SET warning_level = %s, was_overdue = TRUE, urge_count = urge_count + 1
-                WHERE warning_level < %s AND due_at <= %s
+                WHERE warning_level < %s AND due_at <= %s AND due_at IS NOT NULL {due_since}
                 RETURNING id, lead_unit_id, status, stage
             ), ev AS (
                 INSERT INTO {events} (demand_id, actor_id, action, from_status, to_status, note, data, created_at)
@@ -67,22 +99,32 @@ def _pg_sweep(now: datetime) -> SweepResult:
                 FROM u
             ) SELECT lead_unit_id, count(*) FROM u GROUP BY lead_unit_id
             """,  # noqa: S608
-            [WarningLevel.RED, WarningLevel.RED, now, Action.URGE, URGE_NOTE, now],
+            [WarningLevel.RED, WarningLevel.RED, now, *bound, Action.URGE, URGE_NOTE, now],
         )
         result.red_by_unit = {unit: n for unit, n in cursor.fetchall()}
+        if extensions.has_listeners() and result.red_by_unit:
+            # the red cards' urge events, to the listeners (webhooks, exchanges) in this transaction
+            marked = DemandEvent.objects.filter(
+                action=Action.URGE, created_at=now, actor__isnull=True, note=URGE_NOTE
+            )
+            for chunk_start in range(0, sum(result.red_by_unit.values()), CHUNK):
+                extensions.events_recorded(list(marked.order_by("id")[chunk_start : chunk_start + CHUNK]))
         _notify(result)
+        _advance(now, full=lower is None)
     return result
 
 
-def _generic_sweep(now: datetime) -> SweepResult:
+def _generic_sweep(now: datetime, lower: datetime | None) -> SweepResult:
     result = SweepResult()
     yellow: Counter[int | None] = Counter()
     red: Counter[int | None] = Counter()
+    warn_since = {} if lower is None else {"warn_at__gt": lower}
+    due_since = {} if lower is None else {"due_at__gt": lower}
     while True:
         with transaction.atomic():  # IMMEDIATE on SQLite: one sweeper writes at a time
             warned = list(
                 Demand.objects.filter(
-                    warning_level=WarningLevel.NONE, warn_at__lte=now, due_at__gt=now
+                    warning_level=WarningLevel.NONE, warn_at__lte=now, due_at__gt=now, **warn_since
                 ).values_list("pk", "lead_unit_id")[:CHUNK]
             )
             if not warned:
@@ -94,9 +136,9 @@ def _generic_sweep(now: datetime) -> SweepResult:
     while True:
         with transaction.atomic():
             rows = list(
-                Demand.objects.filter(warning_level__lt=WarningLevel.RED, due_at__lte=now).values_list(
-                    "pk", "lead_unit_id", "status", "stage"
-                )[:CHUNK]
+                Demand.objects.filter(
+                    warning_level__lt=WarningLevel.RED, due_at__lte=now, **due_since
+                ).values_list("pk", "lead_unit_id", "status", "stage")[:CHUNK]
             )
             if not rows:
                 break
@@ -123,6 +165,7 @@ def _generic_sweep(now: datetime) -> SweepResult:
     result.yellow_by_unit, result.red_by_unit = dict(yellow), dict(red)
     with transaction.atomic():
         _notify(result)
+        _advance(now, full=lower is None)
     return result
 
 
@@ -177,9 +220,10 @@ def _unit_line(unit_name: str | None, count: int) -> Message:
 def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
     """Mark yellow and red cards as of `now`, urge the units and escalate; safe to run concurrently."""
     now = now or timezone.now()
+    lower = _lower_bound(now)
     if connection.vendor == "postgresql":
-        return _pg_sweep(now)
-    return _generic_sweep(now)
+        return _pg_sweep(now, lower)
+    return _generic_sweep(now, lower)
 
 
 def sweep_summary(result: SweepResult) -> str:

@@ -42,6 +42,9 @@ S = Status
 R = Role
 OPEN = frozenset(OPEN_STATUSES)
 SERVICES = "lianxin.demands.services"
+# 考核申诉: a unit appeals once it has been judged; the supervisor decides whatever has happened since.
+APPEALABLE = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED, S.CLOSED})
+DECIDABLE = frozenset(S.values) - {S.SUBMITTED, S.ACCEPTED, S.REJECTED}
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,9 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t(Action.MERGE,           OPEN,                           S.MERGED,      [R.OPERATOR],                               "supervision.demand_merge",             ["parent", "note"], required=["parent"], public=True),
     _t(Action.SUPERVISE,       OPEN,                           SAME,          [R.SUPERVISOR, R.CADRE],                    "supervision.demand_supervise",         ["note"]),
     _t(Action.URGE,            OPEN,                           SAME,          [R.SUPERVISOR, R.CADRE, SYSTEM],            "supervision.demand_urge",              ["note"]),
+    _t(Action.FIRST_CONTACT,   [S.DISPATCHED, S.IN_PROGRESS],  SAME,          [LEAD_HANDLER],                             "handling.demand_first_contact",        ["method", "note"], required=["method"]),
+    _t(Action.APPEAL,          APPEALABLE,                     SAME,          [LEAD_HANDLER],                             "appeals.demand_appeal",                ["reason_kind", "reason"], required=["reason_kind", "reason"]),
+    _t(Action.DECIDE_APPEAL,   DECIDABLE,                      SAME,          [R.SUPERVISOR],                             "appeals.demand_decide_appeal",         ["upheld", "note"], required=["upheld"]),
 ]}
 # fmt: on
 

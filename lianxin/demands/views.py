@@ -7,8 +7,9 @@ Thin: every page parses its input and calls a selector or one service; HTMX acti
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -30,9 +31,19 @@ from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id, as_page, by_id
-from lianxin.core.throttling import page_throttled
+from lianxin.core.requests import client_ip
+from lianxin.core.throttling import Throttled, page_search_throttled, page_throttled
 from lianxin.demands import exporters, extensions, intel_port, measures, selectors, services
-from lianxin.demands.choices import Action, DemandType, Outcome, Satisfaction, Status, Urgency
+from lianxin.demands.choices import (
+    Action,
+    AppealReason,
+    ContactMethod,
+    DemandType,
+    Outcome,
+    Satisfaction,
+    Status,
+    Urgency,
+)
 from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
 from lianxin.demands.models import Demand, DemandAttachment
 from lianxin.demands.routing import routing_propose
@@ -139,18 +150,26 @@ def submitted(request: HttpRequest, ticket_no: str) -> HttpResponse:
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    if (request.GET or request.method == "POST") and (refused := page_throttled(request, "public_track")):
-        return refused  # each lookup or rating tries a query code: the API's limit on guessing
     form = TrackForm(request.GET or None)
     demand = None
     not_found = False
     if form.is_valid():
+        # each lookup or rating tries a query code: counted in the counter the API shares (per address,
+        # and per ticket, which locks after too many wrong codes)
         try:
             demand = selectors.demand_track(
-                ticket_no=form.cleaned_data["ticket_no"], code=form.cleaned_data["code"]
+                ticket_no=form.cleaned_data["ticket_no"],
+                code=form.cleaned_data["code"],
+                client=client_ip(request),
             )
         except NotFound:
             not_found = True
+        except Throttled as exc:
+            response = render(
+                request, "core/429.html", {"wait": exc.wait, "message": exc.message}, status=429
+            )
+            response["Retry-After"] = str(exc.wait)
+            return response
     rate_form = RateForm(request.POST or None)
     if request.method == "POST" and demand is not None and rate_form.is_valid():
         try:
@@ -209,6 +228,21 @@ FILTER_LABELS = {
     "queue": gettext_lazy("队列"),
     "supervised": gettext_lazy("督办"),
 }
+
+
+def search_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The staff lists' searches (关键词, 联系电话) share the API's per-user limit `staff_search`: a 429
+    page before the list is read."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if any((request.GET.get(name) or "").strip() for name in ("q", "phone")) and (
+            refused := page_search_throttled(request, "staff_search")
+        ):
+            return refused
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _list_context(
@@ -278,6 +312,7 @@ def _measure_filter(
 
 
 @role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+@search_limited
 def workbench(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["workbench"], default_queue="to_accept", title=_("受理工作台")
@@ -289,6 +324,7 @@ def workbench(request: UserRequest) -> HttpResponse:
 
 
 @role_required(Role.HANDLER)
+@search_limited
 def unit_queue(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["unit"], default_queue="to_sign", title=_("本单位工单")
@@ -297,6 +333,7 @@ def unit_queue(request: UserRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPERVISOR, Role.CADRE, Role.ADMIN)
+@search_limited
 def supervision(request: UserRequest) -> HttpResponse:
     ctx = _list_context(
         request, queues=selectors.QUEUES["supervision"], default_queue="overdue", title=_("督办")
@@ -305,6 +342,7 @@ def supervision(request: UserRequest) -> HttpResponse:
 
 
 @staff_required
+@search_limited
 def demand_list_page(request: UserRequest) -> HttpResponse:
     ctx = _list_context(request, queues=[], default_queue="", title=_("工单查询"))
     return _render_list(request, ctx, "demands:list")
@@ -358,6 +396,8 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
         else [],
         "outcomes": Outcome.choices,
         "satisfactions": Satisfaction.choices,
+        "appeal_reasons": AppealReason.choices,
+        "contact_methods": ContactMethod.choices,
         "types": DemandType.choices,
         "urgencies": Urgency.choices,
         "similar": intel_port.similar_demands(demand)
@@ -426,7 +466,17 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
     action = post.get("action", "")
     args: dict[str, Any] = {
         k: post.get(k)
-        for k in ("note", "reason", "text", "outcome", "satisfaction", "type", "urgency")
+        for k in (
+            "note",
+            "reason",
+            "text",
+            "outcome",
+            "satisfaction",
+            "type",
+            "urgency",
+            "reason_kind",
+            "method",
+        )
         if post.get(k)
     }
     if post.get("unit"):
@@ -443,6 +493,8 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
         args["parent"] = found or as_id(parent) or -1
     if post.get("resolved") in ("0", "1"):  # nothing chosen: the service refuses by name, never guesses
         args["resolved"] = post["resolved"] == "1"
+    if post.get("upheld") in ("0", "1"):
+        args["upheld"] = post["upheld"] == "1"
     error = None
     try:
         demand = services.demand_transition(demand=demand, actor=request.user, action=action, **args)

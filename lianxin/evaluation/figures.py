@@ -314,6 +314,21 @@ def measure_steps(*, code: str, scope: Scope, period: Period, part: str) -> Quer
     return value.records(part) if value.judged else None
 
 
+# The judged steps an upheld appeal (考核申诉) took out of the rates: listed, never silently dropped.
+APPEAL_EXCLUDED = "appeal_excluded"
+
+
+def excluded_steps(*, scope: Scope, period: Period) -> QuerySet[Judgement]:
+    """The scope's judged steps of the period that an upheld appeal excluded from its rates."""
+    lo, hi = period_bounds(period)
+    return (
+        Judgement.objects.filter(scope.judged_q())
+        .filter(excluded=True, first=True, at__gte=lo, at__lt=hi)
+        .select_related("demand", "unit")
+        .order_by("-at", "-id")
+    )
+
+
 def overdue_open_grouped(*, period: Period, by: str, base: Q | None = None) -> dict[Any, int]:
     """OVERDUE_OPEN per value of `by` ("lead_unit_id", "area_id") of the demands `base` selects."""
     start, end = period_range(period)

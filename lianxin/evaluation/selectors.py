@@ -88,6 +88,7 @@ class ScoreRow:
     closed_resolved: int = 0
     contact: ContactMeasures | None = None
     modules: list[ModuleValue] = field(default_factory=list)  # the duty modules' measures (modules.py)
+    excluded: int = 0  # judged steps an upheld appeal took out of the rates (the card pages set it)
     score: float | None = None
     rank: int | None = None
     min_sample: int = 0  # the league's minimum sample, set by the league or card that ranks the row

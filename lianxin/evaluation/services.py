@@ -357,7 +357,7 @@ def report_batch_start(*, unit: Unit | None, period: Month, fmt: str, actor: Use
         )
         from lianxin.evaluation.tasks import report_batch_task  # tasks imports this module
 
-        transaction.on_commit(lambda: report_batch_task(batch.pk))
+        report_batch_task(batch.pk)  # an outbox row in this transaction: run after commit, at least once
     return batch
 
 

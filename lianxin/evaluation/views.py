@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,17 +27,19 @@ from lianxin.contact.selectors import coverage_records, visit_list, visit_proble
 from lianxin.core.errors import ApplicationError, Conflict, ValidationFailed
 from lianxin.core.files import file_response, open_or_404
 from lianxin.core.params import as_id
-from lianxin.demands.choices import Satisfaction
+from lianxin.demands.choices import AppealStatus, Satisfaction
 from lianxin.demands.measures import LABELS
-from lianxin.demands.models import Demand
+from lianxin.demands.models import Demand, DemandAppeal, Judgement
 from lianxin.demands.selectors import visible_demand_ids
 from lianxin.evaluation import selectors, services
 from lianxin.evaluation.figures import (
+    APPEAL_EXCLUDED,
     EXTRA_RATES,
     OVERDUE_OPEN,
     SHOWN_RATES,
     Scope,
     cadre_scope,
+    excluded_steps,
     measure_steps,
     measure_trace,
 )
@@ -150,6 +153,7 @@ def cadre_card(request: SignedInRequest, ident: str) -> HttpResponse:
     cadre = _cadre_or_404(request, ident)
     period = _period(request)
     card = selectors.cadre_card(cadre=cadre, period=period)
+    card.excluded = excluded_steps(scope=cadre_scope(cadre), period=period).count()
     place, of = selectors.cadre_rank(cadre=cadre, period=period)
     return _card_page(request, kind="cadre", subject=cadre, period=period, card=card, rank=place, rank_of=of)
 
@@ -159,7 +163,21 @@ def unit_card(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=pk)
     period = _period(request)
     card = selectors.unit_card(unit=unit, period=period)
+    card.excluded = excluded_steps(scope=Scope(unit=unit), period=period).count()
     return _card_page(request, kind="unit", subject=unit, period=period, card=card)
+
+
+def _records_subject(request: SignedInRequest, subject: str, ident: str) -> tuple[Scope, str, Any]:
+    """The scope, name and cadre (None unless subject=cadre) of a records page; 404 beyond the viewer's."""
+    if subject == "city" and request.user.has_role(*selectors.CITY_ROLES):
+        return Scope(), str(_("全市")), None
+    if subject == "cadre" and request.user.has_role(Role.CADRE, *OVERSEER_ROLES):
+        cadre = _cadre_or_404(request, ident)
+        return cadre_scope(cadre), str(cadre), cadre
+    if subject == "unit" and request.user.has_role(*OVERSEER_ROLES):
+        unit = get_object_or_404(Unit, pk=as_id(ident))
+        return Scope(unit=unit), unit.name, None
+    raise Http404
 
 
 @role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)
@@ -172,16 +190,7 @@ def records(request: SignedInRequest) -> HttpResponse:
     period = _period(request)
     if part not in ("numerator", "denominator") or (subject != "city" and not as_id(ident)):
         raise ValidationFailed(_("参数 part「%(part)s」或 id「%(id)s」无效") % {"part": part, "id": ident})
-    if subject == "city" and request.user.has_role(*selectors.CITY_ROLES):
-        scope, name = Scope(), _("全市")
-    elif subject == "cadre" and request.user.has_role(Role.CADRE, *OVERSEER_ROLES):
-        cadre = _cadre_or_404(request, ident)
-        scope, name = cadre_scope(cadre), str(cadre)
-    elif subject == "unit" and request.user.has_role(*OVERSEER_ROLES):
-        unit = get_object_or_404(Unit, pk=as_id(ident))
-        scope, name = Scope(unit=unit), unit.name
-    else:
-        raise Http404
+    scope, name, cadre = _records_subject(request, subject, ident)
     coverage = COVERAGE_RECORDS.get(measure)
     label = (
         LABELS.get(measure)
@@ -218,6 +227,9 @@ def records(request: SignedInRequest) -> HttpResponse:
             ctx["total"] = len(problems)
             ctx["openable"] = _openable(request.user, (p.demand_id for p in problems if p.demand_id))
         return render(request, "evaluation/records.html", ctx)
+    if measure == APPEAL_EXCLUDED:
+        ctx.update(measure_label=str(_("申诉核减")), appeals=True)
+        return _steps_page(request, ctx, excluded_steps(scope=scope, period=period), appeal_reasons)
     narrowing = selectors.Narrowing.from_params(request.GET)
     if measure == selectors.HOT_ISSUE and narrowing.issues:
         qs = Demand.objects.filter(scope.q()).order_by("-created_at", "-id")
@@ -240,20 +252,10 @@ def records(request: SignedInRequest) -> HttpResponse:
             raise ValidationFailed(_("未知筛选「%(filter)s」") % {"filter": name})
         qs = qs.filter(part_q)
         ctx["measure_label"] = f"{label} · {RECORD_FILTER_LABELS[name]}"
-    steps = (
-        measure_steps(code=measure, scope=scope, period=period, part=part) if measure in TRACEABLE else None
-    )
+    traced = measure in TRACEABLE
+    steps = measure_steps(code=measure, scope=scope, period=period, part=part) if traced else None
     if steps is not None:  # a judged rate counts steps: list the steps, as many as the figure
-        steps = steps.filter(demand__in=qs.values("pk")).select_related("demand", "unit")
-        step_page = Paginator(steps, 50).get_page(request.GET.get("page"))
-        openable = _openable(request.user, (j.demand_id for j in step_page))
-        ctx.update(
-            page=step_page,
-            steps=True,
-            total=step_page.paginator.count,
-            rows=[(j, j.demand_id in openable, _satisfaction_label(j.satisfaction)) for j in step_page],
-        )
-        return render(request, "evaluation/records.html", ctx)
+        return _steps_page(request, ctx, steps.filter(demand__in=qs.values("pk")), _satisfaction_labels)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     # Each demand links to its page when the user may open it there (the demands app's rule), else text.
     openable = _openable(request.user, (d.pk for d in page))
@@ -266,8 +268,45 @@ def records(request: SignedInRequest) -> HttpResponse:
     return render(request, "evaluation/records.html", ctx)
 
 
-def _satisfaction_label(code: str) -> str:
-    return str(dict(Satisfaction.choices).get(code, code)) if code else ""
+def _steps_page(
+    request: SignedInRequest,
+    ctx: dict[str, Any],
+    steps: QuerySet[Judgement],
+    extra: Callable[[Any], dict[tuple[int, int | None], str]],
+) -> HttpResponse:
+    """The records page as a list of judged steps, 50 a page, each with the text `extra` gives it."""
+    page = Paginator(steps.select_related("demand", "unit"), 50).get_page(request.GET.get("page"))
+    texts = extra(page)
+    openable = _openable(request.user, (j.demand_id for j in page))
+    ctx.update(
+        page=page,
+        steps=True,
+        total=page.paginator.count,
+        rows=[(j, j.demand_id in openable, texts.get((j.demand_id, j.unit_id), "")) for j in page],
+    )
+    return render(request, "evaluation/records.html", ctx)
+
+
+def _satisfaction_labels(steps: Any) -> dict[tuple[int, int | None], str]:
+    labels = dict(Satisfaction.choices)
+    return {
+        (j.demand_id, j.unit_id): str(labels.get(j.satisfaction, j.satisfaction))
+        for j in steps
+        if j.satisfaction
+    }
+
+
+def appeal_reasons(steps: Any) -> dict[tuple[int, int | None], str]:
+    """(demand, unit) → the upheld appeal's reason as the exclusion list prints it."""
+    keys = {(j.demand_id, j.unit_id) for j in steps}
+    appeals = DemandAppeal.objects.filter(
+        status=AppealStatus.UPHELD, demand_id__in={k[0] for k in keys}
+    ).order_by("decided_at", "id")
+    return {
+        (a.demand_id, a.unit_id): f"{a.get_reason_kind_display()}：{a.reason}"
+        + (f"（{a.decision_note}）" if a.decision_note else "")
+        for a in appeals
+    }
 
 
 @role_required(Role.OPERATOR, Role.CADRE, *OVERSEER_ROLES)

@@ -436,11 +436,20 @@ class DemandClassifier:
     def evaluate(self, texts: Sequence[str], labels: Sequence[str], *, progress: bool = False) -> Evaluation:
         """Score this model on labelled texts (train_seconds is 0: the model is already trained)."""
         start = time.perf_counter()
-        predicted = [p.label for p in self.predict(texts, progress=progress)]
+        predictions = self.predict(texts, progress=progress)
         seconds = time.perf_counter() - start
-        return _score(
+        predicted = [p.label for p in predictions]
+        result = _score(
             list(labels), predicted, n_train=self.info.n_train, train_seconds=0.0, predict_seconds=seconds
         )
+        result.extra.update(
+            confidence_metrics(
+                list(labels),
+                [[s.label for s in p.top] for p in predictions],
+                [p.probability for p in predictions],
+            )
+        )
+        return result
 
     # --- files ---
 
@@ -698,6 +707,48 @@ def _score(
     )
 
 
+def confidence_metrics(
+    truth: Sequence[str], ranked: Sequence[Sequence[str]], confidences: Sequence[float], *, bins: int = 10
+) -> dict[str, Any]:
+    """How far the classifier's confidence can be trusted, beside macro-F1:
+
+    - `top3_accuracy`: the share whose true category is among the first three suggestions;
+    - `ece`: expected calibration error of the first suggestion's probability — the mean, over `bins`
+      equal-width probability bins weighted by their size, of |accuracy − mean probability|;
+    - `auto_share_at_95`: the share of messages at or above the lowest probability t whose first
+      suggestions are right at ≥ 95 % (at least 20 of them), with `auto_threshold` = t
+      (0 and None when no t reaches 95 %). t is read off the same predictions it is measured on, so the
+      share is an upper estimate; in `cv` they are out-of-fold predictions.
+    """
+    n = len(truth)
+    if n == 0:
+        return {"top3_accuracy": None, "ece": None, "auto_share_at_95": 0.0, "auto_threshold": None}
+    conf = np.asarray(confidences, dtype=np.float64)
+    right = np.asarray([bool(r) and r[0] == t for r, t in zip(ranked, truth)], dtype=np.float64)
+    top3 = float(np.mean([t in list(r)[:3] for r, t in zip(ranked, truth)]))
+    edges = np.minimum((conf * bins).astype(int), bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        mask = edges == b
+        if mask.any():
+            ece += mask.sum() / n * abs(float(right[mask].mean()) - float(conf[mask].mean()))
+    order = np.argsort(-conf, kind="stable")
+    c_sorted, hits = conf[order], np.cumsum(right[order])
+    threshold: float | None = None
+    share = 0.0
+    for i in range(n):
+        if i + 1 < n and c_sorted[i + 1] == c_sorted[i]:
+            continue  # a threshold takes in every tie
+        if i + 1 >= 20 and hits[i] / (i + 1) >= 0.95:
+            threshold, share = float(c_sorted[i]), (i + 1) / n
+    return {
+        "top3_accuracy": round(top3, 4),
+        "ece": round(ece, 4),
+        "auto_share_at_95": round(share, 4),
+        "auto_threshold": None if threshold is None else round(threshold, 4),
+    }
+
+
 def classifier_evaluate(
     train_texts: Sequence[str],
     train_labels: Sequence[str],
@@ -776,6 +827,8 @@ def _cross_validate_counts(
     y = np.asarray(labels, dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     predicted = np.empty(len(y), dtype=object)
+    ranked: list[list[str]] = [[] for _ in range(len(y))]
+    confidence = np.zeros(len(y))
     fold_f1: list[float] = []
     fold_acc: list[float] = []
     train_seconds: list[float] = []
@@ -791,11 +844,18 @@ def _cross_validate_counts(
         train_sizes.append(len(train_idx))
         start = time.perf_counter()
         if texts is not None:
-            fold_pred = model.predict(features.transform([normalize(texts[i]) for i in test_idx]))
+            matrix = features.transform([normalize(texts[i]) for i in test_idx])
+            fold_pred = model.predict(matrix)
             predict_seconds += time.perf_counter() - start
         else:
-            fold_pred = model.predict(features.transform_counts(counts, rows[test_idx]))
+            matrix = features.transform_counts(counts, rows[test_idx])
+            fold_pred = model.predict(matrix)
             predict_seconds += time.perf_counter() - start + analyse_per_message * len(test_idx)
+        proba = model.predict_proba(matrix)
+        for k, i in enumerate(test_idx):
+            order = np.argsort(-proba[k])[:3]
+            ranked[i] = [str(model.classes_[j]) for j in order]
+            confidence[i] = float(proba[k][order[0]])
         predicted[test_idx] = fold_pred
         truth = [str(v) for v in y[test_idx]]
         fold_f1.append(float(f1_score(truth, fold_pred, average="macro", zero_division=0)))
@@ -818,5 +878,6 @@ def _cross_validate_counts(
         "macro_f1_pooled": round(
             float(f1_score(truth_all, predicted_all, average="macro", zero_division=0)), 4
         ),
+        **confidence_metrics(truth_all, ranked, confidence.tolist()),
     }
     return result

@@ -20,6 +20,7 @@ template-only replies and 0.6 for evasive ones.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -53,8 +54,9 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(联系|咨询|服务|举报|监督|投诉)(电话|热线)|电话[:：]?\s?\d|致电|拨打|\d{3,4}-\d{7,8}|12345"
     ),
 }
+_FOUND = (*_CUES, "direct_answer", "outcome", "numbered", "dated")
 _DIRECT_ANSWER = re.compile(
-    r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有"
+    r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有|不会|截止|时间为"
 )
 _CONSULTATION = re.compile(r"咨询|请问|能否|是否|可否|怎么|如何|什么时候|何时|吗[?？]?|多少")
 _FORWARD = re.compile(
@@ -66,6 +68,36 @@ _EVASIVE = re.compile(
 )
 # the date a reply is signed with (not a fact found)
 _SIGNOFF = re.compile(r"(?:(?<=[。!！\s.])|^)\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?(?=$|[\s“\"网尊您A-Za-z])")
+# the reply says the matter is settled: what was done, with its result
+_OUTCOME = re.compile(
+    r"已(经)?(解决|清除|清理|修剪|结清|退款|退还|修缮|更换|关闭|停止|完工|办结|到位|开通|发放|拆除|修复|整改到位|调整)|"
+    r"达成(一致|协议)|表示(满意|认可|了解|理解)|全部(结清|发放|到位)|已不再|"
+    r"进行了(修剪|清理|维修|修缮|整治|调解|劝导|更换|粉刷|修复|拆除|处罚|查处|调整)"
+)
+# numbered measures or answers: 一是…二是…, (一)…(二)…, 1.…2.…
+_NUMBERED = re.compile(
+    r"[一二三四五]是|[（(][一二三四五][）)]|(?:^|[。；;:：!！\s])[1-5][.、．](?!\d)|[一二三四五]、"
+)
+# a measure with a date or deadline
+_DATED = re.compile(
+    r"(预计|计划|将于|争取|拟于|力争|于)[^。；;]{0,20}(\d{1,2}月|\d+日|年底|年内|月底|季度|前|\d{4}年)|\d+(个)?(工作日|日|天)内"
+)
+# promises with no date or owner
+_VAGUE = re.compile(
+    r"将(认真)?研究|研究(解决|处理)|妥善(解决|处理)|适时|进一步(加强|做好|完善)|加大[^。]{0,6}力度|积极(协调|推进|争取)|"
+    r"高度重视|尽快(解决|处理)|逐步(解决|完善)|条件成熟"
+)
+# sending the writer elsewhere
+_REFERRAL = re.compile(
+    r"建议(你|您)?(向|到|与|通过|咨询|联系|走|直接)|请(你|您)?(直接|自行)?(向|到)[^。]{0,20}(咨询|反映|办理|申请)|"
+    r"不属于[^。]{0,12}(受理|职责|范围|职能)|司法途径|法律途径|法定途径|(提起|申请)(诉讼|仲裁|复议)"
+)
+_REFERRAL_WHY = re.compile(r"因|由于|根据|按照|依据|属于|规定")
+_REFERRAL_WHERE = re.compile(r"\d{3,}|局|所|中心|法院|窗口|网站|大厅|办公室|科|队|委员会")
+# the reply restating the letter ("您反映…的问题") is not an answer to it
+_RESTATED = re.compile(
+    r"(关于)?(您|你)(来信|信访|网上)?(反映|咨询|建议|提出|要求|认为)[^。!！]{0,200}[。!！]"
+)
 _BOILERPLATE = re.compile(
     r"(网友|网民|市民|尊敬的)?[“\"]?[A-Za-z0-9]*[”\"]?[:：,，]?(您好|你好)[!！。,，]?|您的(留言|来信|来帖|函件|帖文)(已)?收悉[。,，]?|"
     r"(来信|来帖|留言|函件)(已)?收悉[。,，]?|现(将有关情况)?(回复|答复)如下[:：]?|感谢[^。!！]{0,30}[。!！]?|谢谢[!！。]?|"
@@ -136,6 +168,27 @@ def _substance(reply: str) -> str:
     return re.sub(r"[\s,，。.!！:：;；、]+", "", text)
 
 
+def _moment(value: datetime | date) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+
+
+def _timing(
+    asked_at: datetime | date | None,
+    replied_at: datetime | date | None,
+    working_days: WorkingDays | None,
+    limit_days: int,
+) -> tuple[int | None, float | None, list[str]]:
+    """Working days, timeliness and the date flag; a reply dated before its letter gets neither."""
+    if asked_at is None or replied_at is None:
+        return None, None, []
+    start, end = _moment(asked_at), _moment(replied_at)
+    if end.date() < start.date():
+        return None, None, ["dated_before_letter"]
+    days = max(0, int((working_days or weekdays_between)(start, end)))
+    timeliness = 1.0 if days <= limit_days else max(0.0, 1.0 - (days - limit_days) / (2.0 * limit_days))
+    return days, timeliness, []
+
+
 def reply_score(
     demand: str,
     reply: str,
@@ -149,59 +202,67 @@ def reply_score(
     """Score `reply` against its demand (`title` + `demand` details). See the module rules.
 
     `working_days(start, end)` counts working days between two moments (default: Monday–Friday).
-    Never raises on odd input: empty or garbage replies score low with a flag.
+    The score depends on the texts only (identical letters and replies score the same); timeliness
+    is reported beside it, with the `late` flag, and a reply dated before its letter is flagged
+    `dated_before_letter` and gets no timeliness at all. Never raises on odd input.
     """
     title = normalize(title)
     content = normalize(demand)
     answer = normalize(reply)[:20_000]
-    days: int | None = None
-    timeliness: float | None = None
-    if asked_at is not None and replied_at is not None:
-        start = (
-            asked_at if isinstance(asked_at, datetime) else datetime.combine(asked_at, datetime.min.time())
-        )
-        end = (
-            replied_at
-            if isinstance(replied_at, datetime)
-            else datetime.combine(replied_at, datetime.min.time())
-        )
-        days = max(0, int((working_days or weekdays_between)(start, end)))
-        timeliness = 1.0 if days <= limit_days else max(0.0, 1.0 - (days - limit_days) / (2.0 * limit_days))
-    flags: list[str] = []
+    days, timeliness, flags = _timing(asked_at, replied_at, working_days, limit_days)
     if not answer:
         flags.append("empty")
-        return ReplyScore(0.0, 0.0, 0.0, timeliness, days, {k: False for k in _CUES}, flags)
+        return ReplyScore(0.0, 0.0, 0.0, timeliness, days, {k: False for k in _FOUND}, flags)
 
     body = _SIGNOFF.sub("", _QUOTED.sub("", answer))
+    own = _RESTATED.sub("", body)  # what the reply adds to the letter
     found = {kind: bool(pattern.search(body)) for kind, pattern in _CUES.items()}
     if not found["contact"]:
         found["contact"] = any(f.kind == "phone" for f in detect_pii(body))
     asked = f"{title}{content[:300]}"
-    substance = _substance(body)
-    if _CONSULTATION.search(asked) and _DIRECT_ANSWER.search(body) and len(substance) >= 15:
-        found["measures"] = True
+    substance = _substance(own)
+    found["direct_answer"] = bool(
+        _CONSULTATION.search(asked) and _DIRECT_ANSWER.search(body) and len(substance) >= 15
+    )
+    found["outcome"] = bool(_OUTCOME.search(body))
+    found["numbered"] = len(set(_NUMBERED.findall(body))) >= 2
+    found["dated"] = bool(_DATED.search(body))
+    concrete = found["facts"] or found["outcome"] or found["direct_answer"] or found["dated"]
     completeness = (
-        0.35 * found["facts"] + 0.35 * found["measures"] + 0.2 * found["basis"] + 0.1 * found["contact"]
+        0.20 * found["facts"]
+        + 0.15 * (found["measures"] or found["outcome"])
+        + 0.20 * found["outcome"]
+        + 0.10 * (found["direct_answer"] or found["outcome"])
+        + 0.10 * found["basis"]
+        + 0.10 * found["numbered"]
+        + 0.10 * found["dated"]
+        + 0.05 * found["contact"]
     )
-    relevance = _relevance(_demand_terms(title, content), body)
-    forward_only = (
-        bool(_FORWARD.search(answer)) and len(substance) < 40 and not (found["facts"] or found["measures"])
-    )
+    relevance = _relevance(_demand_terms(title, content), own)
+    forward_only = bool(_FORWARD.search(answer)) and len(substance) < 40 and not concrete
     if forward_only:
         flags.append("forward_only")
     elif len(substance) < 20:
         flags.append("template_only")
-    if _EVASIVE.search(body) and (not (found["facts"] or found["measures"]) or len(substance) < 80):
+    referral = _REFERRAL.search(own)
+    if referral:
+        if not (_REFERRAL_WHY.search(own) and _REFERRAL_WHERE.search(own[referral.start() :])):
+            flags.append("evasive")  # sent elsewhere without saying why and where
+    elif _EVASIVE.search(own) and (not concrete or len(substance) < 80):
         flags.append("evasive")
+    if _VAGUE.search(own) and not (found["dated"] or found["outcome"] or found["facts"]):
+        flags.append("vague_promise")
     if days is not None and days > limit_days:
         flags.append("late")
     if relevance < 0.15:
         flags.append("no_relevance")
-    score = 100.0 * (
-        0.35 * relevance + 0.40 * completeness + 0.25 * (0.5 if timeliness is None else timeliness)
-    )
+    # how much the reply says: specific replies are longer, with diminishing returns
+    detail = min(1.0, math.log1p(len(substance)) / math.log1p(400))
+    score = 100.0 * (0.25 * relevance + 0.50 * completeness + 0.25 * detail)
     if "forward_only" in flags or "template_only" in flags:
         score *= 0.3
     elif "evasive" in flags:
         score *= 0.6
+    elif "vague_promise" in flags:
+        score *= 0.8
     return ReplyScore(score, relevance, completeness, timeliness, days, found, flags)

@@ -139,17 +139,42 @@ def _cacheable(request: HttpRequest) -> bool:
     return not request.user.is_authenticated and not len(messages.get_messages(request))
 
 
+def _page_key(pk: int, mobile: bool) -> str:
+    return f"portal:article-page:{content_generation()}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
+
+
 def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    response = _article(request, slug, pk, mobile, cached_only=False)
+    assert response is not None
+    return response
+
+
+def article_cached(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> HttpResponse | None:
+    """The article page when it can be answered from the page cache alone (an anonymous reader, the page
+    cached), with its read counted exactly as `article` counts it; None otherwise. For the fast path in
+    front of the middleware (`lianxin.portal.fastpath`), which leaves every other case to the view."""
+    cookies = request.COOKIES
+    if request.method not in ("GET", "HEAD") or {
+        settings.SESSION_COOKIE_NAME,
+        CookieStorage.cookie_name,
+    } & set(cookies):
+        return None  # a session or messages to show: the full stack decides
+    return _article(request, slug, pk, mobile, cached_only=True)
+
+
+def _article(
+    request: HttpRequest, slug: str, pk: int, mobile: bool, *, cached_only: bool
+) -> HttpResponse | None:
     cacheable = _cacheable(request)
-    page_key = f"portal:article-page:{content_generation()}:{pk}:{'m' if mobile else 'd'}:{get_language()}"
+    page_key = _page_key(pk, mobile)
     reader, new_reader = _reader(request)
     countable = request.method == "GET" and not counter.is_bot(request.META.get("HTTP_USER_AGENT", ""))
     page: bytes | None = None
     read = None
     if cacheable:
-        # On Redis: the page and the counted read in one round trip.
+        # On Redis: the page and the counted read in one round trip (a miss counts nothing).
         read = counter.page_read(
             article_id=pk,
             page_key=page_key,
@@ -161,6 +186,8 @@ def article(request: HttpRequest, slug: str, pk: int, mobile: bool = False) -> H
         )
         page = read.page if read is not None else counter.page_get(page_key)
     if page is None:
+        if cached_only:
+            return None
         page = _render_article(request, pk, mobile)
         if cacheable:
             counter.page_store(page_key, page, page_cache_seconds())

@@ -82,8 +82,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times every request and answers /metrics (lianxin.core.metrics).
+    "lianxin.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy nonce and header of every response (lianxin.core.csp).
+    "lianxin.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # JSON size and depth limits and control characters dropped from forms, before anything reads the body.
+    "lianxin.core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lianxin.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,7 +251,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The largest body that is not a file (a JSON document, the fields of a form); JSON bodies also have a
+# depth limit, checked before they are parsed (lianxin.core.limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LIANXIN_DATA_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+LIANXIN_JSON_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Pillow's decompression-bomb limit: images with more pixels are refused (lianxin.core.files).
+LIANXIN_IMAGE_MAX_PIXELS = int(os.environ.get("LIANXIN_IMAGE_MAX_PIXELS", "40000000"))
+LIANXIN_JSON_MAX_DEPTH = int(os.environ.get("LIANXIN_JSON_MAX_DEPTH", "32"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API ----------------------------------------------------------------------------------
@@ -256,6 +268,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's parsers with the body size and depth limits and control characters dropped (lianxin.core.limits).
+    "DEFAULT_PARSER_CLASSES": [
+        "lianxin.core.limits.JSONParser",
+        "lianxin.core.limits.FormParser",
+        "lianxin.core.limits.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "lianxin.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "lianxin.core.api.Pagination",
     "PAGE_SIZE": 20,
@@ -264,6 +282,7 @@ REST_FRAMEWORK = {
         "public_track": os.environ.get("LIANXIN_RATE_PUBLIC_TRACK", "60/min"),
         "public_similar": os.environ.get("LIANXIN_RATE_PUBLIC_SIMILAR", "60/min"),
         "login": os.environ.get("LIANXIN_RATE_LOGIN", "20/min"),
+        "staff_search": os.environ.get("LIANXIN_RATE_STAFF_SEARCH", "120/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # How many reverse proxies set X-Forwarded-For in front of the web nodes. 0 (the default) trusts only
@@ -277,11 +296,88 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Every choice set of every app under its own name (AppClassEnum): fields named status, kind, level,
+    # type or outcome in different apps never collide (generated from the apps' Choices classes).
+    "ENUM_NAME_OVERRIDES": {
+        "AccountsRoleEnum": "lianxin.accounts.models.Role",
+        "AnalysisModelSourceEnum": "lianxin.analysis.models.ModelSource",
+        "AnalysisModelStateEnum": "lianxin.analysis.models.ModelState",
+        "AnalysisRunStateEnum": "lianxin.analysis.models.RunState",
+        "AssistanceFollowUpKindEnum": "lianxin.assistance.models.FollowUpKind",
+        "AssistanceMeasureKindEnum": "lianxin.assistance.models.MeasureKind",
+        "AssistanceMeasureStatusEnum": "lianxin.assistance.models.MeasureStatus",
+        "AssistanceOutcomeEnum": "lianxin.assistance.models.Outcome",
+        "AssistancePlanActionEnum": "lianxin.assistance.models.PlanAction",
+        "AssistancePlanStatusEnum": "lianxin.assistance.models.PlanStatus",
+        "ContactCoverageTargetEnum": "lianxin.contact.models.CoverageTarget",
+        "ContactHouseholdTagEnum": "lianxin.contact.models.HouseholdTag",
+        "ContactPointKindEnum": "lianxin.contact.models.PointKind",
+        "ContactVisitKindEnum": "lianxin.contact.models.VisitKind",
+        "CoreOutboxStatusEnum": "lianxin.core.models.OutboxStatus",
+        "CoreSmsStatusEnum": "lianxin.core.models.SmsStatus",
+        "DemandsActionEnum": "lianxin.demands.choices.Action",
+        "DemandsAppealReasonEnum": "lianxin.demands.choices.AppealReason",
+        "DemandsAppealStatusEnum": "lianxin.demands.choices.AppealStatus",
+        "DemandsChannelEnum": "lianxin.demands.choices.Channel",
+        "DemandsClosureEnum": "lianxin.demands.choices.Closure",
+        "DemandsContactMethodEnum": "lianxin.demands.choices.ContactMethod",
+        "DemandTypeEnum": "lianxin.demands.choices.DemandType",
+        "DemandsOutcomeEnum": "lianxin.demands.choices.Outcome",
+        "DemandsSatisfactionEnum": "lianxin.demands.choices.Satisfaction",
+        "DemandsStageEnum": "lianxin.demands.choices.Stage",
+        "DemandsStatusEnum": "lianxin.demands.choices.Status",
+        "DemandsUrgencyEnum": "lianxin.demands.choices.Urgency",
+        "DemandsWarningLevelEnum": "lianxin.demands.choices.WarningLevel",
+        "DemandsJudgementKindEnum": "lianxin.demands.models.JudgementKind",
+        "EvaluationBatchStatusEnum": "lianxin.evaluation.models.BatchStatus",
+        "EvaluationMeasureEnum": "lianxin.evaluation.models.Measure",
+        "EvaluationReportStatusEnum": "lianxin.evaluation.models.ReportStatus",
+        "InterconnectDatatypeEnum": "lianxin.interconnect.models.Datatype",
+        "InterconnectDeliveryStatusEnum": "lianxin.interconnect.models.DeliveryStatus",
+        "InterconnectWebhookEventEnum": "lianxin.interconnect.models.WebhookEvent",
+        "MediationActionEnum": "lianxin.mediation.choices.Action",
+        "MediationDisputeTypeEnum": "lianxin.mediation.choices.DisputeType",
+        "MediationLevelEnum": "lianxin.mediation.choices.Level",
+        "MediationPartyKindEnum": "lianxin.mediation.choices.PartyKind",
+        "MediationPartyRoleEnum": "lianxin.mediation.choices.PartyRole",
+        "MediationPerformanceEnum": "lianxin.mediation.choices.Performance",
+        "MediationReferralToEnum": "lianxin.mediation.choices.ReferralTo",
+        "MediationRiskEnum": "lianxin.mediation.choices.Risk",
+        "MediationSourceEnum": "lianxin.mediation.choices.Source",
+        "MediationStatusEnum": "lianxin.mediation.choices.Status",
+        "OrgAreaLevelEnum": "lianxin.org.models.AreaLevel",
+        "OrgUnitKindEnum": "lianxin.org.models.UnitKind",
+        "ParticipationCommentStatusEnum": "lianxin.participation.models.CommentStatus",
+        "ParticipationConsultationKindEnum": "lianxin.participation.models.ConsultationKind",
+        "ParticipationConsultationStatusEnum": "lianxin.participation.models.ConsultationStatus",
+        "ParticipationDimensionEnum": "lianxin.participation.models.Dimension",
+        "ParticipationDistributionEnum": "lianxin.participation.models.Distribution",
+        "ParticipationElectorateEnum": "lianxin.participation.models.Electorate",
+        "ParticipationEventKindEnum": "lianxin.participation.models.EventKind",
+        "ParticipationEventStatusEnum": "lianxin.participation.models.EventStatus",
+        "ParticipationOutcomeEnum": "lianxin.participation.models.Outcome",
+        "ParticipationPollStatusEnum": "lianxin.participation.models.PollStatus",
+        "ParticipationQuestionKindEnum": "lianxin.participation.models.QuestionKind",
+        "ParticipationSignUpStatusEnum": "lianxin.participation.models.SignUpStatus",
+        "ParticipationSubjectEnum": "lianxin.participation.models.Subject",
+        "ParticipationSurveyStatusEnum": "lianxin.participation.models.SurveyStatus",
+        "PortalArticleKindEnum": "lianxin.portal.models.ArticleKind",
+        "PortalArticleStateEnum": "lianxin.portal.models.ArticleState",
+        "PortalRevisionActionEnum": "lianxin.portal.models.RevisionAction",
+        "ProjectsActionEnum": "lianxin.projects.models.Action",
+        "ProjectsCommentStatusEnum": "lianxin.projects.models.CommentStatus",
+        "ProjectsSourceEnum": "lianxin.projects.models.Source",
+        "ProjectsStatusEnum": "lianxin.projects.models.Status",
+    },
     # Swagger UI from drf-spectacular-sidecar's static files, not a CDN: offline networks work.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents its 401 and 403 answers where its view did not (lianxin.core.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lianxin.core.schema.document_auth_errors",
+    ],
 }
 
 # --- Lianxin ------------------------------------------------------------------------------------
@@ -291,6 +387,21 @@ LIANXIN_DEMO_PASSWORD = os.environ.get("LIANXIN_DEMO_PASSWORD", "lianxin-demo")
 LIANXIN_NOTIFY_SENDERS = env_list(
     "LIANXIN_NOTIFY_SENDERS", "lianxin.core.notify.EmailSender,lianxin.core.notify.LogSmsSender"
 )
+# Background work through the outbox (lianxin.core.outbox): seconds a worker holds a row before the
+# reconciler takes it back, attempts before a row is given up, and the first retry's delay (doubled each time).
+LIANXIN_OUTBOX_TIMEOUT = int(os.environ.get("LIANXIN_OUTBOX_TIMEOUT", "300"))
+LIANXIN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LIANXIN_OUTBOX_MAX_ATTEMPTS", "10"))
+LIANXIN_OUTBOX_BACKOFF = int(os.environ.get("LIANXIN_OUTBOX_BACKOFF", "15"))
+# Text messages (lianxin.core.sms): the sender by dotted path; the HTTP gateway's address and token.
+LIANXIN_SMS_BACKEND = os.environ.get("LIANXIN_SMS_BACKEND", "lianxin.core.sms.ConsoleBackend")
+LIANXIN_SMS_GATEWAY_URL = os.environ.get("LIANXIN_SMS_GATEWAY_URL", "")
+LIANXIN_SMS_GATEWAY_TOKEN = os.environ.get("LIANXIN_SMS_GATEWAY_TOKEN", "")
+LIANXIN_SMS_GATEWAY_TIMEOUT = float(os.environ.get("LIANXIN_SMS_GATEWAY_TIMEOUT", "10"))
+LIANXIN_SMS_FILE = os.environ.get("LIANXIN_SMS_FILE", "")
+# Phone verification codes: seconds a code is valid, seconds between two sends, sends an hour.
+LIANXIN_PHONE_CODE_TTL = int(os.environ.get("LIANXIN_PHONE_CODE_TTL", "600"))
+LIANXIN_PHONE_CODE_INTERVAL = int(os.environ.get("LIANXIN_PHONE_CODE_INTERVAL", "60"))
+LIANXIN_PHONE_CODE_HOURLY = int(os.environ.get("LIANXIN_PHONE_CODE_HOURLY", "5"))
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@lianxin.local")
 # Demo loaders, in order; each is `module.function(context)` (see lianxin.core.demo).
@@ -307,8 +418,28 @@ LIANXIN_DEMO_LOADERS = [
     "lianxin.assistance.demo.load",
     "lianxin.interconnect.demo.load",
 ]
+# /metrics (lianxin.core.metrics): the addresses (or networks) that may read it, and a bearer token that
+# may read it from anywhere (empty: none).
+LIANXIN_METRICS_ALLOWED_IPS = env_list("LIANXIN_METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+LIANXIN_METRICS_TOKEN = os.environ.get("LIANXIN_METRICS_TOKEN", "")
 # Map tiles for Leaflet; empty means no tile layer (areas and points still show).
 LIANXIN_MAP_TILES = os.environ.get("LIANXIN_MAP_TILES", "")
+
+# Encryption at rest (lianxin.core.crypto, docs/security.md): the cipher new values are written with,
+# old data keys still read during a rotation, the blind-index key (pin to the old data key when
+# rotating) and its hash.
+LIANXIN_CIPHER = os.environ.get("LIANXIN_CIPHER", "fernet")
+LIANXIN_DATA_KEYS_OLD = os.environ.get("LIANXIN_DATA_KEYS_OLD", "")
+LIANXIN_INDEX_KEY = os.environ.get("LIANXIN_INDEX_KEY", "")
+LIANXIN_INDEX_HASH = os.environ.get("LIANXIN_INDEX_HASH", "sha256")
+# Mediation (docs/mediation.md): 人民调解法's 30 days unless the parties agree otherwise.
+LIANXIN_MEDIATION_DAYS = int(os.environ.get("LIANXIN_MEDIATION_DAYS", "30"))
+LIANXIN_MEDIATION_DUE_SOON_DAYS = 7
+LIANXIN_MEDIATION_SCAN_MAX_BYTES = 20 * 1024 * 1024
+# Demands: 先行联系 within these hours of a dispatch (响应率); appeals (考核申诉) about a month's steps are
+# filed and decided until this many days after the month (docs/demands.md).
+LIANXIN_FIRST_CONTACT_HOURS = int(os.environ.get("LIANXIN_FIRST_CONTACT_HOURS", "24"))
+LIANXIN_APPEAL_WINDOW_DAYS = int(os.environ.get("LIANXIN_APPEAL_WINDOW_DAYS", "10"))
 
 # Demands (docs/demands.md). The deadline policy: a DeadlinePolicyResolver subclass by dotted path,
 # where a city's limits differ from the default table.

@@ -45,3 +45,4 @@ HUEY = huey_settings(
 # Argon2 is deliberately slow; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LIANXIN_SMS_BACKEND = "lianxin.core.sms.MemoryBackend"

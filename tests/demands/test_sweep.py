@@ -83,3 +83,20 @@ def test_escalation_body_whose_message_no_longer_fits_shows_the_stored_text(worl
     note.save()
     with translation.override("en"):
         assert note.display_body == "住建局：1 件"
+
+
+def test_the_red_cards_reach_the_event_listeners_on_every_database(world):
+    """Webhooks and the upper-platform exchange hear the sweep's red cards like any other event (the
+    PostgreSQL sweep writes them in SQL: they are read back and passed on in the same transaction)."""
+    from lianxin.demands import extensions
+
+    d = make_demand(world, Status.DISPATCHED)
+    heard: list[tuple[int, str]] = []
+    extensions.event_listener_register(
+        "test", lambda events: heard.extend((e.demand_id, e.action) for e in events)
+    )
+    try:
+        deadline_sweep(now=d.due_at + timedelta(minutes=1))
+    finally:
+        extensions.event_listener_unregister("test")
+    assert heard == [(d.pk, "urge")]

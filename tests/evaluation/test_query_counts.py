@@ -40,9 +40,9 @@ def _without_module_measures(monkeypatch):
 # (page, who looks, the most queries it may take)
 PAGES = [
     ("scorecards", "supervisor", 20),  # demand and judged-step aggregates, and the open-overdue column
-    ("cadre_card", "supervisor", 107),  # six months of trend, each a whole card, and the cadre's rank
-    ("cadre_card", "cadre", 107),
-    ("unit_card", "supervisor", 46),
+    ("cadre_card", "supervisor", 108),  # six months of trend, each a whole card, the rank, 申诉核减
+    ("cadre_card", "cadre", 108),
+    ("unit_card", "supervisor", 47),
     ("records_rate", "supervisor", 6),
     ("records_unit", "supervisor", 6),
     ("records_visits", "supervisor", 9),

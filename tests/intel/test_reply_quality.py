@@ -22,7 +22,12 @@ FORWARD = "您好，您的留言已收悉，已转相关部门办理。感谢您
 def test_a_complete_specific_reply_scores_far_above_a_forwarding_note():
     good = reply_score(DEMAND, GOOD, title=TITLE)
     forward = reply_score(DEMAND, FORWARD, title=TITLE)
-    assert good.found == {"facts": True, "measures": True, "basis": True, "contact": True}
+    assert {k: good.found[k] for k in ("facts", "measures", "basis", "contact")} == {
+        "facts": True,
+        "measures": True,
+        "basis": True,
+        "contact": True,
+    }
     assert good.relevance > 0.5 and good.flags == []
     assert forward.flags[0] == "forward_only"
     assert good.score > 3 * forward.score
@@ -46,7 +51,8 @@ def test_timeliness_uses_working_days_and_a_callers_calendar():
     on_time = reply_score(
         DEMAND, GOOD, title=TITLE, asked_at=asked, replied_at=replied, working_days=lambda a, b: 3
     )
-    assert on_time.working_days == 3 and on_time.timeliness == 1 and on_time.score > late.score
+    assert on_time.working_days == 3 and on_time.timeliness == 1 > late.timeliness
+    assert on_time.score == late.score  # the score is the texts' own: lateness is reported beside it
 
 
 def test_weekday_count_skips_weekends():
@@ -87,4 +93,5 @@ def test_scores_rank_the_hand_labelled_replies():
 def test_scores_rank_the_held_out_labels_too():
     quality = _rank_quality_of("reply_labels_holdout.csv")
     assert quality.n == 40
-    assert quality.auc_good_vs_poor > 0.85 and quality.spearman > 0.45
+    # these 1–3 labels fold lateness in ("thorough but seven weeks late" = 2); the score no longer does
+    assert quality.auc_good_vs_poor > 0.85 and quality.spearman > 0.3

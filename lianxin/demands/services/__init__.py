@@ -1,7 +1,7 @@
 """Every action on a demand, one keyword-only service each, grouped by stage of the closed loop (in the
 manner of zulip's `zerver/actions/`): `intake` (submit, attach, accept, reject), `dispatch` (dispatch,
 withdraw, return and its review), `handling` (sign, extensions, reply), `followup` (rate, close, reopen) and
-`supervision` (merge, supervise, urge); `common` holds the checks, the lock and the event they share.
+`supervision` (merge, supervise, urge), `appeals` (考核申诉 and its decision); `common` holds the checks, the lock and the event they share.
 
 The transition table (`lianxin.demands.transitions.TABLE`) names each action's service and arguments;
 `demand_transition` is the one door that runs a row for the API and the HTMX forms.
@@ -18,6 +18,7 @@ from lianxin.accounts.models import User
 from lianxin.core.errors import NotFound, ValidationFailed
 from lianxin.demands.choices import Action
 from lianxin.demands.models import Demand
+from lianxin.demands.services.appeals import appeal_exclusions, demand_appeal, demand_decide_appeal
 from lianxin.demands.services.common import (
     MAX_CONTENT,
     MAX_TITLE,
@@ -38,6 +39,7 @@ from lianxin.demands.services.followup import demand_close, demand_rate, demand_
 from lianxin.demands.services.handling import (
     demand_approve_extension,
     demand_deny_extension,
+    demand_first_contact,
     demand_reply,
     demand_request_extension,
     demand_sign,
@@ -69,9 +71,13 @@ __all__ = [
     "PHONE_FORMAT_ERROR",
     "REOPEN_WINDOW_DAYS",
     "actor_relations",
+    "appeal_exclusions",
     "attachment_sniff",
     "demand_accept",
     "demand_answer",
+    "demand_appeal",
+    "demand_decide_appeal",
+    "demand_first_contact",
     "demand_allowed_actions",
     "demand_approve_extension",
     "demand_attach",

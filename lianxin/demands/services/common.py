@@ -35,6 +35,11 @@ MAX_CONTENT = 5000
 REOPEN_WINDOW_DAYS = int(settings.LIANXIN_DEMANDS_REOPEN_DAYS)
 
 
+def first_contact_hours() -> int:
+    """Hours after a dispatch by which the handler must first reach the caller (先行联系, 响应率)."""
+    return max(1, int(getattr(settings, "LIANXIN_FIRST_CONTACT_HOURS", 24)))
+
+
 def now_or(now: datetime | None = None) -> datetime:
     return now or timezone.now()
 

@@ -4,7 +4,7 @@ review of it (驳回退单, or dispatching again)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from lianxin.demands.notifications import notify_roles, notify_unit
 from lianxin.demands.routing import routing_propose
 from lianxin.demands.services.common import (
     enter,
+    first_contact_hours,
     limits_of,
     lock,
     now_or,
@@ -91,6 +92,8 @@ def demand_dispatch(
         # the due times this dispatch set: the unit is judged against them (judging.py)
         "sign_due": d.sign_due_at.isoformat(),
         "reply_due": d.reply_due_at.isoformat(),
+        # 先行联系: the unit must reach the caller by then (响应率, judging.py)
+        "contact_due": (moment + timedelta(hours=first_contact_hours())).isoformat(),
     }
     record_event(d, actor, Action.DISPATCH, before, note=note, data=data, now=moment)
     notify_unit(

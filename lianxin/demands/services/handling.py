@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import Role, User
-from lianxin.core.errors import ValidationFailed
+from lianxin.core.errors import Conflict, ValidationFailed
 from lianxin.core.notify import Message
-from lianxin.demands.choices import Action, Outcome, Stage
+from lianxin.demands.choices import Action, ContactMethod, Outcome, Stage
 from lianxin.demands.deadlines import deadline_policy
-from lianxin.demands.models import Demand
+from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import notify_requester, notify_roles, notify_unit
 from lianxin.demands.services.common import (
     MAX_CONTENT,
@@ -159,4 +159,29 @@ def demand_reply(
             title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": caller.ticket_no}),
             body=text[:200],
         )
+    return d
+
+
+@transaction.atomic
+def demand_first_contact(
+    *, demand: Demand, actor: User, method: str, note: str = "", now: datetime | None = None
+) -> Demand:
+    """先行联系: a handler of the lead unit records the first contact with the caller (a call, a visit, a
+    message) for the current dispatch; judged for 响应率 against the dispatch's contact due time. Once
+    per dispatch."""
+    if method not in ContactMethod.values:
+        message = _("联系方式应为：%(methods)s") % {
+            "methods": "、".join(str(m) for m in ContactMethod.labels)
+        }
+        raise ValidationFailed(message, fields={"method": [message]})
+    moment = now_or(now)
+    d = lock(demand, actor, Action.FIRST_CONTACT, moment=moment)
+    events = DemandEvent.objects.filter(demand_id=d.pk)
+    dispatched = events.filter(action=Action.DISPATCH).order_by("-created_at", "-id").first()
+    if dispatched is not None and events.filter(action=Action.FIRST_CONTACT, id__gt=dispatched.pk).exists():
+        raise Conflict(_("本次派单已记录先行联系"), code="first_contact_recorded")
+    before = enter(d, Action.FIRST_CONTACT)
+    record_event(
+        d, actor, Action.FIRST_CONTACT, before, note=(note or "").strip(), data={"method": method}, now=moment
+    )
     return d

@@ -30,6 +30,7 @@ def demand_merge(
     *, demand: Demand, actor: User, parent: Demand | int, note: str = "", now: datetime | None = None
 ) -> Demand:
     """并单: an open demand → merged into an open parent; it follows the parent from then on."""
+    d = lock(demand, actor, Action.MERGE)  # first: a role that may not merge gets 403, whatever the parent
     if not isinstance(parent, Demand):
         found: Demand | None = by_id(Demand, parent)
         if found is None:
@@ -37,7 +38,6 @@ def demand_merge(
         parent = found
     if parent.pk == demand.pk:
         raise ValidationFailed(_("不能并入自身"), fields={"parent": [_("不能并入自身")]})
-    d = lock(demand, actor, Action.MERGE)
     target = Demand.objects.select_for_update().get(pk=parent.pk)
     if not target.is_open:
         raise Conflict(_("主工单已结束，不能并入"), code="parent_not_open")

@@ -86,6 +86,11 @@ class Command(IntelCommand):
             f"macro-F1 {result['macro_f1']:.4f}  accuracy {result['accuracy']:.4f}  "
             f"(train {result['n_train']}, test {result['n_test']})"
         )
+        if result.get("top3_accuracy") is not None:
+            self.stdout.write(
+                f"top-3 accuracy {result['top3_accuracy']:.4f}  ECE {result['ece']:.4f}  "
+                f"auto@95 {result['auto_share_at_95']:.4f}"
+            )
         for label, row in result["per_class"].items():
             self.stdout.write(
                 f"  {label}\tP {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  n {row['support']}"

@@ -1,7 +1,7 @@
-"""`lianxin serve`: the web server (gunicorn) and the background worker (Huey) in one command.
+"""`lianxin serve`: the web server (gunicorn + uvicorn workers) and the background worker (Huey) in one command.
 
-Meant for the embedded default and small installations; production runs `gunicorn lianxin.wsgi`
-on each web node and `lianxin run_huey` on worker nodes separately. Ctrl-C stops both.
+Meant for the embedded default and small installations; production runs the same web server on each web
+node (deploy/gunicorn.conf.py) and `lianxin run_huey` on worker nodes separately. Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -14,26 +14,29 @@ import time
 
 from django.core.management.base import BaseCommand
 
-# The access log names the path only: query strings carry phones (?phone=, ?q=), draft titles typed by
-# citizens (/portal/related/?title=) and tracking credentials (?ticket_no=&code=), and the referer carries
-# the previous page's query string. Gunicorn writes this line itself, past the PII log filter, so what
-# must not be logged is never put in it: method, path, protocol, status, bytes and duration in ms.
+# Gunicorn's access line, were it to write one (a sync or gthread worker): the path only. Query strings
+# carry phones (?phone=, ?q=), draft titles and tracking credentials, and the referer carries the previous
+# page's query string. With the uvicorn worker of lianxin.core.server the application writes the same line
+# (lianxin.core.middleware.MetricsMiddleware): method, path, status, duration in ms.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The command line of the web server `serve` starts."""
+    """The command line of the web server `serve` starts: gunicorn with uvicorn workers that buffer each
+    request before Django sees it (lianxin.core.server), the same layout as production
+    (deploy/gunicorn.conf.py). No access log of gunicorn's own: query strings carry phones, so the
+    application logs the path only (lianxin.core.middleware.MetricsMiddleware)."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "lianxin.wsgi:application",
+        "-c",
+        "python:lianxin.core.gunicorn_conf",
+        "lianxin.core.server:application",
         "--bind",
         f"{host}:{port}",
         "--workers",
         str(workers),
-        "--threads",
-        str(threads),
         "--access-logfile",
         "-",
         "--access-logformat",
@@ -43,6 +46,17 @@ def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[s
     ]
 
 
+def web_env(base: dict[str, str], *, threads: int) -> dict[str, str]:
+    """The web server's environment: Django threads per worker, and where the worker processes keep
+    their shared Prometheus metrics (var/prometheus unless PROMETHEUS_MULTIPROC_DIR is set)."""
+    from django.conf import settings
+
+    env = dict(base)
+    env["LIANXIN_WEB_THREADS"] = str(threads)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(settings.VAR_DIR / "prometheus"))
+    return env
+
+
 class Command(BaseCommand):
     help = "Run the web server and the background worker together (Ctrl-C stops both)."
 
@@ -50,7 +64,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("LIANXIN_WEB_THREADS", "8")))
         parser.add_argument("--no-worker", action="store_true", help="Serve the web only.")
 
     def handle(self, *args, **options):
@@ -61,7 +75,8 @@ class Command(BaseCommand):
         web_cmd = gunicorn_argv(
             host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
         )
-        procs: list[tuple[str, subprocess.Popen]] = [("web server", subprocess.Popen(web_cmd, env=env))]
+        web = subprocess.Popen(web_cmd, env=web_env(env, threads=options["threads"]))
+        procs: list[tuple[str, subprocess.Popen]] = [("web server", web)]
         if not options["no_worker"]:
             procs.append(("worker", subprocess.Popen([sys.executable, "-m", "lianxin", "run_huey"], env=env)))
         self.stdout.write(
