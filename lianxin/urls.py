@@ -34,7 +34,11 @@ api_v1 += [path("", include(f"lianxin.{label}.api_urls")) for label in installed
 urlpatterns = [
     path("", include(([path("", core_views.home, name="home")], "core"))),
     path("healthz", core_views.healthz, name="healthz"),
-    *([path("open311/v2/", include("lianxin.interconnect.open311_urls"))] if "interconnect" in installed else []),
+    *(
+        [path("open311/v2/", include("lianxin.interconnect.open311_urls"))]
+        if "interconnect" in installed
+        else []
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("lianxin.accounts.urls")),
     path("admin/", admin.site.urls),
