@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.demands.factories import build_world, make_demand
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.xdist_group("schemathesis")]
 
 IDENTITIES = ("anonymous", "citizen", "operator", "handler", "cadre", "supervisor", "admin")
 EXAMPLES = 2
@@ -35,7 +35,13 @@ def world(django_db_setup, django_db_blocker):
         world = build_world()
         for status in ("submitted", "in_progress", "replied"):
             make_demand(world, status)
-        yield world
+    yield world
+    # The world was committed outside any test's transaction: empty the database again, as a
+    # transactional test does, or the next tests of this worker would find its rows.
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def _form_value(value):
