@@ -7,7 +7,20 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 # The navigation bar of an operator (受理员), in order: the public doors, then the operator's pages.
-OPERATOR_NAV = ["我要反映", "进度查询", "受理工作台", "热点问题", "数据看板", "统计", "答复质量", "宣传"]
+OPERATOR_NAV = [
+    "我要反映",
+    "进度查询",
+    "受理工作台",
+    "热点问题",
+    "数据看板",
+    "统计",
+    "答复质量",
+    "民生实事",
+    "群众参与",
+    "参与工作台",
+    "矛盾调处",
+    "宣传",
+]
 # Pages of other roles that an operator must not be offered.
 NOT_FOR_OPERATOR = ["我的诉求", "本单位工单", "督办", "民情日记", "考核排名", "编辑部", "管理后台"]
 
