@@ -81,7 +81,9 @@ def _label(action: str) -> str:
 
 def _lock(plan: Plan | int, actor: Viewer, action: str) -> Plan:
     pk = plan if isinstance(plan, int) else plan.pk
-    locked = Plan.objects.select_for_update().select_related("household__area").filter(pk=pk).first()
+    locked = (
+        Plan.objects.select_for_update(of=("self",)).select_related("household__area").filter(pk=pk).first()
+    )
     if locked is None:
         raise NotFound(_("帮扶档案不存在或无权查看"))
     rel = access.relations(actor, locked)

@@ -313,7 +313,7 @@ def allowed_actions(user: User | None, case: Case) -> list[str]:
 def _lock(case: Case, actor: User | None, action: str, *, version: int | None = None) -> tuple[Case, str]:
     t: Transition = TABLE[action]
     try:
-        locked = Case.objects.select_for_update().select_related("area").get(pk=case.pk)
+        locked = Case.objects.select_for_update(of=("self",)).select_related("area").get(pk=case.pk)
     except Case.DoesNotExist:
         raise NotFound(_("案件不存在或无权查看")) from None
     if actor is None:

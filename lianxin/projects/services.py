@@ -417,7 +417,7 @@ def milestones_overdue_mark(*, today: date | None = None) -> int:
     marked = 0
     for project_id in ids:
         with transaction.atomic():
-            p = Project.objects.select_for_update().select_related("cadre").get(pk=project_id)
+            p = Project.objects.select_for_update(of=("self",)).select_related("cadre").get(pk=project_id)
             if p.status != Status.IN_PROGRESS:
                 continue
             now = timezone.now()
@@ -528,7 +528,7 @@ def comment_add(*, project: Project, author: Viewer, text: str, nickname: str = 
 @transaction.atomic
 def comment_moderate(*, comment: Comment, actor: User, approve: bool) -> Comment:
     """Approve or reject a pending comment (the project's managers); a decided one is a Conflict."""
-    locked = Comment.objects.select_for_update().select_related("project").get(pk=comment.pk)
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("project").get(pk=comment.pk)
     if not access.may_manage(actor, locked.project):
         raise NotFound(_("项目不存在或无权查看"))
     if locked.status != CommentStatus.PENDING:
