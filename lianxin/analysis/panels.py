@@ -57,7 +57,7 @@ def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, A
                 }
             )
         out["urgency"] = _urgency_label(suggestions.get("urgency", ""))
-        out["similar_pending"] = _similar_pending()
+        out["similar_pending"] = _similar_pending(request)
         intel = out["intel"] = demand_intel_get(demand=demand)
         if intel is not None:
             out["signals"] = enumeration(signal_lines(intel.urgency_reason))
@@ -71,13 +71,20 @@ def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, A
     return out
 
 
-def _similar_pending() -> bool:
-    """Whether the similar-demand index is not ready in this process (the list is left out)."""
+def _similar_pending(request: HttpRequest | None) -> bool:
+    """Whether the similar-demand index is not ready in this process (the list is left out); asked once
+    per request, however many panels show it."""
+    known = getattr(request, "_similar_pending", None)
+    if known is not None:
+        return bool(known)
     try:
-        return not index_status().ready
+        pending = not index_status().ready
     except Exception:
         logger.exception("similar index status failed")
-        return True
+        pending = True
+    if request is not None:
+        request._similar_pending = pending  # type: ignore[attr-defined]
+    return pending
 
 
 def similar_status(request: HttpRequest | None, demand: Demand | None = None) -> dict[str, Any]:
@@ -88,7 +95,7 @@ def similar_status(request: HttpRequest | None, demand: Demand | None = None) ->
         or not user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
     ):
         return {"pending": False}
-    return {"pending": _similar_pending()}
+    return {"pending": _similar_pending(request)}
 
 
 def _urgency_label(code: str) -> str:

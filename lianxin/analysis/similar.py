@@ -65,6 +65,9 @@ REFRESH_SECONDS = 300  # … or the age of the oldest pending change that does
 REBUILD_SECONDS = 6 * 3600  # a process-built (small) index is rebuilt this often (demands age out)
 FOLD_EVERY = 500  # a process-built index folds its changes into its base after this many
 FOLD_SECONDS = 1.0  # a process serving a generation reads the change rows at most this often
+PRUNE_CHECK_SECONDS = (
+    5.0  # the change log is pruned after a day: whether it was pruned past us is asked this often
+)
 SYNC_BATCH = 5000
 FILL_BATCH = 2000
 FILL_SECONDS = 45.0  # one worker run segments new demands for at most this long, then the next run goes on
@@ -353,6 +356,9 @@ class _IndexState:
     overlay: dict[int, store.Entry] = field(default_factory=dict)
     overlay_segment: store.Segment | None = None
     folded_at: float = 0.0  # when this process last read the change rows
+    prune_checked_at: float = (
+        0.0  # when this process last asked whether the log was pruned past its watermark
+    )
     bad_generation: int | None = None  # a generation that failed to load (not tried again)
     reason: str = ""  # why the index is not ready ("" when it is)
 
@@ -427,11 +433,14 @@ def index_sync() -> list[store.Part]:
         _base_sync()
         if _state.generation is not None and time.monotonic() - _state.folded_at < FOLD_SECONDS:
             return _parts()  # folded moments ago: at most FOLD_SECONDS behind, no query
-        if _log_pruned_past(_state.watermark):
-            if _state.generation is None:
-                index_rebuild()
-            else:
-                raise _not_ready("stale")
+        now = time.monotonic()
+        if now - _state.prune_checked_at >= PRUNE_CHECK_SECONDS:
+            if _log_pruned_past(_state.watermark):
+                if _state.generation is None:
+                    index_rebuild()
+                else:
+                    raise _not_ready("stale")
+            _state.prune_checked_at = now
         rows = _changes_after(_state.watermark, _state.seen, limit=OVERLAY_MAX + OVERLAP)
         if len(rows) >= OVERLAY_MAX:
             if _state.generation is None:

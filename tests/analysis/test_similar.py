@@ -106,6 +106,7 @@ def test_stale_index_is_rebuilt_after_the_log_was_pruned(world):
     SimilarChange.objects.all().delete()  # pruned past this process's watermark
     SimilarChange.objects.create(demand_id=second.pk + 1000)
     similar._state.watermark = 1  # far behind the oldest row
+    similar._state.prune_checked_at = 0.0  # and the check (made every few seconds) is due
     assert set(services.similar_demand_ids(probe)) == {first.pk, second.pk}
 
 
