@@ -244,6 +244,9 @@ def test_a_web_process_reads_the_change_rows_at_most_once_a_second(
     with django_assert_num_queries(0):
         similar.index_sync()  # folded moments ago: no query
     monkeypatch.setattr(similar, "FOLD_SECONDS", 0.0)
-    with django_assert_num_queries(2):  # the pruned-log check and the change rows
+    with django_assert_num_queries(1):  # the change rows (the pruned-log check was made moments ago)
+        similar.index_sync()
+    monkeypatch.setattr(similar, "PRUNE_CHECK_SECONDS", 0.0)
+    with django_assert_num_queries(2):  # the pruned-log check, when due, and the change rows
         similar.index_sync()
     assert probe.pk
