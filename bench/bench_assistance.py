@@ -23,11 +23,11 @@ import tempfile
 import time
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup, emit, percentile, scaled
+from bench.common import ROOT, admin_url, database_name, database_url, django_setup, emit, percentile, scaled
 
-PG_ADMIN = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-DB = "lianxin_bench_assistance"
-PG_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB
+PG_URL = database_url("assistance")  # lianxin_bench_assistance beside LIANXIN_BENCH_DATABASE_URL
+DB = database_name(PG_URL)
+PG_ADMIN = admin_url(PG_URL)
 HOUSEHOLDS = int(os.environ.get("LIANXIN_BENCH_ASSISTANCE_HOUSEHOLDS", str(scaled(50_000, 2_000))))
 PROJECTS = int(os.environ.get("LIANXIN_BENCH_ASSISTANCE_PROJECTS", str(scaled(5_000, 500))))
 CADRES = 1_000

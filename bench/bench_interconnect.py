@@ -24,19 +24,30 @@ import tempfile
 import time
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup, emit, percentile, wait_quiet
+from bench.common import (
+    ROOT,
+    admin_url,
+    database_name,
+    database_url,
+    django_setup,
+    emit,
+    percentile,
+    redis_url,
+    scaled,
+    wait_quiet,
+)
 
-PG_ADMIN = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-BENCH_DB = "lianxin_bench_interconnect"
-BENCH_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + BENCH_DB
-N_DEMANDS = int(os.environ.get("LIANXIN_BENCH_DEMANDS", "1000000"))
-N_WEBHOOKS = int(os.environ.get("LIANXIN_BENCH_WEBHOOKS", "5000"))
-N_ORDERS = int(os.environ.get("LIANXIN_BENCH_ORDERS", "1000"))
+BENCH_URL = database_url("interconnect")  # lianxin_bench_interconnect beside LIANXIN_BENCH_DATABASE_URL
+BENCH_DB = database_name(BENCH_URL)
+PG_ADMIN = admin_url(BENCH_URL)
+N_DEMANDS = int(os.environ.get("LIANXIN_BENCH_DEMANDS", str(scaled(1_000_000, 20_000))))
+N_WEBHOOKS = int(os.environ.get("LIANXIN_BENCH_WEBHOOKS", str(scaled(5_000, 1_000))))
+N_ORDERS = int(os.environ.get("LIANXIN_BENCH_ORDERS", str(scaled(1_000, 300))))
 
 
 def _env() -> dict[str, str]:
     return {
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": redis_url(),
         "DATABASE_URL": BENCH_URL,
         "DEBUG": "0",
         "LIANXIN_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",

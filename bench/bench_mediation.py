@@ -21,12 +21,12 @@ import tempfile
 import time
 from datetime import timedelta
 
-from bench.common import ROOT, django_setup, emit, percentile
+from bench.common import ROOT, admin_url, database_name, database_url, django_setup, emit, percentile, scaled
 
-PG_ADMIN = os.environ.get("LIANXIN_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-DB = "lianxin_bench_mediation"
-PG_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB
-CASES = int(os.environ.get("LIANXIN_BENCH_MEDIATION_CASES", "100000"))
+PG_URL = database_url("mediation")  # lianxin_bench_mediation beside LIANXIN_BENCH_DATABASE_URL
+DB = database_name(PG_URL)
+PG_ADMIN = admin_url(PG_URL)
+CASES = int(os.environ.get("LIANXIN_BENCH_MEDIATION_CASES", str(scaled(100_000, 5_000))))
 MEDIATORS = 500
 RUNS = 50
 

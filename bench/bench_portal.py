@@ -9,8 +9,7 @@ client. Only loopback traffic; every loop is bounded.
 
 The article page is compared with the same HTML served as a static file by the same server (WhiteNoise in
 the same gunicorn): `portal_article_vs_static` is the ratio of their rates (target >= 0.5).
-LIANXIN_BENCH_PORTAL_FASTPATH=1 puts the article fast path (lianxin.portal.fastpath) in front of the stack
-(bench/portal_settings.py).
+The article fast path (lianxin.portal.fastpath, in MIDDLEWARE) answers the cached page for anonymous readers.
 
     .venv/bin/python -m bench portal
 """
@@ -592,6 +591,8 @@ def main() -> None:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+    if counted != check["expected"]:
+        raise SystemExit(f"portal view counter not exact: counted {counted} of {check['expected']} readers")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ OPTIONAL_APPS = [
     "mediation",
     "assistance",
     "interconnect",
+    "notices",
     "evaluation",
 ]
 installed = [label for label in OPTIONAL_APPS if apps.is_installed(f"lianxin.{label}")]
@@ -40,12 +41,18 @@ urlpatterns = [
         else []
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("lang/<str:code>/", core_views.language_switch, name="language_switch"),
     path("accounts/", include("lianxin.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/.*$", core_views.api_not_found),
+    *(
+        [path("demands/import/", include("lianxin.imports.urls"))]
+        if apps.is_installed("lianxin.imports")
+        else []
+    ),
     path("demands/", include("lianxin.demands.urls")),
     *(path(f"{label}/", include(f"lianxin.{label}.urls")) for label in installed),
     # Media storage is private (reports, batch zips, visit photos, demand attachments go through views that

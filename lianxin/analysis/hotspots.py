@@ -48,6 +48,7 @@ def hotspots_refresh(
             Demand.objects.filter(created_at__gte=start, created_at__lte=end)
             .exclude(status=Status.REJECTED)
             .exclude(type=DemandType.PRAISE)  # thanks are not problems, however many people send them
+            .exclude(confidential=True)  # 保密/不公开: never named in a hot issue
             .order_by("-created_at")
             .values_list(
                 "id",

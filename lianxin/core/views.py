@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +16,30 @@ from lianxin.core.api import json_error
 
 
 @never_cache
+def language_switch(request: HttpRequest, code: str) -> HttpResponse:
+    """The language switch of the page header, as a link: sets the language cookie and goes back to `next`
+    (a path of this site; else the home page). A GET, so that pages for anonymous readers carry no CSRF
+    token and a cache in front can serve one copy to everyone (docs/scale.md, the article page); choosing
+    a language changes nothing but how pages are shown to this browser."""
+    if code not in dict(settings.LANGUAGES):
+        return error_page(request, 404, gettext("没有这种语言：%(code)s") % {"code": code[:20]})
+    target = request.GET.get("next", "") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:

@@ -15,7 +15,9 @@ from lianxin.demands.models import (
     DemandAttachment,
     DemandEvent,
     IdempotencyRecord,
+    ReplyReviewRule,
     RoutingRule,
+    TransferTarget,
 )
 from lianxin.demands.workdays import uncovered_years
 
@@ -54,7 +56,7 @@ class DemandAdmin(admin.ModelAdmin):
     """Read-mostly: state changes go through the workbench so every change has its event row."""
 
     list_display = ("ticket_no", "title", "type", "status", "closure", "lead_unit", "created_at", "due_at")
-    list_filter = ("status", "type", "urgency", "channel", "supervised")
+    list_filter = ("status", "type", "urgency", "channel", "supervised", "confidential")
     search_fields = ("ticket_no", "title_masked")
     date_hierarchy = "created_at"
     raw_id_fields = ("category", "area", "lead_unit", "requester", "merged_into")
@@ -123,3 +125,21 @@ class DemandAttachmentAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ("key", "demand", "created_at")
     raw_id_fields = ("demand",)
+
+
+@admin.register(TransferTarget)
+class TransferTargetAdmin(admin.ModelAdmin):
+    """The emergency lines an operator may hand a demand to (紧急转办)."""
+
+    list_display = ("name", "kind", "phone", "is_active", "order")
+    list_filter = ("kind", "is_active")
+    list_editable = ("is_active", "order")
+
+
+@admin.register(ReplyReviewRule)
+class ReplyReviewRuleAdmin(admin.ModelAdmin):
+    """答复审核: which replies (category subtree and/or lead unit) the centre reviews first."""
+
+    list_display = ("category", "unit", "is_active", "note")
+    list_filter = ("is_active",)
+    raw_id_fields = ("category", "unit")

@@ -43,7 +43,6 @@ from lianxin.demands.serializers import (
     submitted_payload,
     track_payload,
 )
-from lianxin.demands.transitions import PUBLIC_ACTIONS
 from lianxin.org.models import Unit
 
 TAGS = ["demands"]
@@ -214,6 +213,7 @@ class DemandCollectionView(APIView):
             lng=v.get("lng"),
             contact_name=v.get("contact_name", ""),
             contact_phone=v.get("contact_phone", ""),
+            confidential=v.get("confidential", False),
             channel=Channel.API if actor is None or not actor.has_role(Role.OPERATOR) else None,
             idempotency_key=_client_key(request),
         )
@@ -261,7 +261,7 @@ class DemandTimelineView(APIView):
         events = list(selectors.demand_timeline(demand=demand))
         if request.user.is_staff_member:
             return Response(DemandEventSerializer(events, many=True).data)
-        public = [e for e in events if e.action in PUBLIC_ACTIONS]
+        public = selectors.citizen_events(events)  # the public steps, less a reply held for review
         rows = DemandEventSerializer(public, many=True).data
         return Response([{**row, "actor": None, "note": "", "data": {}} for row in rows])
 

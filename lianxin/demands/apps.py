@@ -10,7 +10,11 @@ class DemandsConfig(AppConfig):
 
     def ready(self) -> None:
         # models are loaded only now: these modules import them
-        from lianxin.demands import checks  # noqa: F401 - registers the calendar coverage check
+        from lianxin.demands import (
+            callers,
+            checks,  # noqa: F401 - registers the calendar coverage check
+            pickers,
+        )
         from lianxin.demands.models import CalendarDay, DeadlinePolicy
         from lianxin.demands.policy_cache import policies_changed
         from lianxin.demands.workdays import overrides_clear
@@ -28,3 +32,5 @@ class DemandsConfig(AppConfig):
         # Submissions read the policy table from a per-process copy (policy_cache); forget it on change.
         post_save.connect(policies_changed, sender=DeadlinePolicy, dispatch_uid="demands_policy_save")
         post_delete.connect(policies_changed, sender=DeadlinePolicy, dispatch_uid="demands_policy_delete")
+        callers.register()  # the phone-intake form's caller history (来电历史)
+        pickers.register()  # the dispatch form's learned top-3 units

@@ -6,6 +6,7 @@ the period (each demand's whole timeline, so "first" steps are judged over its h
 `judging.judgements_from_events` and counts in Python — city-wide, per unit and per area. The demand
 measures are counted from the events too: received = the submit event in the period; closed = the last
 closing event (rate or close) in the period with no reopen after it, resolved as that event says;
+transfers (紧急转办) = received in the period and a transfer event on the timeline;
 overdue = received in the period and a deadline missed on the timeline (a red card of the sweep, a sign or
 reply after its due time) or, for a demand still open, late now (the one figure that reads the present
 due time, from the demand row, because "late now" is a state, not an event). Imported demands (their
@@ -37,6 +38,7 @@ from lianxin.demands.models import Demand, DemandEvent, JudgementKind
 # code → what a replayed step must be to count (denominator, numerator)
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 CLOSING = (Action.RATE, Action.CLOSE)
+REOPENING = (Action.REOPEN, Action.CITIZEN_REOPEN)
 
 
 @dataclass
@@ -156,7 +158,7 @@ def _closed(events: list[_Event], lo: datetime, hi: datetime) -> str | None:
     for e in events:
         if e.action in CLOSING:
             last = e
-        elif e.action == Action.REOPEN:
+        elif e.action in REOPENING:
             last = None
     if last is None or not lo <= last.created_at < hi:
         return None
@@ -203,6 +205,7 @@ def measures_audit(*, start: date, end: date, now: datetime | None = None) -> Au
         if submitted.action == Action.SUBMIT and lo <= submitted.created_at < hi:
             demand_counts["received"] += 1
             demand_counts["direct"] += any(e.action == Action.ANSWER for e in events)
+            demand_counts["transfer"] += any(e.action == Action.TRANSFER for e in events)
             late_now = status in OPEN_STATUSES and due_at is not None and due_at < now
             if _missed(events, steps) or late_now:
                 demand_counts["overdue"] += 1
@@ -219,6 +222,8 @@ def measures_audit(*, start: date, end: date, now: datetime | None = None) -> Au
             c["direct_rate"][1] += demand_counts["received"]
             c["overdue"][0] += demand_counts["overdue"]
             c["overdue"][1] += demand_counts["received"]
+            c["transfer_count"][0] += demand_counts["transfer"]
+            c["transfer_count"][1] += demand_counts["received"]
             for code in ("closed_resolved", "closed_not_resolved"):
                 c[code][0] += demand_counts[code]
                 c[code][1] += demand_counts["closed"]

@@ -45,6 +45,8 @@ class Status(models.TextChoices):
     REPLIED = "replied", _("已答复")
     CLOSED = "closed", _("已办结")
     MERGED = "merged", _("已并单")
+    # 紧急转办: handed to 110/119/120/122 or a utility's emergency line; outside the normal deadlines
+    TRANSFERRED = "transferred", _("已紧急转办")
 
 
 OPEN_STATUSES = frozenset(
@@ -105,8 +107,23 @@ class Action(models.TextChoices):
     FIRST_CONTACT = "first_contact", _("先行联系")
     APPEAL = "appeal", _("考核申诉")
     DECIDE_APPEAL = "decide_appeal", _("申诉审核")
+    TRANSFER = "transfer", _("紧急转办")
+    CONFIRM_TRANSFER = "confirm_transfer", _("转办结果确认")
+    CITIZEN_REOPEN = "citizen_reopen", _("群众申请重办")
+    APPROVE_REPLY = "approve_reply", _("答复审核通过")
+    RETURN_REPLY = "return_reply", _("答复退回重办")
     WARN = "warn", _("黄牌预警")
     ATTACH = "attach", _("上传附件")
+
+
+class TransferKind(models.TextChoices):
+    """The emergency lines a demand may be handed to (紧急转办)."""
+
+    POLICE = "110", _("110 公安报警")
+    FIRE = "119", _("119 消防救援")
+    AMBULANCE = "120", _("120 医疗急救")
+    TRAFFIC = "122", _("122 交通事故")
+    UTILITY = "utility", _("公用事业抢修")
 
 
 class ContactMethod(models.TextChoices):

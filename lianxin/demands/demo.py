@@ -12,7 +12,7 @@ from lianxin.accounts.models import Role, User
 from lianxin.core.demo import DemoContext
 from lianxin.demands import services
 from lianxin.demands.choices import DemandType, Outcome, Satisfaction, Status, Urgency
-from lianxin.demands.models import Demand, RoutingRule
+from lianxin.demands.models import Demand, RoutingRule, TransferTarget
 from lianxin.demands.sweep import deadline_sweep
 from lianxin.org.models import Category, Unit
 
@@ -284,12 +284,27 @@ def load(ctx: DemoContext) -> None:
         created_demands.append(
             _drive(demand, target, rng, now, operator, supervisor, handlers, street_units, created_demands)
         )
+    _transfer_one(created_demands, operator, now)
     deadline_sweep(now=now)
     by_status: dict[str, int] = {}
     for d in Demand.objects.values_list("status", flat=True):
         by_status[d] = by_status.get(d, 0) + 1
     o["demands"] = created_demands
     ctx.log.append(f"Demands: {sum(by_status.values())} {by_status}")
+
+
+def _transfer_one(demands: list[Demand], operator: User, now: datetime) -> None:
+    """紧急转办: the latest call still waiting is handed to an emergency line (the standard lines are
+    seeded by migration); draws nothing from the generator, so the other demands stay as they were."""
+    target = TransferTarget.objects.filter(is_active=True).order_by("order", "id").first()
+    waiting = [i for i, d in enumerate(demands) if d.status == Status.SUBMITTED]
+    if target is None or not waiting:
+        return
+    i = waiting[-1]
+    moment = min(now, demands[i].created_at + timedelta(minutes=3))
+    demands[i] = services.demand_transfer(
+        demand=demands[i], actor=operator, target=target, reference="JJ-0001", now=moment
+    )
 
 
 def _drive(

@@ -37,6 +37,11 @@ class SubmitForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人（选填）"), max_length=60, required=False)
     contact_phone = forms.CharField(label=_("联系电话（选填）"), max_length=30, required=False)
     attachment = forms.FileField(label=_("图片或PDF（选填）"), required=False)
+    confidential = forms.BooleanField(
+        label=_("保密/不公开（不在任何公开列表中展示，仅本人和承办人员可见）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, operator: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +51,12 @@ class SubmitForm(forms.Form):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("id", f"id_{name}")
+
+
+class CitizenReopenForm(forms.Form):
+    """群众申请重办 on the tracking page."""
+
+    reason = forms.CharField(label=_("申请重办的理由"), max_length=500)
 
 
 class TrackForm(forms.Form):

@@ -4,15 +4,30 @@ Columns (contract.md): 留言编号, 留言用户, 留言主题, 留言时间, �
 or one `text` column instead of 主题/详情 — or the English aliases. A file without 主题/详情 or text is
 refused naming the missing column. Each row becomes a demand in state closed (channel import), its
 reply columns become the reply; the closure stays unjudged (no rating exists), so imported rows never
-move the rates. Rows are refused one by one with a reason (empty text, unreadable time, already
-imported 留言编号); a re-import of the same file takes nothing twice.
+move the rates. Rows are refused one by one with a reason (empty text, a missing or unreadable time,
+already imported 留言编号); a re-import of the same file takes nothing twice.
+
+Imports never guess silently (issue 16.11):
+- A file with a time column: a row whose time is empty (`missing_time`) or unreadable (`bad_time`) is
+  refused. A file with no time column at all (a `text`/`label` training file) is taken dated at the
+  import moment, and the summary says so (`undated` and a note) — never silently.
+- Columns of the file that no field reads are named in the summary (`ignored_columns`).
+- Without an id column, each row's idempotency key is a content fingerprint, stored in `external_id`
+  as `fp:` + sha256 of the normalised title, content, time and a hash of the contact: re-importing the
+  same file (or the same rows in another file) adds nothing.
+- `mapping` (field code → column index) replaces the header guess: the operator's import page maps
+  the columns; `guess_mapping` is the guess it starts from.
+- After an import, listeners registered with `import_listener_add` (the imports app: analysis of the
+  imported letters, issue 17.7) receive the summary with the ids of the demands created.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +39,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from lianxin.core.errors import ValidationFailed
@@ -56,6 +72,36 @@ TIME_FORMATS = (
     "%Y-%m-%d",
 )
 BATCH = 500
+FINGERPRINT_PREFIX = "fp:"
+# The fields a column can feed, in the order the mapping form shows them (labels: the file's headers).
+TARGETS = {
+    "id": "留言编号",
+    "user": "留言用户",
+    "title": "留言主题",
+    "time": "留言时间",
+    "content": "留言详情",
+    "text": "text",
+    "label": "一级分类",
+    "likes": "点赞数",
+    "dislikes": "反对数",
+    "reply": "答复意见",
+    "reply_time": "答复时间",
+}
+# Refusal reasons that mean "this row is already in" (counted as duplicates, not as errors).
+DUPLICATE_REASONS = frozenset({"already_imported", "duplicate_id", "duplicate_row"})
+REASON_LABELS = {
+    "empty_text": gettext_noop("没有主题和详情"),
+    "missing_time": gettext_noop("缺少留言时间"),
+    "bad_time": gettext_noop("时间无法识别"),
+    "duplicate_id": gettext_noop("文件内留言编号重复"),
+    "duplicate_row": gettext_noop("文件内内容重复"),
+    "already_imported": gettext_noop("已导入过"),
+}
+
+
+def reason_label(code: str) -> str:
+    """A refusal reason in the reader's language."""
+    return _(REASON_LABELS[code]) if code in REASON_LABELS else code
 
 
 @dataclass
@@ -64,17 +110,50 @@ class ImportSummary:
     taken: int = 0
     refused: list[dict[str, Any]] = field(default_factory=list)
     unknown_categories: Counter[str] = field(default_factory=Counter)
+    ignored_columns: list[str] = field(default_factory=list)
+    fingerprinted: bool = False  # no id column: rows keyed by their content fingerprint
+    undated: int = 0  # rows taken dated at the import moment (the file has no time column)
+    created_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    analysis_job: int | None = None  # set by the imports app's listener
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.refused if r["reason"] in DUPLICATE_REASONS)
+
+    @property
+    def errors(self) -> int:
+        """Rows refused for what they contain (not for being already in)."""
+        return len(self.refused) - self.duplicates
 
     def as_dict(self) -> dict[str, Any]:
         reasons = Counter(r["reason"] for r in self.refused)
-        return {
+        data = {
             "rows": self.rows,
             "taken": self.taken,
             "refused": len(self.refused),
             "refused_by_reason": dict(reasons),
             "refused_rows": self.refused[:200],
             "unknown_categories": dict(self.unknown_categories.most_common(20)),
+            "duplicates": self.duplicates,
+            "ignored_columns": list(self.ignored_columns),
+            "fingerprinted": self.fingerprinted,
+            "undated": self.undated,
+            "notes": list(self.notes),
         }
+        if self.analysis_job is not None:
+            data["analysis_job"] = self.analysis_job
+        return data
+
+
+ImportListener = Callable[[ImportSummary, Path], None]
+_LISTENERS: list[ImportListener] = []
+
+
+def import_listener_add(listener: ImportListener) -> None:
+    """Call `listener(summary, path)` after every `demands_import_command` run (once per listener)."""
+    if all(existing.__qualname__ != listener.__qualname__ for existing in _LISTENERS):
+        _LISTENERS.append(listener)
 
 
 @dataclass
@@ -88,14 +167,64 @@ class _Row:
     replied_at: datetime | None  # None: the row has no reply
 
 
+def _header_name(name: Any) -> str:
+    return str(name if name is not None else "").strip().lstrip("\ufeff")
+
+
 def _normalise_header(header: list[Any]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = str(name or "").strip().lstrip("\ufeff")
+        key = _header_name(name)
         code = ALIASES.get(key) or (key.lower() if key.lower() in ENGLISH else None)
         if code and code not in positions:
             positions[code] = index
     return positions
+
+
+def guess_mapping(header: list[Any]) -> dict[str, int]:
+    """The column index each field reads, guessed from the headers (contract names, English aliases)."""
+    return _normalise_header(header)
+
+
+def ignored_columns(header: list[Any], mapping: dict[str, int]) -> list[str]:
+    """The headers of the columns no field reads (a column without a header is named by its place)."""
+    used = set(mapping.values())
+    return [
+        _header_name(name) or _("第%(n)s列") % {"n": index + 1}
+        for index, name in enumerate(header)
+        if index not in used
+    ]
+
+
+def file_preview(path: Path | str, *, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The header and the first `rows` rows of a file, as text (the import page's preview)."""
+    reader = table_rows(Path(path))
+    try:
+        header = [_header_name(h) for h in next(reader)]
+    except StopIteration:
+        raise ValidationFailed(_("%(file)s：文件为空") % {"file": Path(path).name}) from None
+    first: list[list[str]] = []
+    for row in reader:
+        if len(first) >= rows:
+            break
+        if any(_clean(v) for v in row):
+            first.append([_clean(v)[:200] for v in row])
+    if hasattr(reader, "close"):
+        reader.close()
+    return header, first
+
+
+def _normal_text(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+def fingerprint(*, title: str, content: str, created: datetime | None, contact: str) -> str:
+    """`fp:` + sha256 of the normalised title, content, time (to the second) and a hash of the contact."""
+    contact_hash = hashlib.sha256(_normal_text(contact).encode("utf-8")).hexdigest()
+    moment = created.replace(microsecond=0).isoformat() if created is not None else ""
+    parts = "\x1f".join((_normal_text(title), _normal_text(content), moment, contact_hash))
+    digest = hashlib.sha256(parts.encode("utf-8")).hexdigest()
+    return (FINGERPRINT_PREFIX + digest)[:64]
 
 
 def _clean(value: Any) -> str:
@@ -152,6 +281,8 @@ def _row_of(
     categories: dict[str, Category],
     seen: set[str],
     summary: ImportSummary,
+    *,
+    has_time: bool = True,
 ) -> _Row | None:
     """One file row as an unsaved demand, or None when it is refused (the reason goes to `summary`)."""
     external = _clean(get("id"))[:64]
@@ -163,18 +294,36 @@ def _row_of(
         title = (text or content)[:40]
     if not content and title:
         content = title
+    shown: dict[str, Any] = {"id": external, "title": title[:60]}
     if not title or not content:
-        summary.refused.append({"row": number, "reason": "empty_text"})
+        summary.refused.append({"row": number, "reason": "empty_text", **shown})
         return None
     try:
-        created = _parse_time(get("time")) or timezone.now()
+        created = _parse_time(get("time"))
+    except ValueError:
+        summary.refused.append(
+            {"row": number, "reason": "bad_time", "value": _clean(get("time"))[:40], **shown}
+        )
+        return None
+    try:
         reply_time = _parse_time(get("reply_time"))
     except ValueError:
-        summary.refused.append({"row": number, "reason": "bad_time"})
+        summary.refused.append(
+            {"row": number, "reason": "bad_time", "value": _clean(get("reply_time"))[:40], **shown}
+        )
         return None
+    if created is None and has_time:
+        summary.refused.append({"row": number, "reason": "missing_time", **shown})
+        return None
+    if not external:  # no id column, or an empty id: the content fingerprint is the key
+        external = fingerprint(title=title, content=content, created=created, contact=_clean(get("user")))
+    if created is None:
+        created = timezone.now()
+        summary.undated += 1
     if external:
         if external in seen:
-            summary.refused.append({"row": number, "reason": "duplicate_id"})
+            reason = "duplicate_row" if external.startswith(FINGERPRINT_PREFIX) else "duplicate_id"
+            summary.refused.append({"row": number, "reason": reason, **shown})
             return None
         seen.add(external)
     label = _clean(get("label"))
@@ -211,8 +360,18 @@ def _row_of(
     return _Row(number, demand, extra, closed_at=closed_at, replied_at=replied_at)
 
 
-def demands_import(path: Path | str, *, limit: int | None = None, progress: bool = True) -> ImportSummary:
-    """Import a message file; returns the summary (nothing half-written: each batch is one transaction)."""
+def demands_import(
+    path: Path | str,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    mapping: dict[str, int] | None = None,
+    on_batch: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
+    """Import a message file; returns the summary (nothing half-written: each batch is one transaction).
+
+    `mapping` (field code → column index) replaces the guess from the headers; `on_batch(summary)` is
+    called after each stored batch (the import page's progress)."""
     path = Path(path)
     if not path.exists():
         raise ValidationFailed(_("%(file)s：文件不存在") % {"file": path})
@@ -221,14 +380,23 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
         header = next(rows)
     except StopIteration:
         raise ValidationFailed(_("%(file)s：文件为空") % {"file": path.name}) from None
-    pos = _normalise_header(header)
+    pos = (
+        {code: int(i) for code, i in mapping.items() if code in TARGETS and 0 <= int(i) < len(header)}
+        if mapping is not None
+        else _normalise_header(header)
+    )
     _check_columns(pos, path)
     categories: dict[str, Category] = {}
     for cat in Category.objects.order_by("level", "pk"):
         categories.setdefault(cat.name, cat)
-    summary = ImportSummary()
+    summary = ImportSummary(ignored_columns=ignored_columns(header, pos), fingerprinted="id" not in pos)
+    if "time" not in pos:
+        summary.notes.append(_("文件没有留言时间列：各行以导入时间为留言时间"))
+    if summary.fingerprinted:
+        summary.notes.append(_("文件没有留言编号列：以内容指纹识别重复行"))
     batch: list[_Row] = []
     seen: set[str] = set()
+    row_of = functools.partial(_row_of, has_time="time" in pos)
 
     bar = tqdm(desc=f"import {path.name}", unit="row", file=sys.stderr, disable=not progress)
 
@@ -243,16 +411,20 @@ def demands_import(path: Path | str, *, limit: int | None = None, progress: bool
             continue
         summary.rows += 1
         bar.update(1)
-        found = _row_of(number, functools.partial(get, row), categories, seen, summary)
+        found = row_of(number, functools.partial(get, row), categories, seen, summary)
         if found is None:
             continue
         batch.append(found)
         if len(batch) >= BATCH:
             _flush(batch, summary)
             batch = []
+            if on_batch is not None:
+                on_batch(summary)
     if batch:
         _flush(batch, summary)
     bar.close()
+    if on_batch is not None:
+        on_batch(summary)
     return summary
 
 
@@ -266,7 +438,14 @@ def _flush(batch: list[_Row], summary: ImportSummary) -> None:
     fresh: list[_Row] = []
     for r in batch:
         if r.demand.external_id and r.demand.external_id in existing:
-            summary.refused.append({"row": r.number, "reason": "already_imported"})
+            summary.refused.append(
+                {
+                    "row": r.number,
+                    "reason": "already_imported",
+                    "id": "" if r.demand.external_id.startswith(FINGERPRINT_PREFIX) else r.demand.external_id,
+                    "title": r.demand.title[:60],
+                }
+            )
             continue
         fresh.append(r)
     if not fresh:
@@ -312,11 +491,14 @@ def _flush(batch: list[_Row], summary: ImportSummary) -> None:
             )
         DemandEvent.objects.bulk_create(events, batch_size=1000)
     summary.taken += len(created)
+    summary.created_ids.extend(d.pk for d in created)
 
 
 def demands_import_command(command: BaseCommand, options: dict[str, Any]) -> None:
     """The `lianxin import demands FILE [--json] [--limit N]` door (wired in core's import command)."""
     summary = demands_import(options["file"], limit=options.get("limit"), progress=True)
+    for listener in list(_LISTENERS):
+        listener(summary, Path(options["file"]))
     data = summary.as_dict()
     if options.get("json"):
         command.stdout.write(json.dumps(data, ensure_ascii=False))
@@ -329,3 +511,9 @@ def demands_import_command(command: BaseCommand, options: dict[str, Any]) -> Non
     if data["unknown_categories"]:
         names = ", ".join(f"{k}×{v}" for k, v in data["unknown_categories"].items())
         command.stdout.write(f"  imported without category (unknown 一级分类): {names}")
+    if data["ignored_columns"]:
+        command.stdout.write(f"  ignored columns (no field reads them): {', '.join(data['ignored_columns'])}")
+    for note in data["notes"]:
+        command.stdout.write(f"  note: {note}")
+    if summary.analysis_job is not None:
+        command.stdout.write(f"  analysis of the imported demands queued (import job {summary.analysis_job})")

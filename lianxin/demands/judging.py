@@ -12,7 +12,11 @@ Rules (docs/demands.md "Measures"):
 - a dispatch that records a contact due time is judged for 先行联系 (响应率): met when the handler
   recorded the first contact with the caller by then; a return or withdrawal before that time voids it;
 - a reply is judged for 按时办结 against the reply due time in force when it was given (extensions
-  included); a later reopen marks it `reopened` and the next reply is a new row;
+  included); a later reopen (the operator's, or the citizen's own 群众申请重办) marks it `reopened` and
+  the next reply is a new row;
+- a reply sent back by the review (答复审核, `return_reply`) is void when the event says it counts
+  against on-time (`counts`): the next reply is judged against the due time in force; otherwise the
+  returned reply stays the judged one and the next is a later row;
 - every rating is a row; the measures count the first of each demand and unit (`first`), so a 重办
   followed by a new 满意 never erases the first 不满意;
 - an imported demand (its submit event's channel is `import`) is history: it has no judged steps;
@@ -173,6 +177,17 @@ class _Replay:
             )
         )
 
+    def return_reply(self, at: datetime, data: dict[str, Any]) -> None:
+        """答复退回 by the review: when it counts against on-time (`counts`), the returned reply is void
+        and the next one is judged against the due time in force; else the returned one stays judged."""
+        reply = self.reply
+        if data.get("counts", True) and reply is not None and reply in self.steps:
+            self.steps.remove(reply)
+            if reply.first:
+                self.seen.discard((reply.kind, reply.unit_id))
+        self.reply = None
+        self.new_due(at, data)
+
     def rate(self, at: datetime, data: dict[str, Any]) -> None:
         resolved = data.get("resolved")
         self.add(
@@ -201,9 +216,11 @@ _HANDLERS = {
     Action.SIGN: _Replay.sign_,
     Action.RETURN: _Replay.return_,
     Action.REOPEN: _Replay.reopen,
+    Action.CITIZEN_REOPEN: _Replay.reopen,  # 群众申请重办 reopens as the operator's 重办 does
     Action.REFUSE_RETURN: _Replay.new_due,
     Action.APPROVE_EXTENSION: _Replay.new_due,
     Action.REPLY: _Replay.reply_,
+    Action.RETURN_REPLY: _Replay.return_reply,
     Action.RATE: _Replay.rate,
     Action.DECIDE_APPEAL: _Replay.decide_appeal,
     Action.FIRST_CONTACT: _Replay.first_contact,

@@ -36,6 +36,9 @@ The demand measures count demands:
 - received       受理量       received (submitted) in period
 - direct_rate    直接办结率   received in period → answered at intake (直接答复, never dispatched) ÷ received
 - overdue        超期数       received in period → missed a stage deadline (红牌, or late now) ÷ received
+  (a demand handed to an emergency line has no deadline from then on: never late now)
+- transfer_count 紧急转办     received in period → handed to an emergency line (110/119/120/122, a
+  utility's; `transferred_at`) ÷ received
 - closed_resolved / closed_not_resolved  办结·已解决 / 办结·未解决, closed in period (÷ closed)
 Imported history (channel import) is never judged and counts in none of them. Rates are never
 inflated: a demand closed without being resolved is not resolved, and an unrated closure is not in the
@@ -80,6 +83,7 @@ LABELS = {
     "return_rate": _("退单率"),
     "reopen_rate": _("重办率"),
     "overdue": _("超期数"),
+    "transfer_count": _("紧急转办"),
     "closed_resolved": _("办结·已解决"),
     "closed_not_resolved": _("办结·未解决"),
     "avg_handling_hours": _("平均办理时长(小时)"),
@@ -100,6 +104,7 @@ ANCHORS = {
     "return_rate": "at",  # Judgement.at
     "reopen_rate": "at",  # Judgement.at
     "overdue": "created_at",
+    "transfer_count": "created_at",
     "closed_resolved": "closed_at",
     "closed_not_resolved": "closed_at",
     "avg_handling_hours": "at",  # Judgement.at
@@ -128,6 +133,7 @@ KINDS = {
     "received": "count",
     "direct_rate": "rate",
     "overdue": "count",
+    "transfer_count": "count",
     "closed_resolved": "count",
     "closed_not_resolved": "count",
 }
@@ -308,6 +314,7 @@ def demand_definitions(start: date, end: date, now: datetime | None = None) -> d
         "received": (received, received, "count"),
         "direct_rate": (received, received & Q(answered_at_intake=True), "rate"),
         "overdue": (received, received & (Q(was_overdue=True) | late_now), "count"),
+        "transfer_count": (received, received & Q(transferred_at__isnull=False), "count"),
         "closed_resolved": (closed, closed & Q(closure=Closure.RESOLVED), "count"),
         "closed_not_resolved": (closed, closed & Q(closure=Closure.NOT_RESOLVED), "count"),
     }

@@ -27,6 +27,7 @@ from lianxin.demands.choices import (
     Satisfaction,
     Stage,
     Status,
+    TransferKind,
     Urgency,
     WarningLevel,
 )
@@ -148,6 +149,13 @@ class Demand(models.Model):
     # 直接答复办结: answered by the centre at intake (from the knowledge base), never dispatched
     answered_at_intake = models.BooleanField(_("直接答复"), default=False)
     handling_seconds = models.BigIntegerField(_("办理用时(秒)"), null=True, blank=True)
+    # 保密/不公开: never on a public board or list; only the caller (their account, the tracking door)
+    # and the staff assigned to it see it
+    confidential = models.BooleanField(_("保密（不公开）"), default=False)
+    # 紧急转办: when the demand was handed to an emergency line (the transfer measure counts these)
+    transferred_at = models.DateTimeField(_("紧急转办时间"), null=True, blank=True)
+    # 答复审核: the reply matched a review rule and waits for the centre; the citizen does not see it
+    reply_held = models.BooleanField(_("答复待审核"), default=False)
 
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     extension_pending_until = models.DateTimeField(_("申请延期至"), null=True, blank=True)
@@ -235,6 +243,8 @@ class Demand(models.Model):
     def status_display(self) -> str:
         if self.status == Status.CLOSED and self.closure:
             return str(self.get_closure_display())
+        if self.status == Status.REPLIED and self.reply_held:
+            return str(_("办理中（答复审核中）"))
         return str(self.get_status_display())
 
 
@@ -450,6 +460,63 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '放假'} {self.name}"
+
+
+class ReplyReviewRule(models.Model):
+    """答复审核: replies to demands of this category (its subtree) and/or lead unit are reviewed by the
+    centre before the citizen sees them. A rule without category matches every category; without unit,
+    every unit."""
+
+    category = models.ForeignKey(
+        "org.Category", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("分类(含下级)")
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("主办单位"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("答复审核规则")
+        verbose_name_plural = _("答复审核规则")
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} × {self.unit or '*'}"
+
+    def matches(self, demand: Demand) -> bool:
+        if self.unit_id is not None and self.unit_id != demand.lead_unit_id:
+            return False
+        if self.category is None:
+            return True
+        if demand.category is None:
+            return False
+        path = self.category.path
+        return demand.category.path == path or demand.category.path.startswith(path + "/")
+
+
+class TransferTarget(models.Model):
+    """An emergency line a demand may be handed to (紧急转办): 110/119/120/122 and the utilities'
+    emergency lines, managed by the admin."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(_("类别"), max_length=10, choices=TransferKind.choices)
+    phone = models.CharField(_("电话"), max_length=30)
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("紧急转办对象")
+        verbose_name_plural = _("紧急转办对象")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}"
 
 
 class DemandAppeal(models.Model):

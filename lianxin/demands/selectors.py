@@ -35,6 +35,7 @@ from lianxin.demands.choices import (
     OPEN_STATUSES,
     SUSPECT_LEVELS,
     URGENCY_RANK,
+    Action,
     DemandType,
     Status,
     Urgency,
@@ -42,6 +43,7 @@ from lianxin.demands.choices import (
 )
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent, Judgement, JudgementKind
+from lianxin.demands.transitions import PUBLIC_ACTIONS
 from lianxin.org.models import Area, Category
 
 logger = logging.getLogger("lianxin.demands")
@@ -85,7 +87,8 @@ def demand_visible_q(user: Viewer) -> Q:
     if Role.HANDLER in roles and user.unit_id:
         q |= Q(lead_unit_id=user.unit_id) | _assisting_q(user.unit_id)
     if Role.CADRE in roles and user.area_scope_id:
-        q |= area_q(user, "area")
+        # a confidential demand (保密/不公开) is seen by the caller and the staff assigned to it only
+        q |= area_q(user, "area") & Q(confidential=False)
     if Role.CITIZEN in roles:
         q |= Q(requester_id=user.pk)
     return q
@@ -268,6 +271,27 @@ def demand_timeline(*, demand: Demand) -> QuerySet[DemandEvent]:
     return DemandEvent.objects.filter(demand=demand).select_related("actor").order_by("created_at", "id")
 
 
+def citizen_events(events: Iterable[DemandEvent]) -> list[DemandEvent]:
+    """The steps of a timeline (in order) the citizen sees: the table's public ones, less a reply held
+    for review (答复审核) that was never approved — sent back, or still waiting."""
+    rows = list(events)
+    hidden: set[int] = set()
+    pending: DemandEvent | None = None
+    for e in rows:
+        if e.action == Action.REPLY:
+            if pending is not None:
+                hidden.add(id(pending))
+            pending = e if (e.data or {}).get("held") else None
+        elif e.action == Action.APPROVE_REPLY:
+            pending = None
+        elif e.action == Action.RETURN_REPLY and pending is not None:
+            hidden.add(id(pending))
+            pending = None
+    if pending is not None:
+        hidden.add(id(pending))
+    return [e for e in rows if e.action in PUBLIC_ACTIONS and id(e) not in hidden]
+
+
 # --- Lists --------------------------------------------------------------------------------------
 
 
@@ -277,7 +301,11 @@ _QUEUE_FILTERS: dict[str, Callable[[datetime], Q]] = {
     "to_dispatch": lambda now: Q(status=Status.ACCEPTED),
     "returned": lambda now: Q(status=Status.RETURNED),
     "overdue": lambda now: Q(due_at__lt=now, status__in=OPEN_STATUSES),
-    "followup": lambda now: Q(status=Status.REPLIED),
+    "followup": lambda now: Q(status=Status.REPLIED, reply_held=False),
+    # 答复审核: replies held for the centre's review
+    "review": lambda now: Q(status=Status.REPLIED, reply_held=True),
+    # 紧急转办 awaiting the follow-up that confirms the outcome (outside the deadlines: no due time)
+    "transferred": lambda now: Q(status=Status.TRANSFERRED, closed_at__isnull=True),
     "extension": lambda now: Q(extension_pending_until__isnull=False, status=Status.IN_PROGRESS),
     "to_sign": lambda now: Q(status=Status.DISPATCHED),
     "in_progress": lambda now: Q(status=Status.IN_PROGRESS),
@@ -515,12 +543,13 @@ def demand_hint_list(*, user: Viewer, ids: Iterable[int], limit: int = 5) -> lis
     """The "already reported" hint on the submission form: of the demands `ids` (best first), what the
     writer may see — a masked title, when, the status. Operators, supervisors and admins see every open
     one; everyone else only those staff accepted (past 待受理, so nobody's unreviewed text goes public)
-    and no 举报 (a report names the people or business it accuses)."""
+    and no 举报 (a report names the people or business it accuses), and no confidential demand."""
 
     ids = list(ids)
     qs = Demand.objects.filter(pk__in=ids, status__in=OPEN_STATUSES)
     if not hint_sees_all(user):
-        qs = qs.exclude(status=Status.SUBMITTED).exclude(type=DemandType.REPORT)
+        # nor a demand its caller asked to keep private (保密/不公开)
+        qs = qs.exclude(status=Status.SUBMITTED).exclude(type=DemandType.REPORT).exclude(confidential=True)
     rows = {d.pk: d for d in qs.only("id", "title", "status", "closure", "created_at")}
     return [
         {"title": mask_pii(rows[i].title), "created_at": rows[i].created_at, "status": rows[i].status_display}

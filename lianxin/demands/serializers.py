@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -28,9 +29,14 @@ from lianxin.demands.choices import (
 )
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
-from lianxin.demands.selectors import TEXT_FIELDS, demand_contact, demand_texts
-from lianxin.demands.services import PHONE_FORMAT_ERROR, demand_allowed_actions, phone_is_plausible
-from lianxin.demands.transitions import API_ACTIONS, PUBLIC_ACTIONS, missing_arguments
+from lianxin.demands.selectors import TEXT_FIELDS, citizen_events, demand_contact, demand_texts
+from lianxin.demands.services import (
+    PHONE_FORMAT_ERROR,
+    demand_allowed_actions,
+    phone_is_plausible,
+    refusal,
+)
+from lianxin.demands.transitions import API_ACTIONS, TABLE, missing_arguments
 from lianxin.org.models import Area, Category
 
 
@@ -83,6 +89,11 @@ class DemandSubmitSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(
         max_length=30, required=False, allow_blank=True, default="", validators=[_plausible_phone]
+    )
+    confidential = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("保密/不公开：不在任何公开列表中出现，仅诉求人和承办人员可见"),
     )
 
 
@@ -238,11 +249,26 @@ class DemandDetailSerializer(DemandListSerializer):
             "return_count",
             "urge_count",
             "was_overdue",
+            "confidential",
+            "transferred_at",
+            "reply_held",
             "merged_into",
             "visit",
             "version",
             "allowed_actions",
         ]
+
+    def to_representation(self, instance: Demand) -> dict[str, Any]:
+        """A reply held for review (答复审核) is not shown to the citizen until the centre approves it."""
+        data = super().to_representation(instance)
+        viewer = self._viewer()
+        if (
+            instance.reply_held
+            and instance.status == Status.REPLIED
+            and not (viewer and viewer.is_staff_member)
+        ):
+            data.update(status=Status.IN_PROGRESS, reply_text="", outcome="", replied_at=None)
+        return data
 
     def _viewer(self) -> User | None:
         """The signed-in user of the request in the context; None for anyone else."""
@@ -325,6 +351,16 @@ class TransitionSerializer(serializers.Serializer):
     upheld = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="decide_appeal: the appeal stands"
     )
+    target = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="transfer: transfer target id",
+    )
+    reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="transfer: the reference number given"
+    )
     parent = serializers.IntegerField(  # type: ignore[assignment]  # a field named like Field.parent: the serializer's metaclass moves declared fields out of the class
         required=False, min_value=1, max_value=MAX_ID, help_text="merge: parent demand id"
     )
@@ -376,6 +412,9 @@ class TrackSerializer(serializers.Serializer):
     merged_into = serializers.CharField(allow_null=True)
     reject_reason = serializers.CharField(help_text="不予受理: the operator's reason and where to go instead")
     can_rate = serializers.BooleanField()
+    can_reopen = serializers.BooleanField(
+        help_text="群众申请重办: the caller may ask for the demand to be handled again"
+    )
     timeline = TimelinePublicSerializer(many=True)
 
 
@@ -383,16 +422,20 @@ def track_payload(demand: Demand) -> dict[str, Any]:
     """What anyone holding the ticket number and query code may see: personal data masked, also
     personal data written into the title or the reply (intel_port.mask_pii)."""
 
-    events = [e for e in demand.events.all() if e.action in PUBLIC_ACTIONS]
+    # a reply held for review (答复审核) is not shown until approved: the demand is still being handled
+    events = citizen_events(demand.events.all())
+    held = demand.status == Status.REPLIED and demand.reply_held
     # a merged caller is told the answer the parent demand got, and rates it on their own
     answered = demand
-    if demand.status == Status.MERGED and demand.merged_into is not None and demand.merged_into.reply_text:
-        answered = demand.merged_into
+    parent = demand.merged_into if demand.status == Status.MERGED else None
+    if parent is not None and parent.reply_text and not parent.reply_held:
+        answered = parent
+    shown = answered if not held else Demand()
     return {
         "ticket_no": demand.ticket_no,
         "title": mask_pii(demand.title),
         "type": demand.type,
-        "status": demand.status,
+        "status": Status.IN_PROGRESS if held else demand.status,
         "status_label": demand.status_display,
         "closure": demand.closure,
         "category": demand.category.name if demand.category_id and demand.category else None,
@@ -404,21 +447,22 @@ def track_payload(demand: Demand) -> dict[str, Any]:
         "created_at": demand.created_at,
         "due_at": demand.due_at,
         # a unit's reply: its published phone or office address stays readable, a person's is masked
-        "reply_text": mask_pii(answered.reply_text, official=True),
-        "outcome": answered.outcome,
-        "replied_at": answered.replied_at,
+        "reply_text": mask_pii(shown.reply_text, official=True),
+        "outcome": shown.outcome,
+        "replied_at": shown.replied_at,
         "satisfaction": demand.satisfaction,
         "merged_into": demand.merged_into.ticket_no if demand.merged_into_id and demand.merged_into else None,
         # 不予受理: the citizen is told why, and where to go instead (the operator's reason says)
         "reject_reason": next((mask_pii(e.note) for e in events if e.action == Action.REJECT), "")
         if demand.status == Status.REJECTED
         else "",
-        "can_rate": demand.status == Status.REPLIED
+        "can_rate": (demand.status == Status.REPLIED and not held)
         or (
             demand.status == Status.MERGED
             and answered.status in (Status.REPLIED, Status.CLOSED)
             and answered is not demand
         ),
+        "can_reopen": can_citizen_reopen(demand),
         "timeline": [
             {
                 "action": e.action,
@@ -429,6 +473,12 @@ def track_payload(demand: Demand) -> dict[str, Any]:
             for e in events
         ],
     }
+
+
+def can_citizen_reopen(demand: Demand) -> bool:
+    """Whether the caller may ask for 重办 now (群众申请重办: the table's states and `refusal`)."""
+    t = TABLE[Action.CITIZEN_REOPEN]
+    return demand.status in t.sources and refusal(Action.CITIZEN_REOPEN, demand, timezone.now()) is None
 
 
 class TrackRateSerializer(serializers.Serializer):

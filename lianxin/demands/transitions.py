@@ -119,6 +119,11 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t(Action.FIRST_CONTACT,   [S.DISPATCHED, S.IN_PROGRESS],  SAME,          [LEAD_HANDLER],                             "handling.demand_first_contact",        ["method", "note"], required=["method"]),
     _t(Action.APPEAL,          APPEALABLE,                     SAME,          [LEAD_HANDLER],                             "appeals.demand_appeal",                ["reason_kind", "reason"], required=["reason_kind", "reason"]),
     _t(Action.DECIDE_APPEAL,   DECIDABLE,                      SAME,          [R.SUPERVISOR],                             "appeals.demand_decide_appeal",         ["upheld", "note"], required=["upheld"]),
+    _t(Action.TRANSFER,        [S.SUBMITTED, S.ACCEPTED],      S.TRANSFERRED, [R.OPERATOR],                               "transfer.demand_transfer",             ["target", "reference", "note"], required=["target"], public=True),
+    _t(Action.CONFIRM_TRANSFER, [S.TRANSFERRED],               SAME,          [R.OPERATOR],                               "transfer.demand_confirm_transfer",     ["resolved", "note"], required=["resolved"], public=True),
+    _t(Action.APPROVE_REPLY,   [S.REPLIED],                    SAME,          [R.OPERATOR, R.SUPERVISOR],                 "review.demand_approve_reply",          ["note"]),
+    _t(Action.RETURN_REPLY,    [S.REPLIED],                    S.IN_PROGRESS, [R.OPERATOR, R.SUPERVISOR],                 "review.demand_return_reply",           ["reason"]),
+    _t(Action.CITIZEN_REOPEN,  [S.REPLIED, S.CLOSED],          S.IN_PROGRESS, [REQUESTER],                                "followup.demand_citizen_reopen",       ["reason", "code_verified"], public=True),
 ]}
 # fmt: on
 

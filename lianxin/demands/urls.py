@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianxin.demands import views
+from lianxin.demands import callers, views
 
 app_name = "demands"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("submitted/<str:ticket_no>/", views.submitted, name="submitted"),
     path("similar/", views.already_reported, name="already_reported"),
     path("track/", views.track, name="track"),
+    path("caller-history/", callers.caller_history_view, name="caller_history"),
     path("mine/", views.mine, name="mine"),
     path("workbench/", views.workbench, name="workbench"),
     path("unit/", views.unit_queue, name="unit_queue"),

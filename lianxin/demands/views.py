@@ -44,8 +44,8 @@ from lianxin.demands.choices import (
     Status,
     Urgency,
 )
-from lianxin.demands.forms import RateForm, SubmitForm, TrackForm
-from lianxin.demands.models import Demand, DemandAttachment
+from lianxin.demands.forms import CitizenReopenForm, RateForm, SubmitForm, TrackForm
+from lianxin.demands.models import Demand, DemandAttachment, TransferTarget
 from lianxin.demands.routing import routing_propose
 from lianxin.demands.serializers import track_payload
 from lianxin.org.models import Area, Category, Unit
@@ -58,6 +58,8 @@ QUEUE_LABELS = {
     "extension": gettext_lazy("延期待批"),
     "overdue": gettext_lazy("已超期"),
     "followup": gettext_lazy("待回访"),
+    "transferred": gettext_lazy("转办待确认"),
+    "review": gettext_lazy("答复待审核"),
     "to_sign": gettext_lazy("待签收"),
     "in_progress": gettext_lazy("办理中"),
     "warning": gettext_lazy("黄牌预警"),
@@ -94,6 +96,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                     address=v.get("address", ""),
                     contact_name=v.get("contact_name", ""),
                     contact_phone=v.get("contact_phone", ""),
+                    confidential=bool(v.get("confidential")),
                     idempotency_key=request.POST.get("idempotency_key", ""),
                 )
                 if v.get("attachment"):
@@ -170,6 +173,8 @@ def track(request: HttpRequest) -> HttpResponse:
             )
             response["Retry-After"] = str(exc.wait)
             return response
+    if request.method == "POST" and demand is not None and request.POST.get("step") == "reopen":
+        return _track_reopen(request, demand)
     rate_form = RateForm(request.POST or None)
     if request.method == "POST" and demand is not None and rate_form.is_valid():
         try:
@@ -201,6 +206,25 @@ def track(request: HttpRequest) -> HttpResponse:
             "policies": policies,
         },
     )
+
+
+def _track_reopen(request: HttpRequest, demand: Demand) -> HttpResponse:
+    """群众申请重办 from the tracking page (the query code was checked): reopened, or the refusal said."""
+    form = CitizenReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写申请重办的理由"))
+        return redirect(request.get_full_path())
+    try:
+        services.demand_citizen_reopen(
+            demand=demand,
+            actor=request.user if request.user.is_authenticated else None,
+            reason=form.cleaned_data["reason"],
+            code_verified=True,
+        )
+        messages.success(request, _("已申请重办，承办单位将重新办理。"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.get_full_path())
 
 
 @login_required
@@ -398,6 +422,9 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
         "satisfactions": Satisfaction.choices,
         "appeal_reasons": AppealReason.choices,
         "contact_methods": ContactMethod.choices,
+        "transfer_targets": TransferTarget.objects.filter(is_active=True)
+        if Action.TRANSFER in allowed
+        else [],
         "types": DemandType.choices,
         "urgencies": Urgency.choices,
         "similar": intel_port.similar_demands(demand)
@@ -476,9 +503,12 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
             "urgency",
             "reason_kind",
             "method",
+            "reference",
         )
         if post.get(k)
     }
+    if post.get("target"):
+        args["target"] = as_id(post["target"]) or -1
     if post.get("unit"):
         args["unit"] = as_id(post["unit"])
     if post.getlist("assisting_units"):

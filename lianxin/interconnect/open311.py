@@ -282,6 +282,7 @@ COLUMNS = (
     "ticket_no",
     "status",
     "reply_text",
+    "reply_held",  # 答复审核: a reply held for review is not published
     "category_id",
     DESCRIPTION,
     "created_at",
@@ -351,7 +352,9 @@ def _row(values: dict[str, Any], service: Open311Service) -> dict[str, Any]:
     return {
         "service_request_id": values["ticket_no"],
         "status": "closed" if closed else "open",
-        "status_notes": mask_pii(values["reply_text"], official=True) if values["reply_text"] else "",
+        "status_notes": mask_pii(values["reply_text"], official=True)
+        if values["reply_text"] and not values.get("reply_held")
+        else "",
         "service_name": service.name or service.category.name,
         "service_code": service.code,
         "description": values[DESCRIPTION] if DESCRIPTION != "content" else mask_pii(values["content"]),
@@ -375,7 +378,9 @@ def requests_list(*, filters: RequestFilters, now: datetime | None = None) -> li
     first, at most LIANXIN_OPEN311_MAX_REQUESTS."""
     services = _public_services()
     allowed = set(services)
-    qs = Demand.objects.exclude(type__in=list(conf("LIANXIN_OPEN311_CONFIDENTIAL_TYPES")))
+    qs = Demand.objects.exclude(type__in=list(conf("LIANXIN_OPEN311_CONFIDENTIAL_TYPES"))).exclude(
+        confidential=True  # 保密/不公开 at intake: on no public list
+    )
     if filters.ids:
         qs = qs.filter(ticket_no__in=filters.ids, category_id__in=allowed)
     else:

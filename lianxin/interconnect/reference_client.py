@@ -38,6 +38,10 @@ from lianxin.interconnect.signing import (
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the sender's pooled connections stay open
+    # The status line and headers, then the body, are two writes: with Nagle's algorithm the body waits
+    # for the ACK of the first, which the sender delays (~40 ms on Linux) — a stall per message on a
+    # kept-alive connection that no real receiver (nginx, gunicorn: TCP_NODELAY) has.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

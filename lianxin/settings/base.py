@@ -78,7 +78,9 @@ INSTALLED_APPS = [
     "lianxin.mediation",
     "lianxin.assistance",
     "lianxin.interconnect",
+    "lianxin.notices",
     "lianxin.evaluation",
+    "lianxin.imports",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     # The Content-Security-Policy nonce and header of every response (lianxin.core.csp).
     "lianxin.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An anonymous read of a cached article page, answered here with its read counted (lianxin.portal.fastpath).
+    "lianxin.portal.fastpath.ArticleFastPathMiddleware",
     # JSON size and depth limits and control characters dropped from forms, before anything reads the body.
     "lianxin.core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -398,6 +402,11 @@ LIANXIN_SMS_GATEWAY_URL = os.environ.get("LIANXIN_SMS_GATEWAY_URL", "")
 LIANXIN_SMS_GATEWAY_TOKEN = os.environ.get("LIANXIN_SMS_GATEWAY_TOKEN", "")
 LIANXIN_SMS_GATEWAY_TIMEOUT = float(os.environ.get("LIANXIN_SMS_GATEWAY_TIMEOUT", "10"))
 LIANXIN_SMS_FILE = os.environ.get("LIANXIN_SMS_FILE", "")
+# SMS to callers (lianxin.notices): the gateway callbacks' shared token (empty: the doors refuse), the
+# notices one number may get a day, and the site address the tracking link in a reply notice starts with.
+LIANXIN_SMS_INBOUND_TOKEN = os.environ.get("LIANXIN_SMS_INBOUND_TOKEN", "")
+LIANXIN_SMS_DAILY_LIMIT = int(os.environ.get("LIANXIN_SMS_DAILY_LIMIT", "10"))
+LIANXIN_SMS_LINK_BASE = os.environ.get("LIANXIN_SMS_LINK_BASE", "")
 # Phone verification codes: seconds a code is valid, seconds between two sends, sends an hour.
 LIANXIN_PHONE_CODE_TTL = int(os.environ.get("LIANXIN_PHONE_CODE_TTL", "600"))
 LIANXIN_PHONE_CODE_INTERVAL = int(os.environ.get("LIANXIN_PHONE_CODE_INTERVAL", "60"))
@@ -440,6 +449,16 @@ LIANXIN_MEDIATION_SCAN_MAX_BYTES = 20 * 1024 * 1024
 # filed and decided until this many days after the month (docs/demands.md).
 LIANXIN_FIRST_CONTACT_HOURS = int(os.environ.get("LIANXIN_FIRST_CONTACT_HOURS", "24"))
 LIANXIN_APPEAL_WINDOW_DAYS = int(os.environ.get("LIANXIN_APPEAL_WINDOW_DAYS", "10"))
+# 群众申请重办: days after the latest reply in which the caller may ask for it (by default the appeal window).
+LIANXIN_CITIZEN_REOPEN_DAYS = int(
+    os.environ.get("LIANXIN_CITIZEN_REOPEN_DAYS", str(LIANXIN_APPEAL_WINDOW_DAYS))
+)
+# 答复审核: whether a reply sent back by the review stops counting (the next reply is judged against the
+# original due time) — true — or stays the judged reply, the handler getting a fresh due time — false.
+LIANXIN_REVIEW_RETURN_COUNTS_ONTIME = env_bool("LIANXIN_REVIEW_RETURN_COUNTS_ONTIME", True)
+# 重复来电: the operator's intake shows an earlier demand of the same caller about the same problem as a
+# repeat call within this many days.
+LIANXIN_REPEAT_CALL_DAYS = int(os.environ.get("LIANXIN_REPEAT_CALL_DAYS", "30"))
 
 # Demands (docs/demands.md). The deadline policy: a DeadlinePolicyResolver subclass by dotted path,
 # where a city's limits differ from the default table.

@@ -13,12 +13,14 @@ OPERATOR_NAV = [
     "受理工作台",
     "热点问题",
     "数据看板",
+    "数据导入",
     "统计",
     "答复质量",
     "民生实事",
     "群众参与",
     "参与工作台",
     "矛盾调处",
+    "短信回复",
     "宣传",
 ]
 # Pages of other roles that an operator must not be offered.

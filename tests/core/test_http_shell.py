@@ -59,6 +59,21 @@ def test_home_page_in_english_after_switching_language(client):
     assert "Log in" in html
 
 
+def test_the_header_switches_language_by_a_link_that_stays_on_this_site(client):
+    html = client.get("/demands/track/").content.decode()
+    link = re.search(r'id="language-switch"[^>]*href="([^"]+)"', html).group(1)
+    assert link == "/lang/en/?next=/demands/track/"
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"] == "/demands/track/"
+    assert response.cookies["django_language"].value == "en"
+    assert 'lang="en"' in client.get("/demands/track/").content.decode()
+    # off-site targets go home; an unknown language is a 404 naming it, with no cookie set
+    assert client.get("/lang/zh-hans/?next=https://evil.example/")["Location"] == "/"
+    unknown = client.get("/lang/xx/")
+    assert unknown.status_code == 404 and "xx" in unknown.content.decode()
+    assert "django_language" not in unknown.cookies
+
+
 @pytest.mark.parametrize("page", ["/", "/api/docs/", "/demands/submit/", "/demands/track/"])
 def test_pages_load_no_asset_from_outside(client, page):
     html = client.get(page).content.decode()

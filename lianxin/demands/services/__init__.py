@@ -1,7 +1,8 @@
 """Every action on a demand, one keyword-only service each, grouped by stage of the closed loop (in the
 manner of zulip's `zerver/actions/`): `intake` (submit, attach, accept, reject), `dispatch` (dispatch,
 withdraw, return and its review), `handling` (sign, extensions, reply), `followup` (rate, close, reopen) and
-`supervision` (merge, supervise, urge), `appeals` (考核申诉 and its decision); `common` holds the checks, the lock and the event they share.
+`supervision` (merge, supervise, urge), `appeals` (考核申诉 and its decision), `transfer` (紧急转办 and its
+confirmation), `review` (答复审核: approve or send back a held reply); `common` holds the checks, the lock and the event they share.
 
 The transition table (`lianxin.demands.transitions.TABLE`) names each action's service and arguments;
 `demand_transition` is the one door that runs a row for the API and the HTMX forms.
@@ -35,7 +36,12 @@ from lianxin.demands.services.dispatch import (
     demand_return,
     demand_withdraw,
 )
-from lianxin.demands.services.followup import demand_close, demand_rate, demand_reopen
+from lianxin.demands.services.followup import (
+    demand_citizen_reopen,
+    demand_close,
+    demand_rate,
+    demand_reopen,
+)
 from lianxin.demands.services.handling import (
     demand_approve_extension,
     demand_deny_extension,
@@ -60,7 +66,9 @@ from lianxin.demands.services.intake import (
     query_code_new,
     ticket_no_for,
 )
+from lianxin.demands.services.review import demand_approve_reply, demand_return_reply
 from lianxin.demands.services.supervision import demand_merge, demand_supervise, demand_urge
+from lianxin.demands.services.transfer import demand_confirm_transfer, demand_transfer
 from lianxin.demands.transitions import NOTE_ALIASES, TABLE
 
 __all__ = [
@@ -80,7 +88,10 @@ __all__ = [
     "demand_first_contact",
     "demand_allowed_actions",
     "demand_approve_extension",
+    "demand_approve_reply",
     "demand_attach",
+    "demand_citizen_reopen",
+    "demand_confirm_transfer",
     "demand_close",
     "demand_deny_extension",
     "demand_dispatch",
@@ -92,11 +103,13 @@ __all__ = [
     "demand_reject",
     "demand_reopen",
     "demand_reply",
+    "demand_return_reply",
     "demand_request_extension",
     "demand_return",
     "demand_sign",
     "demand_submit",
     "demand_supervise",
+    "demand_transfer",
     "demand_transition",
     "demand_urge",
     "demand_withdraw",
@@ -135,15 +148,15 @@ def _argument(name: str, args: dict[str, Any]) -> Any:
 def demand_transition(*, demand: Demand, actor: User | None, action: str, **args: Any) -> Demand:
     """Run `action` (a row of the table) with the arguments its row names, taken from `args`; arguments
     not given are left to the service's defaults, except the row's required ones, which the service then
-    refuses by name (a note or reason not given is ""). Unknown actions are ValidationFailed; only `rate` may be taken without a user (by
-    query code)."""
+    refuses by name (a note or reason not given is ""). Unknown actions are ValidationFailed; only `rate`
+    and `citizen_reopen` may be taken without a user (by query code)."""
     t = TABLE.get(action) if action != Action.SUBMIT else None
     if t is None:
         raise ValidationFailed(
             _("未知动作 %(action)s") % {"action": repr(action)},
             fields={"action": [allowed_values(a for a in TABLE if a != Action.SUBMIT)]},
         )
-    if actor is None and action != Action.RATE:
+    if actor is None and action not in (Action.RATE, Action.CITIZEN_REOPEN):
         raise NotFound(_("工单不存在或无权查看"))
     kwargs: dict[str, Any] = {}
     for name in t.args:

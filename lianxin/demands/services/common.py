@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from lianxin.accounts.models import Role, User
 from lianxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lianxin.demands import extensions, intel_port
-from lianxin.demands.choices import Action, Stage, Status, WarningLevel
+from lianxin.demands.choices import Action, Satisfaction, Stage, Status, WarningLevel
 from lianxin.demands.deadlines import Limits, deadline_policy, warn_time
 from lianxin.demands.judging import JUDGED_ACTIONS, judgements_sync
 from lianxin.demands.models import Demand, DemandEvent
@@ -38,6 +38,13 @@ REOPEN_WINDOW_DAYS = int(settings.LIANXIN_DEMANDS_REOPEN_DAYS)
 def first_contact_hours() -> int:
     """Hours after a dispatch by which the handler must first reach the caller (先行联系, 响应率)."""
     return max(1, int(getattr(settings, "LIANXIN_FIRST_CONTACT_HOURS", 24)))
+
+
+def citizen_reopen_days() -> int:
+    """Days after a reply within which the citizen may ask for 重办 themselves (群众申请重办):
+    `LIANXIN_CITIZEN_REOPEN_DAYS`, by default the appeal window (`LIANXIN_APPEAL_WINDOW_DAYS`)."""
+    default = getattr(settings, "LIANXIN_APPEAL_WINDOW_DAYS", 10)
+    return max(0, int(getattr(settings, "LIANXIN_CITIZEN_REOPEN_DAYS", default)))
 
 
 def now_or(now: datetime | None = None) -> datetime:
@@ -62,6 +69,11 @@ def actor_relations(actor: User | None, demand: Demand) -> set[str]:
     return relations
 
 
+# 答复审核: the review actions need a held reply; the follow-up of a reply waits until it is released.
+REVIEWING = frozenset({Action.APPROVE_REPLY, Action.RETURN_REPLY})
+AFTER_REPLY = frozenset({Action.RATE, Action.CLOSE, Action.REOPEN, Action.CITIZEN_REOPEN})
+
+
 def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
     """Why the demand's own state refuses `action` beyond its status and the actor's role (an
     extension to decide, one extension per demand, before the due time, the reopen window, a lead
@@ -73,10 +85,17 @@ def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
             return Conflict(_("每件工单只能延期一次"), code="extension_used")
         if d.reply_due_at and moment >= d.reply_due_at:
             return Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
+    if action in REVIEWING:
+        if not d.reply_held:
+            # the citizen has seen it (or it was never held): too late to review
+            return Conflict(_("答复已对群众公开（或无需审核），不能再审核"), code="reply_already_seen")
+        return None
+    if action in AFTER_REPLY and d.reply_held:
+        return Conflict(_("答复待审核，审核通过后群众才能看到"), code="reply_under_review")
     if action == Action.RATE and d.status == Status.MERGED:
         # a merged caller rates the answer the parent gave, once it has one (their rating, counted once)
         parent = d.merged_into
-        if parent is None or parent.status not in (Status.REPLIED, Status.CLOSED):
+        if parent is None or parent.status not in (Status.REPLIED, Status.CLOSED) or parent.reply_held:
             return Conflict(_("合并办理的主工单尚未答复，暂不能评价"), code="parent_not_replied")
     if action == Action.REOPEN:
         if (
@@ -89,6 +108,24 @@ def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
             )
         if not d.lead_unit_id:
             return Conflict(_("工单没有主办单位，不能重办"), code="no_unit")
+    if action == Action.CITIZEN_REOPEN:
+        return _citizen_reopen_refusal(d, moment)
+    if action == Action.CONFIRM_TRANSFER and d.closed_at is not None:
+        return Conflict(_("转办结果已确认"), code="transfer_confirmed")
+    return None
+
+
+def _citizen_reopen_refusal(d: Demand, moment: datetime) -> Conflict | None:
+    """群众申请重办: within the window after the (latest) reply, unless they said they were satisfied."""
+    if not d.lead_unit_id or d.replied_at is None:
+        return Conflict(_("该工单不能申请重办，请联系热线"), code="no_unit")
+    if d.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED):
+        return Conflict(_("您已评价满意，不能申请重办"), code="rated_satisfied")
+    days = citizen_reopen_days()
+    if moment - d.replied_at > timedelta(days=days):
+        return Conflict(
+            _("答复已超过 %(n)d 天，不能申请重办") % {"n": days}, code="citizen_reopen_window_passed"
+        )
     return None
 
 

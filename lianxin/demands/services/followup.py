@@ -114,7 +114,46 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     reason = required_text(reason, "reason", _("请填写重办理由"))
     moment = now_or(now)
     d = lock(demand, actor, Action.REOPEN, moment=moment)
-    before = enter(d, Action.REOPEN)
+    return _reopen(d, actor, Action.REOPEN, reason, moment)
+
+
+@transaction.atomic
+def demand_citizen_reopen(
+    *,
+    demand: Demand,
+    actor: User | None,
+    reason: str,
+    code_verified: bool = False,
+    now: datetime | None = None,
+) -> Demand:
+    """群众申请重办: the citizen (their account, or the query code on the tracking page) who is not
+    satisfied with the reply asks for it to be handled again, within `citizen_reopen_days()` of the
+    reply; it reopens as the operator's 重办 does (in_progress at the same unit, a new reply due).
+
+    Refused (Conflict) after the window, once they rated 满意/基本满意, or without a unit's reply
+    (a 直接答复 goes back to the hotline)."""
+    reason = required_text(reason, "reason", _("请填写申请重办的理由"), max_len=500)
+    moment = now_or(now)
+    d = lock(demand, actor, Action.CITIZEN_REOPEN, code_verified=code_verified, moment=moment)
+    d = _reopen(d, actor, Action.CITIZEN_REOPEN, reason, moment, data={"by_code": code_verified})
+    notify_roles(
+        d,
+        Role.OPERATOR,
+        title=Message(gettext_noop("群众申请重办 %(ticket)s"), {"ticket": d.ticket_no}),
+    )
+    return d
+
+
+def _reopen(
+    d: Demand,
+    actor: User | None,
+    action: str,
+    reason: str,
+    moment: datetime,
+    data: dict[str, object] | None = None,
+) -> Demand:
+    """Reopen a locked demand: in_progress at its unit with a new reply due, the event, the unit told."""
+    before = enter(d, action)
     d.closure, d.closed_at = "", None
     d.reopen_count += 1
     d.signed_at = d.signed_at or moment
@@ -124,10 +163,10 @@ def demand_reopen(*, demand: Demand, actor: User, reason: str, now: datetime | N
     record_event(
         d,
         actor,
-        Action.REOPEN,
+        action,
         before,
         note=reason,
-        data={"reply_due": d.reply_due_at.isoformat()},
+        data={"reply_due": d.reply_due_at.isoformat(), **(data or {})},
         now=moment,
     )
     notify_unit(d, title=Message(gettext_noop("工单重办 %(ticket)s"), {"ticket": d.ticket_no}), body=reason)

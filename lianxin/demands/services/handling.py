@@ -16,7 +16,7 @@ from lianxin.core.notify import Message
 from lianxin.demands.choices import Action, ContactMethod, Outcome, Stage
 from lianxin.demands.deadlines import deadline_policy
 from lianxin.demands.models import Demand, DemandEvent
-from lianxin.demands.notifications import notify_requester, notify_roles, notify_unit
+from lianxin.demands.notifications import notify_roles, notify_unit
 from lianxin.demands.services.common import (
     MAX_CONTENT,
     choice_of,
@@ -29,6 +29,7 @@ from lianxin.demands.services.common import (
     save,
     set_stage,
 )
+from lianxin.demands.services.review import reply_released, review_rule_for
 from lianxin.demands.workdays import add_working_days
 
 
@@ -149,16 +150,24 @@ def demand_reply(
         d.was_overdue = True
     d.followup_due_at = deadline_policy().followup_due(moment, limits_of(d))
     set_stage(d, Stage.FOLLOWUP, moment, d.followup_due_at)
+    rule = review_rule_for(d)
+    d.reply_held = rule is not None  # 答复审核: the citizen sees it once the centre approves
     save(d)
     due = {"due": d.reply_due_at.isoformat()} if d.reply_due_at else {}
-    record_event(d, actor, Action.REPLY, before, note=text, data={"outcome": outcome, **due}, now=moment)
-    for caller in [d, *Demand.objects.filter(merged_into=d).select_related("requester")]:
-        # every merged caller is told of the answer and rates it on their own
-        notify_requester(
-            caller,
-            title=Message(gettext_noop("您的诉求 %(ticket)s 已答复，请评价"), {"ticket": caller.ticket_no}),
+    held = {"held": True, "review_rule": rule.pk} if rule is not None else {}
+    record_event(
+        d, actor, Action.REPLY, before, note=text, data={"outcome": outcome, **due, **held}, now=moment
+    )
+    if rule is not None:
+        notify_roles(
+            d,
+            Role.OPERATOR,
+            Role.SUPERVISOR,
+            title=Message(gettext_noop("答复待审核 %(ticket)s"), {"ticket": d.ticket_no}),
             body=text[:200],
         )
+    else:
+        reply_released(d)
     return d
 
 

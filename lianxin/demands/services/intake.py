@@ -139,9 +139,11 @@ def demand_submit(
     contact_phone: str = "",
     channel: str | None = None,
     idempotency_key: str = "",
+    confidential: bool = False,
     now: datetime | None = None,
 ) -> tuple[Demand, bool]:
-    """Create a demand in state submitted; returns (demand, created).
+    """Create a demand in state submitted; returns (demand, created). A `confidential` demand (保密/不公开)
+    is never on a public board or list.
 
     With `idempotency_key`, a retry (same caller, same key, same request) returns the first demand
     and created=False, also when both requests race (the key is a unique row). Reusing a key for a
@@ -202,6 +204,7 @@ def demand_submit(
         contact_name=(contact_name or "").strip(),
         contact_phone=(contact_phone or "").strip(),
         contact_phone_hash=phone_index(contact_phone or ""),
+        confidential=bool(confidential),
         created_at=moment,
     )
     policy = deadline_policy()
