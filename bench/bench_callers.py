@@ -237,6 +237,56 @@ def phase() -> None:
         callers=callers,
         load=round(os.getloadavg()[0], 2),
     )
+    workbench_queues(n, operator)
+
+
+def workbench_queues(n: int, operator) -> None:
+    """`demands.workbench_queue_p95.<page>.<queue>`: the staff pages with the issue-16 queues (答复待审核,
+    转办待确认, 待协办, 申诉待审) beside the old ones, over the same 1M demands: each tab's page through the
+    test client (the tab counts, the list, the render), 50 requests each after a warm-up."""
+    from django.test import Client
+
+    from lianxin.accounts.models import User
+    from lianxin.demands.selectors import QUEUES
+    from lianxin.org.models import Area, Unit
+
+    area = Area.objects.get(code="CB01000")
+    unit, _ = Unit.objects.get_or_create(code="CBU01", defaults={"name": "来电测试单位", "area": area})
+    supervisor = User.objects.filter(username="bench_callers_supervisor").first()
+    if supervisor is None:
+        supervisor = User.objects.create(username="bench_callers_supervisor", roles="supervisor")
+    handler = User.objects.filter(username="bench_callers_handler").first()
+    if handler is None:
+        handler = User.objects.create(username="bench_callers_handler", roles="handler", unit=unit)
+    pages = (
+        ("workbench", operator, QUEUES["workbench"]),
+        ("unit", handler, QUEUES["unit"]),
+        ("supervision", supervisor, QUEUES["supervision"]),
+    )
+    load = wait_quiet()
+    for page, user, queues in pages:
+        client = Client()
+        client.force_login(user)
+        for queue in queues:
+            url = f"/demands/{page}/?queue={queue}"
+            for _ in range(5):
+                assert client.get(url).status_code == 200
+            times = []
+            for _ in range(50):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            emit(
+                f"demands.workbench_queue_p95.{page}.{queue}",
+                percentile(times, 95),
+                "ms",
+                n,
+                limit_ms=100,
+                p50_ms=round(percentile(times, 50), 2),
+                tabs=len(queues),
+                load=round(load, 2),
+            )
 
 
 def main() -> None:

@@ -303,8 +303,8 @@ FROM (
 
 # The timeline each demand's state implies; the due times in the events are ISO strings (parse_datetime).
 EVENTS_SQL = """
-INSERT INTO demands_demandevent (demand_id, actor_id, action, from_status, to_status, note, data, created_at)
-SELECT d.id, NULL, e.action, e.from_status, e.to_status, '', e.data, e.at
+INSERT INTO demands_demandevent (demand_id, actor_id, action, from_status, to_status, note, data, created_at/*EXTRA_COLS*/)
+SELECT d.id, NULL, e.action, e.from_status, e.to_status, '', e.data, e.at/*EXTRA_VALS*/
 FROM demands_demand d
 CROSS JOIN LATERAL (VALUES
   ('submit', '', 'submitted', jsonb_build_object('channel', 'web'), d.created_at),
@@ -325,9 +325,9 @@ WHERE e.at IS NOT NULL
 JUDGEMENTS_SQL = """
 INSERT INTO demands_judgement (
   demand_id, unit_id, kind, at, due_at, done_at, first, returned, reopened, satisfaction, resolved,
-  handling_seconds)
+  handling_seconds/*EXTRA_COLS*/)
 SELECT d.id, d.lead_unit_id, j.kind, j.at, j.due_at, j.done_at, true, false, false, j.satisfaction,
-       j.resolved, j.handling_seconds
+       j.resolved, j.handling_seconds/*EXTRA_VALS*/
 FROM demands_demand d
 CROSS JOIN LATERAL (VALUES
   ('sign', d.dispatched_at, d.sign_due_at, d.signed_at, ''::varchar, NULL::boolean, NULL::integer),
@@ -456,13 +456,18 @@ def _fill_org() -> None:
 def _fill_postgres() -> None:
     from django.db import connection, transaction
 
-    from lianxin.demands.models import Demand
+    from lianxin.demands.models import Demand, DemandEvent, Judgement
     from lianxin.org.models import Area, AreaLevel, Category, Unit
 
-    extra_cols, extra_vals = defaults_missing(Demand, insert_columns(FILL_SQL))
-    fill_sql = FILL_SQL.replace("/*EXTRA_COLS*/", extra_cols).replace(
-        "/*EXTRA_VALS*/", extra_vals.replace("%", "%%")
-    )
+    def completed(model: type, sql: str) -> str:
+        # every NOT NULL column the statement does not list gets its model default (a field added later,
+        # as Judgement.excluded was, no longer breaks the fill)
+        cols, vals = defaults_missing(model, insert_columns(sql))
+        return sql.replace("/*EXTRA_COLS*/", cols).replace("/*EXTRA_VALS*/", vals.replace("%", "%%"))
+
+    fill_sql = completed(Demand, FILL_SQL)
+    events_sql = completed(DemandEvent, EVENTS_SQL)
+    judgements_sql = completed(Judgement, JUDGEMENTS_SQL)
     t0 = time.perf_counter()
     with transaction.atomic():
         _fill_org()
@@ -489,7 +494,7 @@ def _fill_postgres() -> None:
     steps = {"org": time.perf_counter() - t0}
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-        for step, sql in (("demands", fill_sql), ("events", EVENTS_SQL), ("judgements", JUDGEMENTS_SQL)):
+        for step, sql in (("demands", fill_sql), ("events", events_sql), ("judgements", judgements_sql)):
             t1 = time.perf_counter()
             with transaction.atomic():
                 cursor.execute(sql, params if sql is fill_sql else None)

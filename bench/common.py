@@ -120,8 +120,10 @@ def _literal(value: object) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(int(value))  # an IntegerChoices member's repr is its name (WarningLevel.NONE)
+    if isinstance(value, float):
+        return repr(float(value))
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)

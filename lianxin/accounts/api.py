@@ -19,8 +19,40 @@ from lianxin.accounts.throttling import (
     login_record_failure,
     login_record_success,
 )
-from lianxin.core.api import ERROR
+from lianxin.core.api import error_body
+from lianxin.core.api_docs import error_response, ok_example, request_example
 from lianxin.core.errors import ApplicationError
+
+# Documentation examples (schema only).
+BAD_CREDENTIALS = error_response(
+    400,
+    "A field is missing, or the username and password do not match.",
+    error_body("invalid_credentials", "用户名或密码不正确。"),
+)
+TOO_MANY_ATTEMPTS = error_response(
+    429,
+    "Too many failed logins for this user or address; try again later.",
+    error_body("throttled", "登录失败次数过多，请 15 分钟后再试。"),
+)
+TOKEN_EXAMPLES = [
+    request_example("handler", {"username": "wangqiang", "password": "S3cure-pass!"}),
+    ok_example("token", {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+]
+ME_EXAMPLES = [
+    ok_example(
+        "handler of a unit",
+        {
+            "username": "wangqiang",
+            "display_name": "王强",
+            "roles": ["handler"],
+            "unit": {"id": 5, "name": "市住房和城乡建设局"},
+        },
+    ),
+    ok_example(
+        "citizen",
+        {"username": "13812345678", "display_name": "张三", "roles": ["citizen"], "unit": None},
+    ),
+]
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -56,7 +88,8 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenResponseSerializer, 400: ERROR, 429: ERROR},
+        responses={200: TokenResponseSerializer, 400: BAD_CREDENTIALS, 429: TOO_MANY_ATTEMPTS},
+        examples=TOKEN_EXAMPLES,
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
@@ -76,7 +109,7 @@ class TokenView(APIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: MeSerializer}, tags=["auth"])
+    @extend_schema(responses={200: MeSerializer}, examples=ME_EXAMPLES, tags=["auth"])
     def get(self, request: UserApiRequest) -> Response:
         user = request.user
         unit = user.unit

@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 from lianxin.accounts.http import UserApiRequest
 from lianxin.accounts.models import Role
 from lianxin.accounts.permissions import IsStaffMember
-from lianxin.core.api import ERROR
+from lianxin.core.api import error_body
+from lianxin.core.api_docs import error_response, ok_example, request_example
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import as_page
 from lianxin.core.requests import client_ip
@@ -96,10 +97,10 @@ class CappedPagination(PageNumberPagination):
             "type": "object",
             "required": ["count", "results"],
             "properties": {
-                "count": {"type": "integer"},
-                "count_capped": {"type": "boolean"},
-                "next": {"type": "string", "nullable": True, "format": "uri"},
-                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "count": {"type": "integer", "example": 1},
+                "count_capped": {"type": "boolean", "example": False},
+                "next": {"type": "string", "nullable": True, "format": "uri", "example": None},
+                "previous": {"type": "string", "nullable": True, "format": "uri", "example": None},
                 "results": schema,
             },
         }
@@ -131,6 +132,207 @@ LIST_PARAMETERS = [
 
 # Anyone may call these doors: with a token, a session, or neither (the empty requirement).
 PUBLIC_AUTH: list[str] = [{"tokenAuth": []}, {"cookieAuth": []}, {}]  # type: ignore[list-item]  # drf-spectacular annotates `auth` as names; its get_auth() returns these security requirements
+
+
+# ------------------------------------------------------------------ documentation examples
+# (schema only: the error answers each door documents, with one example each, and sample bodies)
+
+DESCRIPTIONS = {
+    400: "A parameter or field is malformed; `fields` names it.",
+    403: "The caller's role may not do this.",
+    404: "No such demand, or one the caller may not see.",
+    409: "The demand's state does not allow it, or it changed meanwhile.",
+    429: "Too many requests; try again later.",
+}
+
+
+def _err(status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Any:
+    return error_response(status_code, DESCRIPTIONS[status_code], error_body(code, message, fields))
+
+
+NOT_FOUND = _err(404, "not_found", "工单不存在或无权查看")
+THROTTLED = _err(429, "throttled", "请求超过了限速。预计 60 秒后可用。")
+CATEGORY_REF = {"id": 45, "name": "物业管理"}
+AREA_REF = {"id": 3, "name": "望岳街道"}
+UNIT_REF = {"id": 5, "name": "市住房和城乡建设局"}
+DEMAND_ROW = {
+    "id": 1024,
+    "ticket_no": "202603050001024",
+    "title": "小区电梯频繁故障，物业不维修",
+    "type": "complaint",
+    "urgency": "normal",
+    "status": "dispatched",
+    "status_label": "已派单",
+    "closure": "",
+    "channel": "phone",
+    "category": CATEGORY_REF,
+    "area": AREA_REF,
+    "lead_unit": UNIT_REF,
+    "created_at": "2026-03-05T09:12:30+08:00",
+    "stage": "sign",
+    "due_at": "2026-03-05T17:12:30+08:00",
+    "warning_level": 0,
+    "supervised": False,
+}
+DEMAND_DETAIL = {
+    **DEMAND_ROW,
+    "content": "桃花岭小区3栋电梯本月已停运4次，老人上下楼困难，多次联系物业未处理，请相关部门督促维修。",
+    "address": "岳麓区望岳街道桃花岭小区3栋",
+    "lat": 28.2351,
+    "lng": 112.9312,
+    "contact": {"name": "张*", "phone": "138****5678", "masked": True},
+    "assisting_units": [{"id": 9, "name": "望岳街道办事处"}],
+    "reply_text": "",
+    "outcome": "",
+    "satisfaction": "",
+    "resolved": None,
+    "accepted_at": "2026-03-05T09:20:02+08:00",
+    "dispatched_at": "2026-03-05T09:31:45+08:00",
+    "signed_at": None,
+    "replied_at": None,
+    "rated_at": None,
+    "closed_at": None,
+    "dispatch_due_at": "2026-03-05T11:12:30+08:00",
+    "sign_due_at": "2026-03-05T17:12:30+08:00",
+    "reply_due_at": "2026-03-12T09:31:45+08:00",
+    "followup_due_at": None,
+    "extension_pending_until": None,
+    "extension_count": 0,
+    "reopen_count": 0,
+    "return_count": 0,
+    "urge_count": 0,
+    "was_overdue": False,
+    "confidential": False,
+    "transferred_at": None,
+    "reply_held": False,
+    "merged_into": None,
+    "visit": None,
+    "version": 4,
+    "allowed_actions": ["urge", "supervise"],
+}
+SUBMIT = {
+    "title": "小区电梯频繁故障，物业不维修",
+    "content": DEMAND_DETAIL["content"],
+    "type": "complaint",
+    "urgency": "normal",
+    "category": "物业管理",
+    "area": "430104001",
+    "address": "岳麓区望岳街道桃花岭小区3栋",
+    "lat": 28.2351,
+    "lng": 112.9312,
+    "contact_name": "张三",
+    "contact_phone": "13812345678",
+    "confidential": False,
+}
+SUBMITTED = {
+    "id": 1024,
+    "ticket_no": "202603050001024",
+    "query_code": "K7XQ4M2P",
+    "status": "submitted",
+    "due_at": "2026-03-05T11:12:30+08:00",
+    "created_at": "2026-03-05T09:12:30+08:00",
+    "title": SUBMIT["title"],
+    "type": "complaint",
+    "urgency": "normal",
+}
+TIMELINE = [
+    {
+        "id": 5001,
+        "action": "submit",
+        "action_label": "提交",
+        "from_status": "",
+        "to_status": "submitted",
+        "actor": "话务员 李娜",
+        "note": "",
+        "data": {"channel": "phone"},
+        "created_at": "2026-03-05T09:12:30+08:00",
+    },
+    {
+        "id": 5007,
+        "action": "dispatch",
+        "action_label": "派单",
+        "from_status": "accepted",
+        "to_status": "dispatched",
+        "actor": "派单员 王强",
+        "note": "电梯维保属住建部门监管，街道协办",
+        "data": {"unit": 5, "assisting_units": [9]},
+        "created_at": "2026-03-05T09:31:45+08:00",
+    },
+]
+TRACK = {
+    "ticket_no": "202603050001024",
+    "title": "小区电梯频繁故障，物业不维修",
+    "type": "complaint",
+    "status": "replied",
+    "status_label": "已答复",
+    "closure": "",
+    "category": "物业管理",
+    "area": "望岳街道",
+    "address": "岳麓区望岳街***",
+    "contact_name": "张*",
+    "contact_phone": "138****5678",
+    "lead_unit": "市住房和城乡建设局",
+    "created_at": "2026-03-05T09:12:30+08:00",
+    "due_at": "2026-03-12T09:31:45+08:00",
+    "reply_text": "经核查，已责令物业公司于3月8日前完成电梯主板更换，维保单位每周巡检，咨询电话0731-88880000。",
+    "outcome": "resolved",
+    "replied_at": "2026-03-08T16:40:00+08:00",
+    "satisfaction": "",
+    "merged_into": None,
+    "reject_reason": "",
+    "can_rate": True,
+    "can_reopen": False,
+    "timeline": [
+        {
+            "action": "submit",
+            "action_label": "提交",
+            "to_status": "submitted",
+            "created_at": "2026-03-05T09:12:30+08:00",
+        },
+        {
+            "action": "dispatch",
+            "action_label": "派单",
+            "to_status": "dispatched",
+            "created_at": "2026-03-05T09:31:45+08:00",
+        },
+        {
+            "action": "reply",
+            "action_label": "答复",
+            "to_status": "replied",
+            "created_at": "2026-03-08T16:40:00+08:00",
+        },
+    ],
+}
+TRACK_NOT_FOUND = _err(404, "not_found", "未找到该工单，请核对工单编号和查询码")
+MEASURES = [
+    {
+        "code": "ontime_rate",
+        "label": "按时办结率",
+        "numerator": 912,
+        "denominator": 960,
+        "value": 0.95,
+        "kind": "rate",
+        "numerator_list": "start=2026-03-01&end=2026-04-01&measure=ontime_rate&part=numerator",
+    },
+    {
+        "code": "received",
+        "label": "受理量",
+        "numerator": 1204,
+        "denominator": 1204,
+        "value": 1204.0,
+        "kind": "count",
+        "numerator_list": "start=2026-03-01&end=2026-04-01&measure=received&part=numerator",
+    },
+]
+UNITS = [
+    {
+        "id": 5,
+        "code": "U-ZJ",
+        "name": "市住房和城乡建设局",
+        "kind": "department",
+        "area": {"id": 1, "name": "长沙市"},
+    },
+]
 
 
 def _client_key(request: Request) -> str:
@@ -193,7 +395,17 @@ class DemandCollectionView(APIView):
                 description="a retry with the same key returns the first result instead of a second demand",
             )
         ],
-        responses={201: DemandSubmittedSerializer, 400: ERROR, 403: ERROR, 409: ERROR, 429: ERROR},
+        responses={
+            201: DemandSubmittedSerializer,
+            400: _err(400, "invalid", "以下字段有误：title", {"title": ["该字段是必填项。"]}),
+            403: _err(403, "forbidden", "当前角色不能提交诉求"),
+            409: _err(409, "idempotency_key_reused", "该 Idempotency-Key 已用于另一条不同的诉求"),
+            429: THROTTLED,
+        },
+        examples=[
+            request_example("complaint", SUBMIT),
+            ok_example("submitted", SUBMITTED, status=201),
+        ],
         auth=PUBLIC_AUTH,
     )
     def post(self, request: Request) -> Response:
@@ -223,7 +435,12 @@ class DemandCollectionView(APIView):
     @extend_schema(
         tags=TAGS,
         parameters=LIST_PARAMETERS,
-        responses={200: DemandListSerializer(many=True), 400: ERROR, 429: ERROR},
+        responses={
+            200: DemandListSerializer(many=True),
+            400: _err(400, "invalid", "以下筛选条件有误：date_from", {"date_from": ["日期应为 YYYY-MM-DD"]}),
+            429: THROTTLED,
+        },
+        examples=[ok_example("one demand", DEMAND_ROW)],
     )
     def get(self, request: UserApiRequest) -> Response:
         filters, problems = selectors.DemandFilters.parse(request.query_params)
@@ -240,7 +457,11 @@ class DemandCollectionView(APIView):
 class DemandDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses={200: DemandDetailSerializer, 404: ERROR})
+    @extend_schema(
+        tags=TAGS,
+        responses={200: DemandDetailSerializer, 404: NOT_FOUND},
+        examples=[ok_example("dispatched demand, seen by a supervisor", DEMAND_DETAIL)],
+    )
     def get(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
         return Response(DemandDetailSerializer(demand, context={"request": request}).data)
@@ -251,7 +472,15 @@ class DemandTimelineView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={200: DemandEventSerializer(many=True), 404: ERROR},
+        responses={200: DemandEventSerializer(many=True), 404: NOT_FOUND},
+        examples=[
+            ok_example("staff view", TIMELINE[1]),
+            ok_example(
+                "citizen view",
+                {**TIMELINE[1], "actor": None, "note": "", "data": {}},
+                summary="the submitter: public steps, no staff names, notes or routing data",
+            ),
+        ],
         description="Staff see every event with its actor, note and data. The citizen who submitted "
         "the demand sees what the public tracking page shows: the public steps, without staff names, "
         "internal notes or routing data.",
@@ -272,7 +501,35 @@ class DemandTransitionView(APIView):
     @extend_schema(
         tags=TAGS,
         request=TransitionSerializer,
-        responses={200: DemandDetailSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={
+            200: DemandDetailSerializer,
+            400: _err(400, "invalid", "以下字段有误：unit", {"unit": ["该字段是必填项。"]}),
+            403: _err(403, "forbidden", "当前角色无权执行「派单」"),
+            404: NOT_FOUND,
+            409: _err(409, "invalid_transition", "工单当前状态为「已办结」，不能执行「派单」"),
+        },
+        examples=[
+            request_example(
+                "dispatch",
+                {
+                    "action": "dispatch",
+                    "unit": 5,
+                    "assisting_units": [9],
+                    "note": "电梯维保属住建部门监管，街道协办",
+                    "version": 3,
+                },
+            ),
+            request_example(
+                "reply",
+                {
+                    "action": "reply",
+                    "text": TRACK["reply_text"],
+                    "outcome": "resolved",
+                    "version": 6,
+                },
+            ),
+            ok_example("dispatched", DEMAND_DETAIL),
+        ],
         description="Run one action of the workflow table. 409 with the reason when the state does not allow it.",
     )
     def post(self, request: UserApiRequest, pk: int) -> Response:
@@ -312,10 +569,18 @@ class DemandAttachmentView(APIView):
             }
         },
         responses={
-            201: OpenApiResponse(description="{id, content_type, size}"),
-            400: ERROR,
-            403: ERROR,
-            404: ERROR,
+            201: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="{id, content_type, size}",
+                examples=[
+                    ok_example(
+                        "attached", {"id": 77, "content_type": "image/jpeg", "size": 284113}, status=201
+                    )
+                ],
+            ),
+            400: _err(400, "invalid", "请选择文件", {"file": ["必填"]}),
+            403: _err(403, "forbidden", "您没有执行该操作的权限。"),
+            404: NOT_FOUND,
         },
     )
     def post(self, request: UserApiRequest, pk: int) -> Response:
@@ -348,7 +613,8 @@ class TrackView(APIView):
             OpenApiParameter("ticket_no", OpenApiTypes.STR, required=True),
             OpenApiParameter("code", OpenApiTypes.STR, required=True, description="the query code"),
         ],
-        responses={200: TrackSerializer, 404: ERROR, 429: ERROR},
+        responses={200: TrackSerializer, 404: TRACK_NOT_FOUND, 429: THROTTLED},
+        examples=[ok_example("replied, to be rated", TRACK)],
         auth=PUBLIC_AUTH,
     )
     def get(self, request: Request) -> Response:
@@ -362,7 +628,38 @@ class TrackView(APIView):
     @extend_schema(
         tags=TAGS,
         request=TrackRateSerializer,
-        responses={200: TrackSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 429: ERROR},
+        responses={
+            200: TrackSerializer,
+            400: _err(
+                400, "invalid", "以下字段有误：satisfaction", {"satisfaction": ["“great” 不是合法选项。"]}
+            ),
+            404: TRACK_NOT_FOUND,
+            409: _err(409, "invalid_transition", "工单当前状态为「已办结」，不能执行「回访评价」"),
+            429: THROTTLED,
+        },
+        examples=[
+            request_example(
+                "satisfied",
+                {
+                    "ticket_no": "202603050001024",
+                    "code": "K7XQ4M2P",
+                    "satisfaction": "satisfied",
+                    "resolved": True,
+                    "note": "电梯已修好，谢谢！",
+                },
+            ),
+            ok_example(
+                "rated",
+                {
+                    **TRACK,
+                    "status": "closed",
+                    "status_label": "已办结",
+                    "closure": "resolved",
+                    "satisfaction": "satisfied",
+                    "can_rate": False,
+                },
+            ),
+        ],
         auth=PUBLIC_AUTH,
         description="The citizen rates the reply with the ticket number and query code (回访评价).",
     )
@@ -400,6 +697,7 @@ class UnitListView(APIView):
         tags=TAGS,
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
         responses={200: UnitSerializer(many=True)},
+        examples=[ok_example("unit row", UNITS[0])],
     )
     def get(self, request: UserApiRequest) -> Response:
         qs = (
@@ -449,7 +747,13 @@ class MeasuresView(APIView):
             OpenApiParameter("area", OpenApiTypes.INT),
             OpenApiParameter("category", OpenApiTypes.INT),
         ],
-        responses={200: MeasureSerializer(many=True), 400: ERROR},
+        responses={
+            200: MeasureSerializer(many=True),
+            400: _err(
+                400, "invalid", "参数 start 有误：日期应为 YYYY-MM-DD", {"start": ["日期应为 YYYY-MM-DD"]}
+            ),
+        },
+        examples=[ok_example("on-time rate, March 2026", MEASURES[0]), ok_example("received", MEASURES[1])],
     )
     def get(self, request: UserApiRequest) -> Response:
         values = measures_for_user(request.user, request.query_params)

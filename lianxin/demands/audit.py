@@ -6,6 +6,8 @@ the period (each demand's whole timeline, so "first" steps are judged over its h
 `judging.judgements_from_events` and counts in Python — city-wide, per unit and per area. The demand
 measures are counted from the events too: received = the submit event in the period; closed = the last
 closing event (rate or close) in the period with no reopen after it, resolved as that event says;
+协办按时率 counts each assisting unit's replayed step once its opinion was given or its due time passed
+(as of the audit's `now`); an assisting unit's late opinion is its own, not the demand's overdue;
 transfers (紧急转办) = received in the period and a transfer event on the timeline;
 overdue = received in the period and a deadline missed on the timeline (a red card of the sweep, a sign or
 reply after its due time) or, for a demand still open, late now (the one figure that reads the present
@@ -29,6 +31,7 @@ from lianxin.demands.measures import (
     AGAINST_DUE,
     ANCHORS,
     JUDGED,
+    ONCE_DUE,
     day_bounds,
     measures_compute,
     measures_grouped,
@@ -116,13 +119,15 @@ def _timelines(lo: datetime, hi: datetime, *, chunk: int = 2000) -> Iterator[tup
             yield current, events
 
 
-def _step_counts(code: str, step: Step, lo: datetime, hi: datetime) -> tuple[int, int]:
-    """(numerator, denominator) that one replayed step adds to `code` in [lo, hi)."""
+def _step_counts(code: str, step: Step, lo: datetime, hi: datetime, now: datetime) -> tuple[int, int]:
+    """(numerator, denominator) that one replayed step adds to `code` in [lo, hi), as of `now`."""
     kind, _numerator_q = JUDGED[code]
     if step.kind != kind or not step.first or step.excluded or not lo <= step.at < hi:
         return 0, 0
     if code in AGAINST_DUE and step.due_at is None:
         return 0, 0
+    if code in ONCE_DUE and step.done_at is None and step.due_at is not None and step.due_at > now:
+        return 0, 0  # still in time: not judged yet
     if kind == JudgementKind.RATING and not step.satisfaction:
         return 0, 0
     met = {
@@ -135,6 +140,9 @@ def _step_counts(code: str, step: Step, lo: datetime, hi: datetime) -> tuple[int
         "resolution_rate": step.resolved is True,
         "satisfaction_rate": step.satisfaction in GOOD,
         "satisfaction_score": True,
+        "assist_ontime_rate": step.done_at is not None
+        and step.due_at is not None
+        and step.done_at <= step.due_at,
     }[code]
     return int(met), 1
 
@@ -146,7 +154,7 @@ def _missed(events: list[_Event], steps: list[Step]) -> bool:
         s.due_at is not None
         and s.done_at is not None
         and s.done_at > s.due_at
-        and s.kind != JudgementKind.RATING
+        and s.kind not in (JudgementKind.RATING, JudgementKind.ASSIST)  # an assisting unit's lateness
         for s in steps
     )
 
@@ -195,7 +203,7 @@ def measures_audit(*, start: date, end: date, now: datetime | None = None) -> Au
         )
         for step in steps:
             for code in JUDGED:
-                n, d = _step_counts(code, step, lo, hi)
+                n, d = _step_counts(code, step, lo, hi, now)
                 if d:
                     for key in ("city", f"unit:{step.unit_id}", f"area:{area_id}"):
                         counts[key][code][0] += n
@@ -241,7 +249,7 @@ def _compare(
         }
     }
     for by in ("unit", "area"):
-        for key, values in measures_grouped(start=start, end=end, by=by).items():
+        for key, values in measures_grouped(start=start, end=end, by=by, now=now).items():
             published[f"{by}:{key}"] = values
     codes = list(ANCHORS)
     for scope in sorted(set(published) | set(counts)):

@@ -112,6 +112,9 @@ class Action(models.TextChoices):
     CITIZEN_REOPEN = "citizen_reopen", _("群众申请重办")
     APPROVE_REPLY = "approve_reply", _("答复审核通过")
     RETURN_REPLY = "return_reply", _("答复退回重办")
+    # 协办: an assisting unit signs for its part and gives its opinion to the lead unit
+    ASSIST_SIGN = "assist_sign", _("协办签收")
+    ASSIST_OPINION = "assist_opinion", _("提交协办意见")
     WARN = "warn", _("黄牌预警")
     ATTACH = "attach", _("上传附件")
 

@@ -13,6 +13,7 @@ from lianxin.core.demo import DemoContext
 from lianxin.demands import services
 from lianxin.demands.choices import DemandType, Outcome, Satisfaction, Status, Urgency
 from lianxin.demands.models import Demand, RoutingRule, TransferTarget
+from lianxin.demands.services.transfer import transfer_targets_ensure
 from lianxin.demands.sweep import deadline_sweep
 from lianxin.org.models import Category, Unit
 
@@ -296,6 +297,7 @@ def load(ctx: DemoContext) -> None:
 def _transfer_one(demands: list[Demand], operator: User, now: datetime) -> None:
     """紧急转办: the latest call still waiting is handed to an emergency line (the standard lines are
     seeded by migration); draws nothing from the generator, so the other demands stay as they were."""
+    transfer_targets_ensure()  # the migration's rows are gone from a database flushed since
     target = TransferTarget.objects.filter(is_active=True).order_by("order", "id").first()
     waiting = [i for i, d in enumerate(demands) if d.status == Status.SUBMITTED]
     if target is None or not waiting:

@@ -19,6 +19,13 @@ Rules (docs/demands.md "Measures"):
   returned reply stays the judged one and the next is a later row;
 - every rating is a row; the measures count the first of each demand and unit (`first`), so a 重办
   followed by a new 满意 never erases the first 不满意;
+- each assisting unit a dispatch newly asks (its event records `assisting` and `assist_due`) is judged
+  for 协办意见 (协办按时率), counted against that unit: met when its opinion (`assist_opinion`) was given
+  by the due time; not given by then is missed (the measure counts a step without an opinion once its
+  due time has passed). A unit kept by a re-dispatch keeps its step; a unit dropped (a re-dispatch
+  without it, a withdrawal) before its due time without an opinion has its step void, after that a
+  missed opinion stays missed; so has a unit whose opinion the lead's reply did not wait for (a reply
+  before the due time: it could no longer give it);
 - an imported demand (its submit event's channel is `import`) is history: it has no judged steps;
 - an upheld appeal (考核申诉, the `decide_appeal` event with `upheld`) marks every step of the appealing
   unit on the demand `excluded`: it leaves that unit's (and the city's) rates and is listed with its
@@ -101,6 +108,7 @@ class _Replay:
         self.reply_due: datetime | None = None
         self.excluded_units: set[int] = set()
         self.contact: Step | None = None
+        self.assist: dict[int, Step] = {}  # the open 协办 steps by assisting unit
 
     def add(self, step: Step) -> Step:
         key = (step.kind, step.unit_id)
@@ -117,6 +125,30 @@ class _Replay:
         self.contact = (
             self.add(Step(JudgementKind.CONTACT, self.unit, at, due_at=contact_due)) if contact_due else None
         )
+        self._assisting(at, data)
+
+    def _assisting(self, at: datetime, data: dict[str, Any]) -> None:
+        """The assisting units of a dispatch: new ones get a step, dropped ones leave (`_drop_assist`)."""
+        units = {u for u in data.get("assisting") or () if isinstance(u, int)}
+        for unit in [u for u in self.assist if u not in units]:
+            self._drop_assist(unit, at)
+        due = _when(data.get("assist_due"))  # dispatches since 协办意见 was measured carry it
+        if due is None:
+            return
+        for unit in sorted(units - set(self.assist)):
+            self.assist[unit] = self.add(Step(JudgementKind.ASSIST, unit, at, due_at=due))
+
+    def _drop_assist(self, unit: int, at: datetime) -> None:
+        step = self.assist.pop(unit)
+        if step.done_at is None and step.due_at is not None and at <= step.due_at:
+            self.steps.remove(step)
+            if step.first:
+                self.seen.discard((step.kind, step.unit_id))
+
+    def assist_opinion(self, at: datetime, data: dict[str, Any]) -> None:
+        step = self.assist.get(data.get("unit"))  # type: ignore[arg-type]
+        if step is not None and step.done_at is None:
+            step.done_at = at
 
     def _void_contact(self, at: datetime) -> None:
         """A dispatch taken back (returned, withdrawn) before the caller was due to be reached was not the
@@ -139,6 +171,8 @@ class _Replay:
 
     def withdraw(self, at: datetime, data: dict[str, Any]) -> None:
         self._void_contact(at)
+        for unit in list(self.assist):
+            self._drop_assist(unit, at)
         sign = self.sign
         if sign is not None and sign.done_at is None and sign.due_at is not None and at <= sign.due_at:
             # withdrawn within the unit's sign limit: that dispatch is not the unit's to answer for
@@ -166,6 +200,9 @@ class _Replay:
         self.reply_due = _when(data.get("reply_due") or data.get("new_due")) or self.reply_due
 
     def reply_(self, at: datetime, data: dict[str, Any]) -> None:
+        for unit, step in list(self.assist.items()):
+            if step.done_at is None:
+                self._drop_assist(unit, at)  # void before its due time, missed after
         self.reply = self.add(
             Step(
                 JudgementKind.REPLY,
@@ -224,6 +261,7 @@ _HANDLERS = {
     Action.RATE: _Replay.rate,
     Action.DECIDE_APPEAL: _Replay.decide_appeal,
     Action.FIRST_CONTACT: _Replay.first_contact,
+    Action.ASSIST_OPINION: _Replay.assist_opinion,
 }
 # Actions whose events change a demand's judged steps (the services sync after these).
 JUDGED_ACTIONS = frozenset(_HANDLERS)

@@ -30,6 +30,9 @@ lead unit of today; each counts the first such step of a demand and unit (`Judge
 - return_rate    退单率       dispatches in period → returned by that unit ÷ dispatches
 - reopen_rate    重办率       replies in period → reopened afterwards ÷ replies
 - avg_handling_hours 平均办理时长  replies in period → mean hours from submission to that reply
+- assist_ontime_rate 协办按时率  assisting units asked in period (the dispatch) → opinion given by the
+  due time (`LIANXIN_ASSIST_OPINION_WORKDAYS` working days after the dispatch) ÷ requests given or due
+  by now; `unit` is the assisting unit (the step counts against it, not against the lead unit)
 A reopened demand: its first reply and its first rating are judged; the later ones stay on record
 (later rows, `first=False`) and show on the timeline, but never replace the first judgement.
 The demand measures count demands:
@@ -87,6 +90,7 @@ LABELS = {
     "closed_resolved": _("办结·已解决"),
     "closed_not_resolved": _("办结·未解决"),
     "avg_handling_hours": _("平均办理时长(小时)"),
+    "assist_ontime_rate": _("协办按时率"),
 }
 # The three rates (三率) most centres publish.
 THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
@@ -108,6 +112,7 @@ ANCHORS = {
     "closed_resolved": "closed_at",
     "closed_not_resolved": "closed_at",
     "avg_handling_hours": "at",  # Judgement.at
+    "assist_ontime_rate": "at",  # Judgement.at (the dispatch that asked the assisting unit)
 }
 
 
@@ -126,9 +131,12 @@ JUDGED: dict[str, tuple[str, Q]] = {
         Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
     ),
     "satisfaction_score": (JudgementKind.RATING, Q()),
+    "assist_ontime_rate": (JudgementKind.ASSIST, Q(done_at__lte=F("due_at"))),
 }
 # Judged against a due time: a step without one cannot be judged and is left out (see the docstring).
-AGAINST_DUE = frozenset({"response_rate", "contact_rate", "ontime_rate"})
+AGAINST_DUE = frozenset({"response_rate", "contact_rate", "ontime_rate", "assist_ontime_rate"})
+# Judged once done or due: a step neither done nor due yet (an opinion still in time) is not counted.
+ONCE_DUE = frozenset({"assist_ontime_rate"})
 KINDS = {
     "received": "count",
     "direct_rate": "rate",
@@ -320,14 +328,17 @@ def demand_definitions(start: date, end: date, now: datetime | None = None) -> d
     }
 
 
-def judged_definitions(start: date, end: date) -> dict[str, tuple[Q, Q, str]]:
+def judged_definitions(start: date, end: date, now: datetime | None = None) -> dict[str, tuple[Q, Q, str]]:
     """code → (denominator Q, numerator Q, kind) on judged steps, for the judged measures of [start, end)."""
     anchored = judged_anchor_q(start=start, end=end)
+    now = now or timezone.now()
     out: dict[str, tuple[Q, Q, str]] = {}
     for code, (step_kind, numerator) in JUDGED.items():
         den = anchored & Q(kind=step_kind)
         if code in AGAINST_DUE:
             den &= Q(due_at__isnull=False)
+        if code in ONCE_DUE:
+            den &= Q(done_at__isnull=False) | Q(due_at__lte=now)
         if step_kind == JudgementKind.RATING:
             den &= ~Q(satisfaction="")
         out[code] = (den, den & numerator, KINDS[code])
@@ -337,7 +348,7 @@ def judged_definitions(start: date, end: date) -> dict[str, tuple[Q, Q, str]]:
 def measure_definitions(start: date, end: date, now: datetime | None = None) -> dict[str, tuple[Q, Q, str]]:
     """code → (denominator Q, numerator Q, kind) for every measure: on demands for the demand measures,
     on judged steps for the judged ones (`JUDGED`)."""
-    return {**demand_definitions(start, end, now), **judged_definitions(start, end)}
+    return {**demand_definitions(start, end, now), **judged_definitions(start, end, now)}
 
 
 def _weights() -> dict[str, float]:
@@ -439,13 +450,19 @@ def measures_compute(
 
 
 def measures_grouped(
-    *, start: date, end: date, by: str, codes: Iterable[str] | None = None, **scope: Any
+    *,
+    start: date,
+    end: date,
+    by: str,
+    codes: Iterable[str] | None = None,
+    now: datetime | None = None,
+    **scope: Any,
 ) -> dict[Any, dict[str, tuple[int, int]]]:
     """(numerator, denominator) of `codes` (default: every measure) per unit (`by="unit"`: the unit judged,
     or the lead unit for the demand measures) or per area (`by="area"`: the demand's area), in one query
     per counted model."""
     wanted = list(ANCHORS if codes is None else codes)
-    definitions = measure_definitions(start, end)
+    definitions = measure_definitions(start, end, now)
     out: dict[Any, dict[str, tuple[int, int]]] = {}
     demand_codes = [c for c in wanted if c not in JUDGED]
     judged_codes = [c for c in wanted if c in JUDGED]

@@ -220,6 +220,17 @@ class Demand(models.Model):
                 name="demand_critical_waiting",
                 condition=Q(status=Status.SUBMITTED, urgency=Urgency.CRITICAL),
             ),
+            # The workbench's 答复待审核 and 转办待确认 tabs (few rows among many replied/closed ones).
+            models.Index(
+                fields=["-created_at"],
+                name="demand_reply_held",
+                condition=Q(status=Status.REPLIED, reply_held=True),
+            ),
+            models.Index(
+                fields=["-created_at"],
+                name="demand_transfer_open",
+                condition=Q(status=Status.TRANSFERRED, closed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +306,7 @@ class JudgementKind(models.TextChoices):
     REPLY = "reply", _("答复")
     RATING = "rating", _("评价")
     CONTACT = "contact", _("先行联系")
+    ASSIST = "assist", _("协办意见")
 
 
 class Judgement(models.Model):
@@ -342,6 +354,71 @@ class Judgement(models.Model):
         if self.done_at is None or self.due_at is None:
             return None
         return self.done_at <= self.due_at
+
+
+class AssistRequest(models.Model):
+    """协办: one row per assisting unit of a dispatch — the unit signs for its part and gives its opinion
+    to the lead unit by `due_at` (`LIANXIN_ASSIST_OPINION_WORKDAYS` working days after the dispatch).
+
+    Written by the dispatch services in their transaction; a unit dropped by a re-dispatch, or every unit
+    of a withdrawn dispatch, has its row voided (`voided_at`), never deleted. Whether it was on time is
+    judged from the timeline (`Judgement` kind `assist`, lianxin.demands.judging), not from this row."""
+
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="assist_requests", verbose_name=_("工单")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="assist_requests", verbose_name=_("协办单位")
+    )
+    created_at = models.DateTimeField(_("派单时间"))
+    due_at = models.DateTimeField(_("协办时限"))
+    signed_at = models.DateTimeField(_("协办签收时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("签收人"),
+    )
+    opinion = models.TextField(_("协办意见"), blank=True, default="")
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("协办请求")
+        verbose_name_plural = _("协办请求")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand", "unit"],
+                condition=Q(voided_at__isnull=True),
+                name="assist_one_active_per_unit",
+            )
+        ]
+        indexes = [
+            # 待协办: a unit's requests still waiting for its opinion (few rows per unit)
+            models.Index(
+                fields=["unit", "due_at"],
+                name="assist_waiting",
+                condition=Q(submitted_at__isnull=True, voided_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} / {self.unit_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.voided_at is None
 
 
 def _attachment_path(instance: DemandAttachment, filename: str) -> str:

@@ -29,7 +29,13 @@ from lianxin.demands.choices import (
 )
 from lianxin.demands.intel_port import mask_pii
 from lianxin.demands.models import Demand, DemandEvent
-from lianxin.demands.selectors import TEXT_FIELDS, citizen_events, demand_contact, demand_texts
+from lianxin.demands.selectors import (
+    TEXT_FIELDS,
+    assist_requests_of,
+    citizen_events,
+    demand_contact,
+    demand_texts,
+)
 from lianxin.demands.services import (
     PHONE_FORMAT_ERROR,
     demand_allowed_actions,
@@ -211,9 +217,23 @@ class DemandListSerializer(serializers.ModelSerializer):
         return _ref(obj.lead_unit)
 
 
+class AssistOpinionSerializer(serializers.Serializer):
+    """One assisting unit's part (协办): its due time, its sign, its opinion (empty until given)."""
+
+    unit = RefSerializer()
+    due_at = serializers.DateTimeField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    opinion = serializers.CharField(allow_blank=True)
+    late = serializers.BooleanField(help_text=gettext_lazy("超过协办时限才提交，或已过时限仍未提交"))
+
+
 class DemandDetailSerializer(DemandListSerializer):
     contact = serializers.SerializerMethodField()
     assisting_units = serializers.SerializerMethodField()
+    assist_opinions = serializers.SerializerMethodField(
+        help_text=gettext_lazy("协办单位的意见（仅工作人员可见；群众为空列表）")
+    )
     merged_into = serializers.SerializerMethodField()
     visit = serializers.SerializerMethodField(
         help_text=gettext_lazy("来源走访记录的 id（走访中发现的问题转成的诉求），否则为 null")
@@ -229,6 +249,7 @@ class DemandDetailSerializer(DemandListSerializer):
             "lng",
             "contact",
             "assisting_units",
+            "assist_opinions",
             "reply_text",
             "outcome",
             "satisfaction",
@@ -283,6 +304,25 @@ class DemandDetailSerializer(DemandListSerializer):
     @extend_schema_field(RefSerializer(many=True))
     def get_assisting_units(self, obj: Demand) -> list[dict[str, Any]]:
         return [{"id": u.pk, "name": u.name} for u in obj.assisting_units.all()]
+
+    @extend_schema_field(AssistOpinionSerializer(many=True))
+    def get_assist_opinions(self, obj: Demand) -> list[dict[str, Any]]:
+        """The assisting units' opinions for staff who see the demand; never for the citizen."""
+        viewer = self._viewer()
+        if viewer is None or not viewer.is_staff_member:
+            return []
+        now = timezone.now()
+        return [
+            {
+                "unit": {"id": r.unit_id, "name": r.unit.name},
+                "due_at": r.due_at,
+                "signed_at": r.signed_at,
+                "submitted_at": r.submitted_at,
+                "opinion": r.opinion,
+                "late": (r.submitted_at or now) > r.due_at,
+            }
+            for r in assist_requests_of(obj)
+        ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_merged_into(self, obj: Demand) -> str | None:

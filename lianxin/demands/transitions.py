@@ -7,8 +7,9 @@ Everything else is derived from it: the API's action choices and required fields
 `services.demand_transition`, the forms each user is offered, the citizen's timeline, and the target
 state every service moves the demand to (`services.common.enter`).
 
-Role codes are those of accounts.Role plus three relations to the demand: LEAD_HANDLER (a handler of the
-demand's lead unit), REQUESTER (the citizen who submitted it, or the holder of its query code) and SYSTEM
+Role codes are those of accounts.Role plus relations to the demand: LEAD_HANDLER (a handler of the
+demand's lead unit), ASSIST_HANDLER (a handler of one of its assisting units, with an active
+`AssistRequest`), REQUESTER (the citizen who submitted it, or the holder of its query code) and SYSTEM
 (the deadline sweep, acting with no user).
 
 Adding an action: a code in `choices.Action`, one row here, one service function (keyword-only, named in
@@ -30,6 +31,7 @@ from lianxin.demands.choices import OPEN_STATUSES, Action, Status
 
 SAME = "="
 LEAD_HANDLER = "lead_handler"
+ASSIST_HANDLER = "assist_handler"
 REQUESTER = "requester"
 SYSTEM = "system"
 ANONYMOUS = "anonymous"
@@ -123,6 +125,8 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     _t(Action.CONFIRM_TRANSFER, [S.TRANSFERRED],               SAME,          [R.OPERATOR],                               "transfer.demand_confirm_transfer",     ["resolved", "note"], required=["resolved"], public=True),
     _t(Action.APPROVE_REPLY,   [S.REPLIED],                    SAME,          [R.OPERATOR, R.SUPERVISOR],                 "review.demand_approve_reply",          ["note"]),
     _t(Action.RETURN_REPLY,    [S.REPLIED],                    S.IN_PROGRESS, [R.OPERATOR, R.SUPERVISOR],                 "review.demand_return_reply",           ["reason"]),
+    _t(Action.ASSIST_SIGN,     [S.DISPATCHED, S.IN_PROGRESS],  SAME,          [ASSIST_HANDLER],                           "handling.demand_assist_sign",          ["note"]),
+    _t(Action.ASSIST_OPINION,  [S.DISPATCHED, S.IN_PROGRESS],  SAME,          [ASSIST_HANDLER],                           "handling.demand_assist_opinion",       ["text"], required=["text"]),
     _t(Action.CITIZEN_REOPEN,  [S.REPLIED, S.CLOSED],          S.IN_PROGRESS, [REQUESTER],                                "followup.demand_citizen_reopen",       ["reason", "code_verified"], public=True),
 ]}
 # fmt: on

@@ -62,8 +62,10 @@ QUEUE_LABELS = {
     "review": gettext_lazy("答复待审核"),
     "to_sign": gettext_lazy("待签收"),
     "in_progress": gettext_lazy("办理中"),
+    "to_assist": gettext_lazy("待协办"),
     "warning": gettext_lazy("黄牌预警"),
     "supervised": gettext_lazy("督办件"),
+    "appeals": gettext_lazy("申诉待审"),
 }
 
 
@@ -403,13 +405,16 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
     )
     if proposal is not None and demand.status == Status.RETURNED and proposal.unit.pk == demand.lead_unit_id:
         proposal = None  # reviewing a return: never preselect the unit that just returned it
+    assisting = list(demand.assisting_units.all())
     return {
         "demand": demand,
         "contact": selectors.demand_contact(user, demand),
         "texts": selectors.demand_texts(user, demand),
         "events": list(selectors.demand_timeline(demand=demand)),
         "attachments": list(demand.attachments.all()),
-        "assisting": list(demand.assisting_units.all()),
+        "assisting": assisting,
+        # 协办意见: what each assisting unit gave the lead unit, and which are missing (staff only)
+        "assist_requests": selectors.assist_requests_of(demand) if assisting else [],
         "allowed": [(a, str(Action(a).label)) for a in allowed],
         "allowed_set": set(allowed),
         "proposal": proposal,

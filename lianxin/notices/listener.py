@@ -15,6 +15,7 @@ def events_heard(events: list[DemandEvent]) -> None:
         if (e.action == Action.SUBMIT and e.to_status == Status.SUBMITTED)
         or (e.to_status == Status.REPLIED and e.from_status != Status.REPLIED)
         or e.action == Action.APPROVE_REPLY  # a reply held for 答复审核, released
+        or e.action == Action.MERGE  # merged into a demand already answered
     ]
     if owing:
         from lianxin.notices.services import notices_for_events

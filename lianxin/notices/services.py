@@ -137,7 +137,9 @@ def notice_send(
 def notices_for_events(events: list[DemandEvent]) -> None:
     """The notices the events owe (called by the demands event listener, in their transaction): the
     intake notice on submit; the reply notice and the 短信回访 when a demand reaches 已答复 (a reply, a
-    direct answer, an approved review). Callers merged into it are not texted yet (docs/notices.md)."""
+    direct answer, an approved review) — to its caller and to every caller merged into it (并单: each is
+    told with their own ticket and rates on their own); and to a caller merged into a demand already
+    answered, at the merge."""
     for event in events:
         if event.action == Action.SUBMIT and event.to_status == Status.SUBMITTED:
             demand = _demand_of(event)
@@ -145,9 +147,25 @@ def notices_for_events(events: list[DemandEvent]) -> None:
                 notice_send(demand=demand, purpose=Purpose.INTAKE)
         elif _reply_released(event):
             demand = _demand_of(event)
-            if mobile_of(demand.contact_phone):
-                notice_send(demand=demand, purpose=Purpose.REPLY, round=demand.reopen_count)
-                notice_send(demand=demand, purpose=Purpose.FOLLOWUP, round=demand.reopen_count)
+            _reply_notices(demand, round=demand.reopen_count)
+            for child in Demand.objects.filter(
+                merged_into=demand, status=Status.MERGED, rated_at__isnull=True
+            ):
+                _reply_notices(child, round=demand.reopen_count)
+        elif event.action == Action.MERGE:
+            child = _demand_of(event)
+            parent = child.merged_into
+            if parent is not None and parent.status in ANSWERED and not parent.reply_held:
+                _reply_notices(child, round=parent.reopen_count)
+
+
+ANSWERED = (Status.REPLIED, Status.CLOSED)
+
+
+def _reply_notices(demand: Demand, *, round: int) -> None:
+    if mobile_of(demand.contact_phone):
+        notice_send(demand=demand, purpose=Purpose.REPLY, round=round)
+        notice_send(demand=demand, purpose=Purpose.FOLLOWUP, round=round)
 
 
 def _reply_released(event: DemandEvent) -> bool:

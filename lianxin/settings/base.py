@@ -448,6 +448,7 @@ LIANXIN_MEDIATION_SCAN_MAX_BYTES = 20 * 1024 * 1024
 # Demands: 先行联系 within these hours of a dispatch (响应率); appeals (考核申诉) about a month's steps are
 # filed and decided until this many days after the month (docs/demands.md).
 LIANXIN_FIRST_CONTACT_HOURS = int(os.environ.get("LIANXIN_FIRST_CONTACT_HOURS", "24"))
+LIANXIN_ASSIST_OPINION_WORKDAYS = int(os.environ.get("LIANXIN_ASSIST_OPINION_WORKDAYS", "3"))  # 协办意见 due
 LIANXIN_APPEAL_WINDOW_DAYS = int(os.environ.get("LIANXIN_APPEAL_WINDOW_DAYS", "10"))
 # 群众申请重办: days after the latest reply in which the caller may ask for it (by default the appeal window).
 LIANXIN_CITIZEN_REOPEN_DAYS = int(

@@ -5,6 +5,8 @@ any 5xx fails. Requests go through Django's test client, so they see the test's 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -19,6 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.xdist_group("
 IDENTITIES = ("anonymous", "citizen", "operator", "handler", "cadre", "supervisor", "admin")
 EXAMPLES = 2
 SERVER_ERRORS: list[tuple[str, str, str, int]] = []
+SENT: list[tuple[str, str, str]] = []  # (identity, method, operation path) of every request sent
 
 schema = schemathesis.openapi.from_dict(
     json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
@@ -36,6 +39,16 @@ def world(django_db_setup, django_db_blocker):
         for status in ("submitted", "in_progress", "replied"):
             make_demand(world, status)
     yield world
+    # The figures of the run, on the real stderr (past pytest's capture), for the CI log and the closing note.
+    operations = {(m, p) for _, m, p in SENT}
+    summary = (
+        f"schemathesis: {len(operations)} operations x {len({i for i, _, _ in SENT})} identities, "
+        f"{len(SENT)} requests, {len(SERVER_ERRORS)} 5xx"
+    )
+    print("\n" + summary, file=sys.__stderr__)
+    var = Path(__file__).resolve().parents[2] / "var"
+    var.mkdir(exist_ok=True)
+    (var / "schemathesis-summary.txt").write_text(summary + "\n")
     # The world was committed outside any test's transaction: empty the database again, as a
     # transactional test does, or the next tests of this worker would find its rows.
     from django.core.management import call_command
@@ -92,6 +105,7 @@ def test_no_server_errors(case, identity, world):
     if identity != "anonymous":
         api.force_authenticate(world[identity])
     status = _send(api, case)
+    SENT.append((identity, str(case.method).upper(), case.path))
     if status >= 500:
         SERVER_ERRORS.append((identity, case.method, case.formatted_path, status))
     assert status < 500, f"{identity} {case.method} {case.formatted_path}: {status}"

@@ -165,3 +165,15 @@ def test_the_unit_card_lists_the_exclusion_with_its_reason(world, judged, client
     assert f'<span id="record-count">{n}</span>' in records and n >= 3
     assert "电梯属开发商质保期内维保" in records and "不属于本单位职责" in records
     assert f">{n}</a>" in row[:400]
+
+
+def test_the_supervisors_queue_lists_the_appeals_waiting_and_drops_them_once_decided(world, judged, client):
+    client.force_login(world["supervisor"])
+    assert client.get("/demands/supervision/?queue=appeals").context["count"] == 0
+    d = _appeal(world, judged)
+    page = client.get("/demands/supervision/?queue=appeals")
+    assert page.context["count"] == 1 and d.ticket_no in page.content.decode()
+    services.demand_decide_appeal(
+        demand=d, actor=world["supervisor"], upheld=False, note="职责明确", now=at(22)
+    )
+    assert client.get("/demands/supervision/?queue=appeals").context["count"] == 0

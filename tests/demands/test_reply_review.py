@@ -225,3 +225,15 @@ def test_open311_publishes_no_held_reply(world, client, settings):
     services.demand_approve_reply(demand=d, actor=o.world["operator"])
     row = client.get(f"/open311/v2/requests/{d.ticket_no}.json").json()[0]
     assert row["status_notes"].startswith("已安排")
+
+
+def test_the_workbench_lists_held_replies_under_review_and_not_under_followup(world, client):
+    ReplyReviewRule.objects.create(category=world.category)
+    held = _reply(world, make_demand(world, Status.IN_PROGRESS))
+    client.force_login(world["operator"])
+    review = client.get("/demands/workbench/?queue=review")
+    assert review.context["count"] == 1 and held.ticket_no in review.content.decode()
+    assert held.ticket_no not in client.get("/demands/workbench/?queue=followup").content.decode()
+    services.demand_approve_reply(demand=held, actor=world["operator"])
+    assert client.get("/demands/workbench/?queue=review").context["count"] == 0
+    assert held.ticket_no in client.get("/demands/workbench/?queue=followup").content.decode()

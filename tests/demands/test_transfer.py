@@ -18,11 +18,18 @@ from lianxin.demands.choices import Action, Stage, Status, TransferKind, Warning
 from lianxin.demands.measures import measures_compute
 from lianxin.demands.models import Demand, DemandEvent, TransferTarget
 from lianxin.demands.serializers import track_payload
+from lianxin.demands.services.transfer import transfer_targets_ensure
 from lianxin.demands.sweep import deadline_sweep
 from lianxin.demands.transitions import PUBLIC_ACTIONS, TABLE
 from tests.demands.factories import make_demand
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _lines():
+    # A transactional test run before this one on the worker flushed the migration's rows.
+    transfer_targets_ensure()
 
 
 def _fire() -> TransferTarget:
@@ -36,6 +43,15 @@ def _api(user) -> APIClient:
 
 
 def test_the_four_standard_lines_are_seeded():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lianxin.demands.migrations.0013_private_transfer_review")
+    TransferTarget.objects.all().delete()
+    migration.seed_transfer_targets(apps, None)
+    migration.seed_transfer_targets(apps, None)  # idempotent
+    assert TransferTarget.objects.count() == 4
     kinds = set(TransferTarget.objects.filter(is_active=True).values_list("kind", flat=True))
     assert {"110", "119", "120", "122"} <= kinds
     assert TransferTarget.objects.get(kind="120").phone == "120"

@@ -233,6 +233,28 @@ def test_reopened_demand_gets_a_new_round(world, run, client):
     assert Notice.objects.filter(demand=d, purpose=Purpose.FOLLOWUP).count() == 2
 
 
+def test_a_merged_caller_is_texted_the_answer_and_rates_by_sms_on_their_own(world, run, client):
+    other = "13800001111"
+    with run():
+        parent = make_demand(world, Status.IN_PROGRESS)
+        child = make_demand(world, contact_phone=other)
+        demand_services.demand_merge(demand=child, actor=world["operator"], parent=parent)
+        demand_services.demand_reply(
+            demand=parent,
+            actor=world["handler"],
+            text="已安排维保单位更换电梯控制板，电梯已恢复运行。",
+            outcome="resolved",
+        )
+    texts = sent_to(other)
+    assert [m["purpose"] for m in texts] == ["notice:intake", "notice:reply", "notice:followup"]
+    assert child.ticket_no in texts[1]["text"] and child.query_code in texts[1]["text"]  # their own ticket
+    inbound(client, "2", phone=other)
+    child.refresh_from_db()
+    parent.refresh_from_db()
+    assert child.satisfaction == Satisfaction.BASICALLY_SATISFIED and child.rated_at is not None
+    assert parent.rated_at is None  # the parent's caller has not answered: theirs is still owed
+
+
 def test_receipts(world, run, client):
     with run():
         make_demand(world)

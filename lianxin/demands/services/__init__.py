@@ -1,7 +1,7 @@
 """Every action on a demand, one keyword-only service each, grouped by stage of the closed loop (in the
 manner of zulip's `zerver/actions/`): `intake` (submit, attach, accept, reject), `dispatch` (dispatch,
 withdraw, return and its review), `handling` (sign, extensions, reply), `followup` (rate, close, reopen) and
-`supervision` (merge, supervise, urge), `appeals` (考核申诉 and its decision), `transfer` (紧急转办 and its
+`supervision` (merge, supervise, urge), with the assisting units' part (协办签收, 协办意见) in `handling`, `appeals` (考核申诉 and its decision), `transfer` (紧急转办 and its
 confirmation), `review` (答复审核: approve or send back a held reply); `common` holds the checks, the lock and the event they share.
 
 The transition table (`lianxin.demands.transitions.TABLE`) names each action's service and arguments;
@@ -44,6 +44,8 @@ from lianxin.demands.services.followup import (
 )
 from lianxin.demands.services.handling import (
     demand_approve_extension,
+    demand_assist_opinion,
+    demand_assist_sign,
     demand_deny_extension,
     demand_first_contact,
     demand_reply,
@@ -89,6 +91,8 @@ __all__ = [
     "demand_allowed_actions",
     "demand_approve_extension",
     "demand_approve_reply",
+    "demand_assist_opinion",
+    "demand_assist_sign",
     "demand_attach",
     "demand_citizen_reopen",
     "demand_confirm_transfer",
@@ -131,7 +135,7 @@ def demand_allowed_actions(*, demand: Demand, actor: User | None, now: datetime 
         if action != Action.SUBMIT
         and demand.status in t.sources
         and relations & t.roles
-        and refusal(action, demand, moment) is None
+        and refusal(action, demand, moment, actor=actor) is None
     ]
 
 

@@ -26,9 +26,17 @@ from lianxin.demands import extensions, intel_port
 from lianxin.demands.choices import Action, Satisfaction, Stage, Status, WarningLevel
 from lianxin.demands.deadlines import Limits, deadline_policy, warn_time
 from lianxin.demands.judging import JUDGED_ACTIONS, judgements_sync
-from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.models import AssistRequest, Demand, DemandEvent
 from lianxin.demands.selectors import demand_is_visible
-from lianxin.demands.transitions import ANONYMOUS, LEAD_HANDLER, REQUESTER, SYSTEM, TABLE, Transition
+from lianxin.demands.transitions import (
+    ANONYMOUS,
+    ASSIST_HANDLER,
+    LEAD_HANDLER,
+    REQUESTER,
+    SYSTEM,
+    TABLE,
+    Transition,
+)
 
 MAX_TITLE = 200
 MAX_CONTENT = 5000
@@ -45,6 +53,24 @@ def citizen_reopen_days() -> int:
     `LIANXIN_CITIZEN_REOPEN_DAYS`, by default the appeal window (`LIANXIN_APPEAL_WINDOW_DAYS`)."""
     default = getattr(settings, "LIANXIN_APPEAL_WINDOW_DAYS", 10)
     return max(0, int(getattr(settings, "LIANXIN_CITIZEN_REOPEN_DAYS", default)))
+
+
+def assist_opinion_workdays() -> int:
+    """Working days after a dispatch by which each assisting unit gives its opinion (协办意见)."""
+    return max(1, int(getattr(settings, "LIANXIN_ASSIST_OPINION_WORKDAYS", 3)))
+
+
+def assist_request_for(demand: Demand, unit_id: int | None) -> AssistRequest | None:
+    """The active 协办 request of `unit_id` on `demand` (None: not an assisting unit now); read once per
+    demand instance and unit (the relations and the refusal of one action share it)."""
+    if not unit_id or not demand.pk:
+        return None
+    cache: dict[int, AssistRequest | None] = demand.__dict__.setdefault("_assist_requests", {})
+    if unit_id not in cache:
+        cache[unit_id] = AssistRequest.objects.filter(
+            demand_id=demand.pk, unit_id=unit_id, voided_at__isnull=True
+        ).first()
+    return cache[unit_id]
 
 
 def now_or(now: datetime | None = None) -> datetime:
@@ -64,6 +90,8 @@ def actor_relations(actor: User | None, demand: Demand) -> set[str]:
         relations.add(Role.ADMIN)
     if Role.HANDLER in relations and actor.unit_id and actor.unit_id == demand.lead_unit_id:
         relations.add(LEAD_HANDLER)
+    elif Role.HANDLER in relations and actor.unit_id and assist_request_for(demand, actor.unit_id):
+        relations.add(ASSIST_HANDLER)
     if demand.requester_id and demand.requester_id == actor.pk:
         relations.add(REQUESTER)
     return relations
@@ -72,19 +100,19 @@ def actor_relations(actor: User | None, demand: Demand) -> set[str]:
 # 答复审核: the review actions need a held reply; the follow-up of a reply waits until it is released.
 REVIEWING = frozenset({Action.APPROVE_REPLY, Action.RETURN_REPLY})
 AFTER_REPLY = frozenset({Action.RATE, Action.CLOSE, Action.REOPEN, Action.CITIZEN_REOPEN})
+ASSISTING = frozenset({Action.ASSIST_SIGN, Action.ASSIST_OPINION})
+EXTENSIONS = frozenset({Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION})
 
 
-def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
+def refusal(action: str, d: Demand, moment: datetime, *, actor: User | None = None) -> Conflict | None:
     """Why the demand's own state refuses `action` beyond its status and the actor's role (an
     extension to decide, one extension per demand, before the due time, the reopen window, a lead
-    unit), or None: the services raise it, the forms offered leave the action out."""
-    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION) and not d.extension_pending_until:
-        return Conflict(_("没有待审批的延期申请"), code="no_extension_request")
-    if action == Action.REQUEST_EXTENSION:
-        if d.extension_count or d.extension_pending_until:
-            return Conflict(_("每件工单只能延期一次"), code="extension_used")
-        if d.reply_due_at and moment >= d.reply_due_at:
-            return Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
+    unit, an assisting unit's opinion already given), or None: the services raise it, the forms
+    offered leave the action out."""
+    if action in ASSISTING:
+        return _assist_refusal(action, d, actor)
+    if action in EXTENSIONS:
+        return _extension_refusal(action, d, moment)
     if action in REVIEWING:
         if not d.reply_held:
             # the citizen has seen it (or it was never held): too late to review
@@ -112,6 +140,31 @@ def refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
         return _citizen_reopen_refusal(d, moment)
     if action == Action.CONFIRM_TRANSFER and d.closed_at is not None:
         return Conflict(_("转办结果已确认"), code="transfer_confirmed")
+    return None
+
+
+def _extension_refusal(action: str, d: Demand, moment: datetime) -> Conflict | None:
+    """An extension to decide; one extension per demand, asked before the reply is due."""
+    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION) and not d.extension_pending_until:
+        return Conflict(_("没有待审批的延期申请"), code="no_extension_request")
+    if action == Action.REQUEST_EXTENSION:
+        if d.extension_count or d.extension_pending_until:
+            return Conflict(_("每件工单只能延期一次"), code="extension_used")
+        if d.reply_due_at and moment >= d.reply_due_at:
+            return Conflict(_("已超过答复时限，不能再申请延期"), code="extension_too_late")
+    return None
+
+
+def _assist_refusal(action: str, d: Demand, actor: User | None) -> Conflict | None:
+    """协办: the actor's unit has an active request (the role check saw it); once its opinion is given it
+    cannot sign or give it again, and it signs once."""
+    request = assist_request_for(d, getattr(actor, "unit_id", None))
+    if request is None:
+        return Conflict(_("本单位不是该工单的协办单位"), code="not_assisting")
+    if request.submitted_at is not None:
+        return Conflict(_("本单位已提交协办意见"), code="assist_submitted")
+    if action == Action.ASSIST_SIGN and request.signed_at is not None:
+        return Conflict(_("本单位已签收协办"), code="assist_signed")
     return None
 
 
@@ -168,7 +221,7 @@ def lock(
     _check(locked, actor, TABLE[action], system=system, code_verified=code_verified)
     if locked.version != demand.version:
         raise Conflict(_("工单已被他人处理，请刷新后重试"), code="stale")
-    if problem := refusal(action, locked, now_or(moment)):
+    if problem := refusal(action, locked, now_or(moment), actor=actor):
         raise problem
     return locked
 

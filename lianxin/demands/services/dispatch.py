@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -15,10 +16,11 @@ from lianxin.core.errors import ValidationFailed
 from lianxin.core.notify import Message
 from lianxin.demands.choices import Action, Stage, Status
 from lianxin.demands.deadlines import deadline_policy
-from lianxin.demands.models import Demand
+from lianxin.demands.models import AssistRequest, Demand
 from lianxin.demands.notifications import notify_roles, notify_unit
 from lianxin.demands.routing import routing_propose
 from lianxin.demands.services.common import (
+    assist_opinion_workdays,
     enter,
     first_contact_hours,
     limits_of,
@@ -29,6 +31,7 @@ from lianxin.demands.services.common import (
     save,
     set_stage,
 )
+from lianxin.demands.workdays import add_working_days
 from lianxin.org.models import Unit
 
 
@@ -60,7 +63,9 @@ def demand_dispatch(
     """派单: accepted or returned (upholding the return) → dispatched to a lead unit.
 
     Without `unit`, the routing rules propose one (lianxin.demands.routing), falling back to the 兜底
-    unit. Sign and reply deadlines start now.
+    unit. Sign and reply deadlines start now. Each assisting unit gets a 协办 request due
+    `LIANXIN_ASSIST_OPINION_WORKDAYS` working days from now; on a re-dispatch a unit kept keeps its
+    request, a unit dropped has its request voided (`_assist_requests_set`).
     """
     d = lock(demand, actor, Action.DISPATCH)
     routed_by = Role.OPERATOR.value
@@ -69,7 +74,7 @@ def demand_dispatch(
         unit, routed_by = (proposal.unit, proposal.reason) if proposal else (None, "")
     lead = _dispatch_unit(unit)
     assisting = [_dispatch_unit(u, "assisting_units") for u in assisting_units]
-    assisting = [u for u in assisting if u.pk != lead.pk]
+    assisting = list({u.pk: u for u in assisting if u.pk != lead.pk}.values())
     moment = now_or(now)
     policy, limits = deadline_policy(), limits_of(d)
     previous_unit = d.lead_unit_id
@@ -82,6 +87,8 @@ def demand_dispatch(
     set_stage(d, Stage.SIGN, moment, d.sign_due_at)
     save(d)
     d.assisting_units.set(assisting)
+    assist_due = add_working_days(timezone.localtime(moment), assist_opinion_workdays())
+    _assist_requests_set(d, assisting, moment=moment, due=assist_due, fresh=before == Status.ACCEPTED)
     data = {
         "unit": lead.pk,
         "unit_name": lead.name,
@@ -94,6 +101,8 @@ def demand_dispatch(
         "reply_due": d.reply_due_at.isoformat(),
         # 先行联系: the unit must reach the caller by then (响应率, judging.py)
         "contact_due": (moment + timedelta(hours=first_contact_hours())).isoformat(),
+        # 协办意见: the assisting units newly asked give their opinion by then (judging.py)
+        "assist_due": assist_due.isoformat(),
     }
     record_event(d, actor, Action.DISPATCH, before, note=note, data=data, now=moment)
     notify_unit(
@@ -154,6 +163,29 @@ def demand_refuse_return(*, demand: Demand, actor: User, reason: str, now: datet
     return d
 
 
+def _assist_requests_set(
+    d: Demand, units: list[Unit], *, moment: datetime, due: datetime | None = None, fresh: bool = False
+) -> None:
+    """Make the active 协办 requests of `d` those of `units`: a unit already asked keeps its request (its
+    sign, its opinion, its due time), a new one gets a request due at `due`, and the request of a unit no
+    longer assisting is voided (kept as history, with the time). `fresh`: `d` has no active request (a
+    first dispatch, or one after a withdrawal), so there is nothing to read or void."""
+    wanted = {u.pk for u in units}
+    kept: set[int] = set()
+    if not fresh:
+        active = AssistRequest.objects.filter(demand=d, voided_at__isnull=True)
+        rows = dict(active.values_list("pk", "unit_id"))
+        dropped = [pk for pk, unit_id in rows.items() if unit_id not in wanted]
+        if dropped:
+            AssistRequest.objects.filter(pk__in=dropped).update(voided_at=moment)
+        kept = set(rows.values()) & wanted
+    new = sorted(wanted - kept)
+    if new and due is not None:
+        AssistRequest.objects.bulk_create(
+            [AssistRequest(demand=d, unit_id=pk, created_at=moment, due_at=due) for pk in new]
+        )
+
+
 def _due_data(due: datetime | None) -> dict[str, str]:
     return {"reply_due": due.isoformat()} if due else {}
 
@@ -174,6 +206,7 @@ def demand_withdraw(*, demand: Demand, actor: User, reason: str, now: datetime |
     set_stage(d, Stage.DISPATCH, moment, d.dispatch_due_at)
     save(d)
     d.assisting_units.clear()
+    _assist_requests_set(d, [], moment=moment)
     record_event(
         d, actor, Action.WITHDRAW, before, note=reason, data={"unit": unit.pk if unit else None}, now=moment
     )

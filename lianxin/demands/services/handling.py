@@ -1,4 +1,5 @@
-"""Handling by the lead unit: 签收, extensions (申请/批准/驳回延期) and 答复."""
+"""Handling by the lead unit: 签收, extensions (申请/批准/驳回延期) and 答复; and the assisting units' part
+(协办签收, 协办意见)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import notify_roles, notify_unit
 from lianxin.demands.services.common import (
     MAX_CONTENT,
+    assist_request_for,
     choice_of,
     enter,
     limits_of,
@@ -193,4 +195,69 @@ def demand_first_contact(
     record_event(
         d, actor, Action.FIRST_CONTACT, before, note=(note or "").strip(), data={"method": method}, now=moment
     )
+    return d
+
+
+@transaction.atomic
+def demand_assist_sign(*, demand: Demand, actor: User, note: str = "", now: datetime | None = None) -> Demand:
+    """协办签收: a handler of an assisting unit signs for its part (dispatched or in progress; the status
+    stays). Once per request; refused (409) once signed or once the opinion is given."""
+    moment = now_or(now)
+    d = lock(demand, actor, Action.ASSIST_SIGN, moment=moment)
+    request = assist_request_for(d, actor.unit_id)
+    assert request is not None  # common.refusal: the actor's unit has an active request
+    request.signed_at, request.signed_by = moment, actor
+    request.save(update_fields=["signed_at", "signed_by"])
+    before = enter(d, Action.ASSIST_SIGN)  # the status stays; the version too (the lead's forms stay valid)
+    record_event(
+        d,
+        actor,
+        Action.ASSIST_SIGN,
+        before,
+        note=(note or "").strip(),
+        data={"unit": request.unit_id, "request": request.pk},
+        now=moment,
+    )
+    return d
+
+
+@transaction.atomic
+def demand_assist_opinion(*, demand: Demand, actor: User, text: str, now: datetime | None = None) -> Demand:
+    """提交协办意见: a handler of an assisting unit gives its unit's opinion to the lead unit (dispatched or
+    in progress; the status stays), signing for it too if nobody had. Once per request: a second one,
+    or one after the reply, is refused (409). Judged for 协办按时率 against the request's due time
+    (judging.py); staff only, never on the citizen's timeline."""
+    text = required_text(text, "text", _("请填写协办意见"), max_len=MAX_CONTENT)
+    moment = now_or(now)
+    d = lock(demand, actor, Action.ASSIST_OPINION, moment=moment)
+    request = assist_request_for(d, actor.unit_id)
+    assert request is not None  # common.refusal: the actor's unit has an active request
+    request.opinion, request.submitted_at, request.submitted_by = text, moment, actor
+    if request.signed_at is None:
+        request.signed_at, request.signed_by = moment, actor
+    request.save(update_fields=["opinion", "submitted_at", "submitted_by", "signed_at", "signed_by"])
+    before = enter(d, Action.ASSIST_OPINION)  # the status and the version stay, as for 先行联系
+    record_event(
+        d,
+        actor,
+        Action.ASSIST_OPINION,
+        before,
+        note=text,
+        data={
+            "unit": request.unit_id,
+            "request": request.pk,
+            "due": request.due_at.isoformat(),
+            "late": moment > request.due_at,
+        },
+        now=moment,
+    )
+    if d.lead_unit_id:
+        notify_unit(
+            d,
+            title=Message(
+                gettext_noop("协办意见已提交 %(ticket)s：%(unit)s"),
+                {"ticket": d.ticket_no, "unit": request.unit.name},
+            ),
+            body=text[:200],
+        )
     return d

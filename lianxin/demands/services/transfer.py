@@ -20,6 +20,23 @@ from lianxin.demands.services.common import end_stage, enter, lock, now_or, reco
 MAX_REFERENCE = 60
 
 
+# The four standard emergency lines (紧急转办), as migration 0013 seeds them; utilities' lines are added by
+# the admin. A database emptied after migrating (a flush, a transactional test) gets them back from
+# `transfer_targets_ensure` (the demo loader calls it).
+STANDARD_TARGETS = [
+    ("公安报警", "110", "110", 10),
+    ("消防救援", "119", "119", 20),
+    ("医疗急救", "120", "120", 30),
+    ("交通事故报警", "122", "122", 40),
+]
+
+
+def transfer_targets_ensure() -> None:
+    """The standard lines exist (idempotent; an admin's later changes to them are kept)."""
+    for name, kind, phone, order in STANDARD_TARGETS:
+        TransferTarget.objects.get_or_create(kind=kind, phone=phone, defaults={"name": name, "order": order})
+
+
 def _target(value: Any) -> TransferTarget:
     """The active transfer target named by `value` (a row or its id); ValidationFailed otherwise."""
     if isinstance(value, TransferTarget):
