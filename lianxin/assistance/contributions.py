@@ -14,6 +14,7 @@ A cadre's plans are those they are paired with; a unit's, those of its cadres.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -106,8 +107,13 @@ def follow_up_counts(
     return {k: (v[0], v[1]) for k, v in done.items()}
 
 
+@functools.cache
+def _workbench_url() -> str:
+    return reverse("assistance:workbench")  # once: a league asks for thousands of records addresses
+
+
 def records_url(subject: Subject, start: date, end: date) -> str:
-    return reverse("assistance:workbench")
+    return _workbench_url()
 
 
 def assistance_section(cadre: object, start: date, end: date) -> ReportSection | None:

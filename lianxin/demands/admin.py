@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.demands.models import (
+    AssistRequest,
     CalendarDay,
     DeadlinePolicy,
     Demand,
@@ -143,3 +144,22 @@ class ReplyReviewRuleAdmin(admin.ModelAdmin):
     list_display = ("category", "unit", "is_active", "note")
     list_filter = ("is_active",)
     raw_id_fields = ("category", "unit")
+
+
+@admin.register(AssistRequest)
+class AssistRequestAdmin(admin.ModelAdmin):
+    """协办意见: what each assisting unit owes a demand, read-only (written by the dispatch and the
+    assisting unit's actions, which judge it)."""
+
+    list_display = ("demand", "unit", "due_at", "signed_at", "submitted_at", "voided_at")
+    list_filter = ("unit",)
+    raw_id_fields = ("demand", "unit", "signed_by", "submitted_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -71,6 +71,7 @@ def module_values(subjects: list[Subject], start: date, end: date) -> dict[int, 
         except Exception:  # one module's failure must not take the scorecards down
             logger.exception("module measure %s failed", measure.code)
             continue
+        label = str(measure.label)  # once per measure: a league has thousands of subjects
         for subject in subjects:
             numerator, denominator = counts.get(subject.key, (0, 0))
             if measure.kind == "rate":
@@ -78,7 +79,7 @@ def module_values(subjects: list[Subject], start: date, end: date) -> dict[int, 
             else:
                 value = float(numerator)
             records = measure.records(subject, start, end) if measure.records is not None else ""
-            rate = RateRow(measure.code, str(measure.label), value, numerator, denominator)
+            rate = RateRow(measure.code, label, value, numerator, denominator)
             out[subject.key].append(ModuleValue(measure, rate, records))
     return out
 

@@ -152,7 +152,11 @@ def _area_index(paths: dict[int, str], start: date, end: date) -> dict[int, happ
     if not live:
         return {}
     q = Q()
-    for p in set(live.values()):
+    covering: list[str] = []  # the paths not inside another's subtree: a few filters for a whole league
+    for p in sorted(set(live.values())):
+        if not (covering and (p == covering[-1] or p.startswith(covering[-1] + "/"))):
+            covering.append(p)
+    for p in covering:
         q |= Q(area__path=p) | Q(area__path__startswith=p + "/")
     sums = area_sums(SurveyResponse.objects.filter(q, at__gte=lo, at__lt=hi))
     out = {}

@@ -10,6 +10,7 @@ a weight (a `ScoreWeight` row with the measure's code) once a region has agreed 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
@@ -89,9 +90,14 @@ def overdue_counts(subjects: Sequence[Subject], start: date, end: date) -> Count
     return out
 
 
+@functools.cache
+def _list_url() -> str:
+    return reverse("projects:list")  # once: a league asks for thousands of records addresses
+
+
 def records_url(subject: Subject, start: date, end: date) -> str:
     key = "cadre" if subject.kind == "cadre" else "unit"
-    return f"{reverse('projects:list')}?{key}={subject.key}"
+    return f"{_list_url()}?{key}={subject.key}"
 
 
 def projects_section(cadre: object, start: date, end: date) -> ReportSection | None:

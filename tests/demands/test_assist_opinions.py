@@ -296,3 +296,8 @@ def test_a_late_opinion_is_recorded_late_and_never_makes_the_demand_overdue(worl
     assert DemandEvent.objects.get(demand=d, action=Action.ASSIST_OPINION).data["late"] is True
     d.refresh_from_db()
     assert d.was_overdue == was_overdue
+
+
+def test_the_admin_lists_assist_requests_read_only(admin_client):
+    assert admin_client.get("/admin/demands/assistrequest/").status_code == 200
+    assert admin_client.get("/admin/demands/assistrequest/add/").status_code == 403
