@@ -16,3 +16,9 @@ class AnalysisConfig(AppConfig):
 
         intel_port.register(AnalysisIntel())
         panels_register()
+        from lianxin.analysis.intake import accepts_heard
+        from lianxin.demands import extensions
+
+        # every 受理 with a category (the demand page's one accept form, the API) is recorded against
+        # intel's suggestion, so that retraining learns from the operators' corrections
+        extensions.event_listener_register("analysis_confirm", accepts_heard)

@@ -23,8 +23,8 @@ from lianxin.analysis.classifier import active_version_id, suggest
 from lianxin.analysis.models import DemandIntel, SimilarChange
 from lianxin.analysis.tasks import demand_intake_task, reply_assess_task
 from lianxin.core.notify import Message
-from lianxin.demands.choices import Status
-from lianxin.demands.models import Demand
+from lianxin.demands.choices import Action, Status
+from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import notify_roles
 from lianxin.demands.services import demand_intel_urgency_set
 from lianxin.intel.pii import detect_pii
@@ -147,9 +147,28 @@ def _escalate(demand: Demand, intel: DemandIntel, signals: Sequence[Signal]) -> 
     intel.save(update_fields=["escalated_at"])
 
 
+def accepts_heard(events: list[DemandEvent]) -> None:
+    """The demands event listener: a 受理 that set or kept a category confirms it against intel's
+    suggestion, when intel made one (a demand without a check has nothing to learn from)."""
+    for event in events:
+        if event.action != Action.ACCEPT:
+            continue
+        cached = event._state.fields_cache.get("demand")
+        demand = cached if isinstance(cached, Demand) else Demand.objects.get(pk=event.demand_id)
+        if not demand.category_id:
+            continue
+        intel = DemandIntel.objects.filter(demand=demand).first()
+        if intel is not None:
+            _confirm(intel, demand.category)
+
+
 def category_confirmed(*, demand: Demand, category: Category | None) -> None:
     """Record what the operator confirmed against what intel suggested (learning from corrections)."""
     intel, _ = DemandIntel.objects.get_or_create(demand=demand)
+    _confirm(intel, category)
+
+
+def _confirm(intel: DemandIntel, category: Category | None) -> None:
     top = (intel.suggestions or [{}])[0] if intel.suggestions else {}
     root = category.root if category is not None else None
     intel.confirmed_category = category

@@ -3,8 +3,9 @@
 neither loads this app's template tags nor knows these panels exist.
 
 `intake` — for the operator accepting: the top-3 categories with
-probabilities, the lead unit the routing rules would propose for each, the urgency proposal; one click
-accepts with that category (`analysis:accept`). `reply_quality` — the reply's score and flags before the
+probabilities, the lead unit the routing rules would propose for each, the urgency proposal; each row's
+button only picks its category (and 特急, when intel suspects it) in the demands 受理 form, the page's one
+accept button (demands/pickers.js). `reply_quality` — the reply's score and flags before the
 follow-up call. `status` — for admins: why there are no suggestions. `similar_status` — for staff
 who see similar demands: while the shared similar-demand index is being built (or rebuilt), the page
 says that the similar list is missing for now (the intake panel says it too). Each panel swallows its
@@ -14,7 +15,7 @@ own failures: a page never breaks because of intel.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -36,13 +37,22 @@ from lianxin.org.models import Category
 logger = logging.getLogger("lianxin.analysis")
 
 
-def intake(request: HttpRequest | None, demand: Demand, suggestions: dict[str, Any] | None) -> dict[str, Any]:
+def intake(
+    request: HttpRequest | None,
+    demand: Demand,
+    suggestions: dict[str, Any] | None,
+    categories: Iterable[Category] | None = None,
+) -> dict[str, Any]:
+    """`categories`: the first-level active categories the page's 受理 form lists, when the page has them
+    already (queried once); otherwise read here."""
     out: dict[str, Any] = {"demand": demand, "rows": [], "urgency": "", "intel": None, "request": request}
     try:
         suggestions = suggestions or {}
         cats = suggestions.get("categories") or []
         # suggestions are first-level categories: the list the operator picks from holds them all
-        out["categories"] = list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
+        if categories is None:
+            categories = Category.objects.filter(level=1, is_active=True).only("id", "name")
+        out["categories"] = list(categories)
         found = {c.pk: c for c in out["categories"]}
         rules = routing_rules() if cats else []
         for c in cats:

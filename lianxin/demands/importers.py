@@ -9,8 +9,9 @@ already imported 留言编号); a re-import of the same file takes nothing twice
 
 Imports never guess silently (issue 16.11):
 - A file with a time column: a row whose time is empty (`missing_time`) or unreadable (`bad_time`) is
-  refused. A file with no time column at all (a `text`/`label` training file) is taken dated at the
-  import moment, and the summary says so (`undated` and a note) — never silently.
+  refused. A file with no time column at all (a `text`/`label` training file) is refused naming the
+  column, unless the operator asks for its rows dated at the import moment (`--undated-now`); then the
+  summary says so (`undated` and a note).
 - Columns of the file that no field reads are named in the summary (`ignored_columns`).
 - Without an id column, each row's idempotency key is a content fingerprint, stored in `external_id`
   as `fp:` + sha256 of the normalised title, content, time and a hash of the contact: re-importing the
@@ -263,16 +264,23 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _check_columns(pos: dict[str, int], path: Path) -> None:
-    if "text" in pos:
-        return
-    for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
-        if needed not in pos:
-            raise ValidationFailed(
-                _("%(file)s：缺少「%(column)s」列（%(name)s），或改为提供单独的「text」列")
-                % {"file": path.name, "column": chinese, "name": needed},
-                code="missing_column",
-            )
+def _check_columns(pos: dict[str, int], path: Path, *, undated_now: bool = True) -> None:
+    if "text" not in pos:
+        for needed, chinese in (("title", "留言主题"), ("content", "留言详情")):
+            if needed not in pos:
+                raise ValidationFailed(
+                    _("%(file)s：缺少「%(column)s」列（%(name)s），或改为提供单独的「text」列")
+                    % {"file": path.name, "column": chinese, "name": needed},
+                    code="missing_column",
+                )
+    if "time" not in pos and not undated_now:
+        # never a guess the operator did not ask for: every row would be dated at the import moment
+        raise ValidationFailed(
+            _("%(file)s：缺少留言时间列（如确需以导入时间为留言时间，请加 --undated-now）")
+            % {"file": path.name},
+            fields={"time": [_("缺少留言时间列")]},
+            code="missing_column",
+        )
 
 
 def _row_of(
@@ -367,6 +375,7 @@ def demands_import(
     progress: bool = True,
     mapping: dict[str, int] | None = None,
     on_batch: Callable[[ImportSummary], None] | None = None,
+    undated_now: bool = False,
 ) -> ImportSummary:
     """Import a message file; returns the summary (nothing half-written: each batch is one transaction).
 
@@ -385,7 +394,7 @@ def demands_import(
         if mapping is not None
         else _normalise_header(header)
     )
-    _check_columns(pos, path)
+    _check_columns(pos, path, undated_now=undated_now)
     categories: dict[str, Category] = {}
     for cat in Category.objects.order_by("level", "pk"):
         categories.setdefault(cat.name, cat)
@@ -496,7 +505,12 @@ def _flush(batch: list[_Row], summary: ImportSummary) -> None:
 
 def demands_import_command(command: BaseCommand, options: dict[str, Any]) -> None:
     """The `lianxin import demands FILE [--json] [--limit N]` door (wired in core's import command)."""
-    summary = demands_import(options["file"], limit=options.get("limit"), progress=True)
+    summary = demands_import(
+        options["file"],
+        limit=options.get("limit"),
+        progress=True,
+        undated_now=bool(options.get("undated_now")),
+    )
     for listener in list(_LISTENERS):
         listener(summary, Path(options["file"]))
     data = summary.as_dict()

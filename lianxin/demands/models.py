@@ -425,7 +425,15 @@ def _attachment_path(instance: DemandAttachment, filename: str) -> str:
     return f"demands/{instance.demand_id}/{filename}"
 
 
+class AttachmentPurpose(models.TextChoices):
+    SUBMISSION = "submission", _("诉求附件")
+    REPLY = "reply", _("答复附件")
+
+
 class DemandAttachment(models.Model):
+    """A file of a demand: the citizen's (or operator's) submission files, or the handler's reply
+    attachments (答复附件: photos of the work done, documents), which the citizen sees with the reply."""
+
     demand = models.ForeignKey(
         Demand, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("工单")
     )
@@ -435,6 +443,9 @@ class DemandAttachment(models.Model):
     size = models.PositiveIntegerField(_("大小"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    purpose = models.CharField(
+        _("用途"), max_length=12, choices=AttachmentPurpose.choices, default=AttachmentPurpose.SUBMISSION
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 

@@ -317,6 +317,13 @@ _QUEUE_FILTERS: dict[str, Callable[[datetime], Q]] = {
     "returned": lambda now: Q(status=Status.RETURNED),
     "overdue": lambda now: Q(due_at__lt=now, status__in=OPEN_STATUSES),
     "followup": lambda now: Q(status=Status.REPLIED, reply_held=False),
+    # 并单待回访: callers merged into a demand now answered, each followed up and rated on their own
+    "merged_followup": lambda now: Q(
+        status=Status.MERGED,
+        rated_at__isnull=True,
+        merged_into__status__in=(Status.REPLIED, Status.CLOSED),
+        merged_into__reply_held=False,
+    ),
     # 答复审核: replies held for the centre's review
     "review": lambda now: Q(status=Status.REPLIED, reply_held=True),
     # 紧急转办 awaiting the follow-up that confirms the outcome (outside the deadlines: no due time)
@@ -380,6 +387,7 @@ QUEUES = {
         "overdue",
         "review",
         "followup",
+        "merged_followup",
         "transferred",
     ],
     "unit": ["to_sign", "in_progress", "to_assist", "overdue", "warning"],

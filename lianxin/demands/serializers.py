@@ -28,7 +28,7 @@ from lianxin.demands.choices import (
     Urgency,
 )
 from lianxin.demands.intel_port import mask_pii
-from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.models import AttachmentPurpose, Demand, DemandAttachment, DemandEvent
 from lianxin.demands.selectors import (
     TEXT_FIELDS,
     assist_requests_of,
@@ -430,6 +430,13 @@ class TimelinePublicSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ReplyAttachmentPublicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
 class TrackSerializer(serializers.Serializer):
     ticket_no = serializers.CharField()
     title = serializers.CharField()
@@ -456,6 +463,30 @@ class TrackSerializer(serializers.Serializer):
         help_text="群众申请重办: the caller may ask for the demand to be handled again"
     )
     timeline = TimelinePublicSerializer(many=True)
+    reply_attachments = ReplyAttachmentPublicSerializer(
+        many=True,
+        help_text="答复附件 shown with the reply (none while it is held for review); download each at "
+        "/demands/attachments/{id}/?ticket_no=…&code=…",
+    )
+
+
+def _answered(demand: Demand) -> tuple[Demand, bool]:
+    """The demand whose reply the caller is shown (a merged caller's: the parent's), and whether the
+    caller's own reply is held for review (答复审核: not shown until approved)."""
+    held = demand.status == Status.REPLIED and demand.reply_held
+    parent = demand.merged_into if demand.status == Status.MERGED else None
+    if parent is not None and parent.reply_text and not parent.reply_held:
+        return parent, held
+    return demand, held
+
+
+def citizen_reply_attachments(demand: Demand) -> list[DemandAttachment]:
+    """答复附件 the caller of `demand` is shown with the reply: none while there is no reply shown or it is
+    held for review; the only files of a demand a caller without a staff role may have besides their own."""
+    answered, held = _answered(demand)
+    if held or not answered.reply_text or answered.reply_held:
+        return []
+    return list(DemandAttachment.objects.filter(demand_id=answered.pk, purpose=AttachmentPurpose.REPLY))
 
 
 def track_payload(demand: Demand) -> dict[str, Any]:
@@ -464,12 +495,8 @@ def track_payload(demand: Demand) -> dict[str, Any]:
 
     # a reply held for review (答复审核) is not shown until approved: the demand is still being handled
     events = citizen_events(demand.events.all())
-    held = demand.status == Status.REPLIED and demand.reply_held
     # a merged caller is told the answer the parent demand got, and rates it on their own
-    answered = demand
-    parent = demand.merged_into if demand.status == Status.MERGED else None
-    if parent is not None and parent.reply_text and not parent.reply_held:
-        answered = parent
+    answered, held = _answered(demand)
     shown = answered if not held else Demand()
     return {
         "ticket_no": demand.ticket_no,
@@ -511,6 +538,10 @@ def track_payload(demand: Demand) -> dict[str, Any]:
                 "created_at": e.created_at,
             }
             for e in events
+        ],
+        "reply_attachments": [
+            {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size}
+            for a in citizen_reply_attachments(demand)
         ],
     }
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -45,9 +47,10 @@ from lianxin.demands.choices import (
     Urgency,
 )
 from lianxin.demands.forms import CitizenReopenForm, RateForm, SubmitForm, TrackForm
-from lianxin.demands.models import Demand, DemandAttachment, TransferTarget
+from lianxin.demands.models import AttachmentPurpose, Demand, DemandAttachment, TransferTarget
 from lianxin.demands.routing import routing_propose
-from lianxin.demands.serializers import track_payload
+from lianxin.demands.serializers import citizen_reply_attachments, track_payload
+from lianxin.demands.services.handling import demand_reply_attach, reply_files_check
 from lianxin.org.models import Area, Category, Unit
 
 PAGE_SIZE = 20
@@ -58,6 +61,7 @@ QUEUE_LABELS = {
     "extension": gettext_lazy("延期待批"),
     "overdue": gettext_lazy("已超期"),
     "followup": gettext_lazy("待回访"),
+    "merged_followup": gettext_lazy("并单待回访"),
     "transferred": gettext_lazy("转办待确认"),
     "review": gettext_lazy("答复待审核"),
     "to_sign": gettext_lazy("待签收"),
@@ -432,6 +436,10 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
         else [],
         "types": DemandType.choices,
         "urgencies": Urgency.choices,
+        # the 受理 form's category select (first level, as intel suggests them); the intake panel reuses it
+        "categories": list(Category.objects.filter(level=1, is_active=True).only("id", "name"))
+        if Action.ACCEPT in allowed
+        else [],
         "similar": intel_port.similar_demands(demand)
         if user.has_role(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
         else [],
@@ -490,6 +498,37 @@ def action_response(
     return redirect("demands:detail", pk=pk)
 
 
+def _reference_args(post: Any) -> dict[str, Any]:
+    """The posted arguments that name records (ids, a ticket number) or yes/no choices, parsed."""
+    args: dict[str, Any] = {}
+    if post.get("target"):
+        args["target"] = as_id(post["target"]) or -1
+    if post.get("unit"):
+        args["unit"] = as_id(post["unit"])
+    if post.getlist("assisting_units"):
+        args["assisting_units"] = [n for u in post.getlist("assisting_units") if (n := as_id(u))]
+    if post.get("days"):
+        args["days"] = post["days"]
+    if post.get("article"):
+        args["article"] = as_id(post["article"]) or -1
+    if post.get("parent"):
+        parent = post["parent"].strip()
+        found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()
+        args["parent"] = found or as_id(parent) or -1
+    if post.get("resolved") in ("0", "1"):  # nothing chosen: the service refuses by name, never guesses
+        args["resolved"] = post["resolved"] == "1"
+    if post.get("upheld") in ("0", "1"):
+        args["upheld"] = post["upheld"] == "1"
+    return args
+
+
+def _accept_category(value: str) -> Category | None:
+    """受理 with the category the operator confirmed (a suggestion picked, or chosen); None for an unknown or
+    inactive one, which is refused by name, never ignored. The caller keeps a deeper category of the
+    picked branch already on the demand (accepting never coarsens it)."""
+    return Category.objects.filter(pk=as_id(value) or -1, is_active=True).first()
+
+
 @staff_required
 @require_POST
 def act(request: UserRequest, pk: int) -> HttpResponse:
@@ -512,27 +551,21 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
         )
         if post.get(k)
     }
-    if post.get("target"):
-        args["target"] = as_id(post["target"]) or -1
-    if post.get("unit"):
-        args["unit"] = as_id(post["unit"])
-    if post.getlist("assisting_units"):
-        args["assisting_units"] = [n for u in post.getlist("assisting_units") if (n := as_id(u))]
-    if post.get("days"):
-        args["days"] = post["days"]
-    if post.get("article"):
-        args["article"] = as_id(post["article"]) or -1
-    if post.get("parent"):
-        parent = post["parent"].strip()
-        found = selectors.Demand.objects.filter(ticket_no=parent).values_list("pk", flat=True).first()
-        args["parent"] = found or as_id(parent) or -1
-    if post.get("resolved") in ("0", "1"):  # nothing chosen: the service refuses by name, never guesses
-        args["resolved"] = post["resolved"] == "1"
-    if post.get("upheld") in ("0", "1"):
-        args["upheld"] = post["upheld"] == "1"
+    if post.get("category") and action == Action.ACCEPT:
+        category = _accept_category(post["category"])
+        if category is None:
+            return action_response(request, pk, error=_("分类不存在或已停用"), done=None, ok="")
+        if not category.contains(demand.category):
+            args["category"] = category
+    args.update(_reference_args(post))
+    # 答复附件: every file is checked before anything is written (a bad one is named); the reply and its
+    # files are then saved in one transaction, together or not at all
+    files = request.FILES.getlist("files") if action == Action.REPLY else []
+    if problem := _reply_files_problem(files):
+        return action_response(request, pk, error=problem, done=None, ok="")
     error = None
     try:
-        demand = services.demand_transition(demand=demand, actor=request.user, action=action, **args)
+        demand = _transition_with_files(request, demand, action, args, files)
     except ApplicationError as exc:
         error = exc.message
         if exc.fields:
@@ -542,6 +575,26 @@ def act(request: UserRequest, pk: int) -> HttpResponse:
         return _after_hidden(request)
     done = str(Action(action).label) if action in Action.values else None
     return action_response(request, pk, error=error, done=done, ok=_("操作已完成。"))
+
+
+def _reply_files_problem(files: list[Any]) -> str:
+    """What is wrong with the reply's attachments, naming the file ("" when all are good)."""
+    try:
+        reply_files_check(files)
+    except ApplicationError as exc:
+        return exc.message
+    return ""
+
+
+def _transition_with_files(
+    request: UserRequest, demand: Demand, action: str, args: dict[str, Any], files: list[Any]
+) -> Demand:
+    """The action, and the reply's attachments in the same transaction: together or not at all."""
+    with transaction.atomic():
+        demand = services.demand_transition(demand=demand, actor=request.user, action=action, **args)
+        if files:
+            demand_reply_attach(demand=demand, actor=request.user, files=files)
+    return demand
 
 
 @staff_required
@@ -563,12 +616,50 @@ def _after_hidden(request: UserRequest) -> HttpResponse:
     return redirect(target)
 
 
-@login_required
-def attachment(request: UserRequest, pk: int) -> FileResponse:
+def attachment(request: UserRequest, pk: int) -> HttpResponseBase:
+    """A demand's file, to whoever may see the demand. A citizen — the requester signed in, or anyone
+    holding the ticket number and query code, given as on the tracking page (`ticket_no`, `code`, counted
+    the same way) — has the reply attachments shown to them with the reply (not while it is held for
+    review), and never the submission files of another's demand."""
     item = DemandAttachment.objects.select_related("demand").filter(pk=pk).first()
-    if item is None or not selectors.demand_is_visible(request.user, item.demand):
+    if item is None:
         raise Http404
-    return file_response(open_or_404(item.file), item.content_type, filename=item.original_name)
+    user = request.user
+    if user.is_authenticated and (
+        selectors.demand_is_visible(user, item.demand)
+        and (user.is_staff_member or item.purpose != AttachmentPurpose.REPLY)
+    ):
+        return file_response(open_or_404(item.file), item.content_type, filename=item.original_name)
+    if item.purpose == AttachmentPurpose.REPLY:
+        tracked: list[Demand] = []
+        if request.GET.get("ticket_no") and request.GET.get("code"):
+            try:
+                tracked = [
+                    selectors.demand_track(
+                        ticket_no=request.GET["ticket_no"],
+                        code=request.GET["code"],
+                        client=client_ip(request),
+                    )
+                ]
+            except NotFound:
+                raise Http404 from None
+            except Throttled as exc:
+                response = render(
+                    request, "core/429.html", {"wait": exc.wait, "message": exc.message}, status=429
+                )
+                response["Retry-After"] = str(exc.wait)
+                return response
+        elif user.is_authenticated:  # the requester's own demand, or theirs merged into this one
+            tracked = list(
+                Demand.objects.select_related("merged_into").filter(
+                    Q(pk=item.demand_id) | Q(merged_into_id=item.demand_id), requester_id=user.pk
+                )
+            )
+        if any(item.pk in {a.pk for a in citizen_reply_attachments(d)} for d in tracked):
+            return file_response(open_or_404(item.file), item.content_type, filename=item.original_name)
+    if not user.is_authenticated and not request.GET.get("code"):
+        return redirect_to_login(request.get_full_path())
+    raise Http404
 
 
 # --- stats -------------------------------------------------------------------------------------------------

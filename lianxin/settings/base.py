@@ -482,6 +482,8 @@ LIANXIN_DEMANDS_FALLBACK_UNIT = os.environ.get("LIANXIN_DEMANDS_FALLBACK_UNIT", 
 LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("LIANXIN_DEMANDS_MAX_ATTACHMENT_BYTES", str(5 * 1024 * 1024))
 )
+# Most files the lead unit may attach to one reply (答复附件).
+LIANXIN_DEMANDS_MAX_REPLY_FILES = int(os.environ.get("LIANXIN_DEMANDS_MAX_REPLY_FILES", "5"))
 # Weight of each satisfaction answer in the satisfaction score (a 不满意 counts 0). A published figure's
 # definition, so it is set in a settings module, not by an environment variable.
 LIANXIN_SATISFACTION_WEIGHTS = {"satisfied": 1.0, "basically_satisfied": 0.6}

@@ -56,6 +56,23 @@ def test_confirming_the_top_suggestion_is_not_a_correction(world, taxonomy, tiny
     assert intel.corrected is False and intel.confirmed_category_id == taxonomy["交通运输"].pk
 
 
+def test_the_demand_pages_one_accept_form_records_the_correction_too(
+    world, taxonomy, tiny_model_bytes, client
+):
+    services.classifier_version_upload(data=tiny_model_bytes, name="tiny")
+    demand, _ = demand_services.demand_submit(actor=None, title="公交车晚点", content="公交车晚点严重")
+    DemandIntel.objects.create(demand=demand, suggestions=services.suggest_category("公交车晚点严重"))
+    client.force_login(world["operator"])
+    client.post(
+        reverse("demands:act", args=[demand.pk]),
+        {"action": "accept", "version": demand.version, "category": taxonomy["环境保护"].pk},
+    )
+    demand.refresh_from_db()
+    assert demand.status == Status.ACCEPTED and demand.category_id == taxonomy["环境保护"].pk
+    intel = DemandIntel.objects.get(demand=demand)
+    assert intel.confirmed_category_id == taxonomy["环境保护"].pk and intel.corrected is True
+
+
 def test_accept_by_a_handler_is_forbidden(world, taxonomy, client):
     demand, _ = demand_services.demand_submit(actor=None, title="公交车晚点", content="公交车晚点严重")
     client.force_login(world["handler"])
@@ -82,7 +99,7 @@ def test_danger_to_life_is_flagged_critical_and_escalated_to_supervisors_at_once
     assert demand.urgency == Urgency.NORMAL
     client.force_login(world["operator"])
     page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
-    assert "疑似特急" in page and 'name="urgency" value="critical"' in page
+    assert "疑似特急" in page and 'data-pick-urgency="critical"' in page  # picks 特急 in the 受理 form
 
 
 def test_a_demand_already_marked_critical_is_not_escalated_twice(world, django_capture_on_commit_callbacks):

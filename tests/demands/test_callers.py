@@ -130,3 +130,27 @@ def test_a_draft_reply_is_checked_for_quality_before_it_is_sent(world, client, m
     assert url in page  # the reply form offers the check
     monkeypatch.setattr(intel_port, "_registered", [])
     assert "暂不可用" in client.post(url, {"text": "已处理"}).content.decode()
+
+
+def test_the_operators_follow_up_queue_lists_each_merged_caller_once_the_parent_is_answered(world):
+    from django.test import Client
+
+    parent = make_demand(world, Status.IN_PROGRESS)
+    child = make_demand(world, Status.SUBMITTED, by="other_citizen", title="同一部电梯又坏了")
+    child = services.demand_merge(demand=child, actor=world["operator"], parent=parent)
+    operator = Client()
+    operator.force_login(world["operator"])
+    queue = "/demands/workbench/?queue=merged_followup"
+    assert operator.get(queue).context["count"] == 0  # not answered yet: nothing to follow up
+    services.demand_reply(
+        demand=parent, actor=world["handler"], text="已更换电梯主板并通过检验。", outcome=Outcome.RESOLVED
+    )
+    page = operator.get(queue)
+    assert page.context["count"] == 1 and child.ticket_no in page.content.decode()
+    services.demand_rate(
+        demand=Demand.objects.get(pk=child.pk),
+        actor=world["operator"],
+        satisfaction=Satisfaction.SATISFIED,
+        resolved=True,
+    )
+    assert operator.get(queue).context["count"] == 0  # rated on their own: done

@@ -44,14 +44,18 @@ def test_import_csv_with_reply_and_refusals(db, tmp_path, capsys):
     assert again["taken"] == 0 and again["refused_by_reason"]["already_imported"] == 2
 
 
-def test_import_xlsx_text_column_and_missing_column(db, tmp_path):
+def test_import_xlsx_text_column_and_missing_column(db, tmp_path, capsys):
     wb = openpyxl.Workbook()
     wb.active.append(["text", "label"])
     wb.active.append(["学校乱收费我要投诉", "教育文体"])
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    call_command("import", "demands", str(path))
-    assert Demand.objects.get().title == "学校乱收费我要投诉"
+    with pytest.raises(CommandError, match="留言时间"):  # no time column: refused, never dated by a guess
+        call_command("import", "demands", str(path))
+    assert not Demand.objects.exists()
+    call_command("import", "demands", str(path), "--undated-now", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["undated"] == 1 and Demand.objects.get().title == "学校乱收费我要投诉"
     bad = tmp_path / "bad.csv"
     bad.write_text("留言编号,留言主题\n1,x\n", encoding="utf-8")
     with pytest.raises(CommandError, match="留言详情"):

@@ -65,13 +65,13 @@ def test_workbench_queues_and_query_pin(world, django_assert_max_num_queries):
     for status in (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED, Status.REPLIED, Status.IN_PROGRESS):
         make_demand(world, status)
     c = login(world, "operator")
-    # 待受理: confirmed 特急, suspected, the rest; one count per tab (答复待审核 and 转办待确认 included)
-    with django_assert_max_num_queries(19):
+    # 待受理: confirmed 特急, suspected, the rest; one count per tab (答复待审核, 并单待回访, 转办待确认 included)
+    with django_assert_max_num_queries(20):
         r = c.get("/demands/workbench/")
     html = r.content.decode()
     assert r.status_code == 200 and "to_accept" in html
     assert "queue=review" in html and "queue=transferred" in html
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         r = c.get("/demands/workbench/?queue=returned")
     assert r.context["count"] == 1
     r = c.get("/demands/workbench/?queue=&q=13912345678")

@@ -119,12 +119,18 @@ def test_mapping_replaces_the_header_guess(tmp_path):
     assert ignored_columns(header, mapping) == ["其他"]
 
 
-def test_a_file_without_a_time_column_says_so(tmp_path):
+def test_a_file_without_a_time_column_is_refused_unless_asked_and_then_says_so(tmp_path):
+    from lianxin.core.errors import ValidationFailed
+
     path = write_xlsx(tmp_path / "t.xlsx", [["学校乱收费我要投诉", "教育文体"]], header=["text", "label"])
-    summary = demands_import(path, progress=False)
+    with pytest.raises(ValidationFailed) as refused:
+        demands_import(path, progress=False)
+    assert "time" in refused.value.fields and not Demand.objects.exists()
+    summary = demands_import(path, progress=False, undated_now=True)
     assert summary.taken == 1 and summary.undated == 1
     assert any("没有留言时间列" in n for n in summary.notes)
-    assert demands_import(path, progress=False).taken == 0  # fingerprinted without a date: still once
+    # fingerprinted without a date: still once
+    assert demands_import(path, progress=False, undated_now=True).taken == 0
 
 
 def test_real_letters_if_present(tmp_path, capsys):

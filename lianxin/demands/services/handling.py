@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import secrets
+import zipfile
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,14 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lianxin.accounts.models import Role, User
-from lianxin.core.errors import Conflict, ValidationFailed
+from lianxin.core.errors import Conflict, PermissionDenied, ValidationFailed
+from lianxin.core.files import PDF_TYPE
 from lianxin.core.notify import Message
-from lianxin.demands.choices import Action, ContactMethod, Outcome, Stage
+from lianxin.demands.choices import Action, ContactMethod, Outcome, Stage, Status
 from lianxin.demands.deadlines import deadline_policy
-from lianxin.demands.models import Demand, DemandEvent
+from lianxin.demands.models import AttachmentPurpose, Demand, DemandAttachment, DemandEvent
 from lianxin.demands.notifications import notify_roles, notify_unit
 from lianxin.demands.services.common import (
     MAX_CONTENT,
+    actor_relations,
     assist_request_for,
     choice_of,
     enter,
@@ -31,7 +37,9 @@ from lianxin.demands.services.common import (
     save,
     set_stage,
 )
+from lianxin.demands.services.intake import MAX_ATTACHMENT_BYTES, attachment_sniff
 from lianxin.demands.services.review import reply_released, review_rule_for
+from lianxin.demands.transitions import LEAD_HANDLER
 from lianxin.demands.workdays import add_working_days
 
 
@@ -261,3 +269,114 @@ def demand_assist_opinion(*, demand: Demand, actor: User, text: str, now: dateti
             body=text[:200],
         )
     return d
+
+
+# --- 答复附件 (reply attachments) ------------------------------------------------------------------------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# a DOCX is a zip: what its parts may unpack to at most, and by how much each may be compressed
+DOCX_MAX_UNPACKED = 100 * 1024 * 1024
+DOCX_MAX_RATIO = 100
+DOCX_MAX_PARTS = 2000
+
+
+def _docx_check(upload) -> str:
+    """A real Word document (.docx): a zip holding `[Content_Types].xml` and `word/document.xml`, no
+    macros, and no part that would unpack past the limits (a zip bomb); else ValidationFailed."""
+    refusal = _("不是有效的 Word（.docx）文件")
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            parts = archive.infolist()
+            names = {p.filename for p in parts}
+            unpacked = sum(p.file_size for p in parts)
+            too_packed = any(p.file_size > DOCX_MAX_RATIO * max(p.compress_size, 1024) for p in parts)
+            types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, NotImplementedError):
+        raise ValidationFailed(refusal, fields={"file": [refusal]}, code="bad_type") from None
+    finally:
+        upload.seek(0)
+    if not types or "word/document.xml" not in names:
+        raise ValidationFailed(refusal, fields={"file": [refusal]}, code="bad_type")
+    if len(parts) > DOCX_MAX_PARTS or unpacked > DOCX_MAX_UNPACKED or too_packed:
+        problem = _("文件解压后过大，不予接收")
+        raise ValidationFailed(problem, fields={"file": [problem]}, code="too_large")
+    if "word/vbaProject.bin" in names or b"macroEnabled" in types:
+        problem = _("含有宏的文档不予接收")
+        raise ValidationFailed(problem, fields={"file": [problem]}, code="bad_type")
+    return DOCX_TYPE
+
+
+def reply_files_check(files: Sequence[Any]) -> list[tuple[Any, str]]:
+    """Each reply attachment with its real type, judged from its content as submission files are (an
+    image decoded whole within the pixel limit, a PDF whole and without scripts, nothing appended; the
+    size cap), or a Word document (`_docx_check`); at most LIANXIN_DEMANDS_MAX_REPLY_FILES. The first bad
+    file is a ValidationFailed naming it (field `files`)."""
+    limit = int(settings.LIANXIN_DEMANDS_MAX_REPLY_FILES)
+    if len(files) > limit:
+        problem = _("答复附件最多 %(n)d 个") % {"n": limit}
+        raise ValidationFailed(problem, fields={"files": [problem]}, code="too_many")
+    checked = []
+    for upload in files:
+        name = (getattr(upload, "name", "") or "file")[-150:]
+        try:
+            size = getattr(upload, "size", None) or 0
+            if size > MAX_ATTACHMENT_BYTES:
+                refusal = _("附件超过 %(n)d MB") % {"n": MAX_ATTACHMENT_BYTES // 1024 // 1024}
+                raise ValidationFailed(refusal, code="too_large")
+            if size == 0:
+                raise ValidationFailed(_("文件为空"))
+            upload.seek(0)
+            head = upload.read(8)
+            upload.seek(0)
+            content_type = (
+                _docx_check(upload) if head.startswith(b"PK\x03\x04") else attachment_sniff(head, upload)
+            )
+        except ValidationFailed as exc:
+            problem = _("答复附件「%(name)s」：%(problem)s") % {"name": name, "problem": exc.message}
+            raise ValidationFailed(problem, fields={"files": [problem]}, code=exc.code) from None
+        checked.append((upload, content_type))
+    return checked
+
+
+def demand_reply_attach(*, demand: Demand, actor: User, files: Sequence[Any]) -> list[DemandAttachment]:
+    """答复附件: the lead unit's handler attaches photos of the work done and documents to the reply,
+    while the demand is in progress or replied and not yet rated. Every file is checked before any is
+    written (`reply_files_check`); called inside the transaction of the reply (views.act), so the reply
+    and its files are saved together or not at all. One 上传附件 event lists them."""
+    checked = reply_files_check(files)
+    if not checked:
+        return []
+    with transaction.atomic():
+        d = Demand.objects.select_for_update().get(pk=demand.pk)
+        if LEAD_HANDLER not in actor_relations(actor, d):
+            raise PermissionDenied(_("只有主办单位的承办人可以上传答复附件"), code="forbidden")
+        if d.status not in (Status.IN_PROGRESS, Status.REPLIED) or d.satisfaction:
+            raise Conflict(_("工单当前状态不能上传答复附件"), code="invalid_transition")
+        saved = []
+        for upload, content_type in checked:
+            original = (getattr(upload, "name", "") or "file")[-150:]
+            extension = REPLY_EXTENSIONS.get(content_type, content_type.split("/")[-1])
+            upload.name = f"{secrets.token_hex(8)}.{extension}"
+            saved.append(
+                DemandAttachment.objects.create(
+                    demand=d,
+                    file=upload,
+                    original_name=original,
+                    content_type=content_type,
+                    size=upload.size,
+                    uploaded_by=actor,
+                    purpose=AttachmentPurpose.REPLY,
+                )
+            )
+        record_event(
+            d,
+            actor,
+            Action.ATTACH,
+            d.status,
+            data={"attachments": [a.pk for a in saved], "purpose": AttachmentPurpose.REPLY},
+        )
+    return saved
+
+
+REPLY_EXTENSIONS = {PDF_TYPE: "pdf", "image/jpeg": "jpg", DOCX_TYPE: "docx"}

@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
         parser.add_argument("--limit", type=int, default=None, help="Import at most this many rows.")
+        parser.add_argument(
+            "--undated-now",
+            action="store_true",
+            help="demands: take the rows of a file without a time column dated at the import moment "
+            "(the summary counts them as undated); without it such a file is refused.",
+        )
 
     def handle(self, *args, **options):
         try:

@@ -1,5 +1,6 @@
 // The dispatch form's unit pickers (phone-first): a filter box over the lead unit's options and over the
-// assisting units' checkboxes, buttons that pick a suggested unit, and the count of assisting units ticked.
+// assisting units' checkboxes, buttons that pick a suggested unit, and the count of assisting units ticked;
+// on the 受理 form, the intake panel's suggestions pick the category (and 特急) in the one accept form.
 // In a file, so the Content-Security-Policy needs no inline script. Every handler is delegated from the
 // document: the action panel is replaced by HTMX after each action and this file may be loaded again with
 // it, so it installs itself once and needs no set-up per form.
@@ -118,5 +119,38 @@
     });
     select.dispatchEvent(new Event("change", { bubbles: true }));
     select.focus();
+  });
+
+  function pick(select, value) {
+    if (!select || !value) {
+      return false;
+    }
+    var found = Array.prototype.some.call(select.options, function (option) {
+      return option.value === value;
+    });
+    if (found) {
+      select.value = value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    return found;
+  }
+
+  document.addEventListener("click", function (event) {
+    // 采用此分类 / 设为特急: they only pick in the 受理 form; its own button accepts.
+    var button = event.target.closest
+      ? event.target.closest("[data-pick-category], [data-pick-urgency]")
+      : null;
+    if (!button) {
+      return;
+    }
+    var category = document.getElementById("accept-category");
+    pick(category, button.getAttribute("data-pick-category"));
+    pick(document.getElementById("accept-urgency"), button.getAttribute("data-pick-urgency"));
+    var submit = document.getElementById("btn-accept");
+    if (submit) {
+      submit.focus(); // the next tap (or Enter) accepts
+    } else if (category) {
+      category.focus();
+    }
   });
 })();
