@@ -439,7 +439,7 @@ class DemandAttachment(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=300)
     original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("类型"), max_length=40)
+    content_type = models.CharField(_("类型"), max_length=100)  # a .docx is 71 characters
     size = models.PositiveIntegerField(_("大小"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
