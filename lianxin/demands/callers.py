@@ -169,6 +169,10 @@ def caller_history(
         history.recent += recent
         if reasons:
             history.repeats.append(row)
+    if history.more:  # the rows shown stop at HISTORY_LIMIT: count the window's calls in full
+        history.recent = Demand.objects.filter(
+            selectors.contact_visible_q(user), contact_phone_hash=key, created_at__gte=since
+        ).count()
     _audit(user, key, history, found)
     return history
 

@@ -153,7 +153,11 @@ _LISTENERS: list[ImportListener] = []
 
 def import_listener_add(listener: ImportListener) -> None:
     """Call `listener(summary, path)` after every `demands_import_command` run (once per listener)."""
-    if all(existing.__qualname__ != listener.__qualname__ for existing in _LISTENERS):
+
+    def name(f: ImportListener) -> tuple[str, str]:
+        return (f.__module__, f.__qualname__)  # the same function imported twice, not another of its name
+
+    if all(name(existing) != name(listener) for existing in _LISTENERS):
         _LISTENERS.append(listener)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from lianxin.accounts.models import Role
 from lianxin.demands import extensions, intel_port
+from lianxin.demands.callers import may_look_up
 from lianxin.demands.choices import Status
 from lianxin.demands.extensions import Panel
 from lianxin.demands.models import Demand
@@ -22,7 +22,7 @@ TOP = 3
 
 def unit_suggestions(request: HttpRequest | None, *, demand: Demand) -> Panel | None:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.has_role(Role.OPERATOR):
+    if not may_look_up(user):  # operators only, as the caller history
         return None
     text = "\n".join(t for t in (demand.title or "", demand.content or "") if t)
     rows = []
