@@ -21,6 +21,7 @@ from lianxin.core.crypto import normalise_phone, phone_index
 from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from lianxin.core.models import SmsMessage
 from lianxin.core.sms import sms_send
+from lianxin.demands import selectors
 from lianxin.demands.choices import Action, Satisfaction, Status
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.services import demand_rate
@@ -54,7 +55,6 @@ RATINGS = {
     UNSATISFIED: Satisfaction.DISSATISFIED,
 }
 # The states in which a demand waits for its caller's rating (a merged caller rates once the parent is answered).
-AWAITING = (Status.REPLIED, Status.MERGED)
 
 
 def mobile_of(phone: str) -> str:
@@ -196,7 +196,11 @@ def _awaiting(index: str) -> list[Demand]:
     ids = Notice.objects.filter(
         phone_hash=index, purpose=Purpose.FOLLOWUP, status=NoticeStatus.QUEUED
     ).values("demand_id")
-    return list(Demand.objects.filter(pk__in=ids, status__in=AWAITING, rated_at__isnull=True).order_by("pk"))
+    # the operators' follow-up queues decide what still waits for a rating (a reopened demand answered again
+    # does, though it was rated before; a held reply does not)
+    now = timezone.now()
+    waiting = selectors._queue_q("followup", now) | selectors._queue_q("merged_followup", now)
+    return list(Demand.objects.filter(waiting, pk__in=ids).order_by("pk"))
 
 
 def sms_inbound_receive(

@@ -341,3 +341,20 @@ def test_admin_shows_receipts_and_messages_with_the_phone_masked(world, run, cli
     row = InboundSms.objects.get()
     detail = admin_client.get(f"/admin/notices/inboundsms/{row.pk}/change/").content.decode()
     assert "139****5678" in detail and PHONE not in detail
+
+
+def test_after_a_reopen_the_second_answer_by_sms_is_recorded(world, run, client):
+    d = replied(world, run)
+    inbound(client, "3")
+    d.refresh_from_db()
+    with run():
+        d = demand_services.demand_reopen(demand=d, actor=world["operator"], reason="群众不满意")
+        demand_services.demand_reply(
+            demand=d,
+            actor=world["handler"],
+            text="已安排维保单位再次维修，电梯恢复运行。",
+            outcome="resolved",
+        )
+    inbound(client, "1已解决")
+    d.refresh_from_db()
+    assert d.satisfaction == Satisfaction.SATISFIED and d.status == Status.CLOSED
