@@ -157,9 +157,13 @@ def accepts_heard(events: list[DemandEvent]) -> None:
         demand = cached if isinstance(cached, Demand) else Demand.objects.get(pk=event.demand_id)
         if not demand.category_id:
             continue
-        intel = DemandIntel.objects.filter(demand=demand).first()
-        if intel is not None:
-            _confirm(intel, demand.category)
+        try:  # intel never blocks a 受理: this listener owes no background work, so its failure is logged
+            with transaction.atomic():
+                intel = DemandIntel.objects.filter(demand=demand).first()
+                if intel is not None:
+                    _confirm(intel, demand.category)
+        except Exception:
+            logger.exception("recording the confirmed category of demand %s failed", demand.pk)
 
 
 def category_confirmed(*, demand: Demand, category: Category | None) -> None:
