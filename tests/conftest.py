@@ -54,6 +54,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_similar_index():
+    """Each test starts with no similar-demands index in this process: the index follows the database,
+    and a view folded moments ago by an earlier test (rolled back since) would answer with its demands
+    for up to FOLD_SECONDS (PostgreSQL keeps ids growing, so none of them is found and the page shows none)."""
+    from lianxin.analysis import similar
+
+    similar.index_forget()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Start each test in the default language: a request with an English cookie leaves English active
     in the thread (LocaleMiddleware activates and never deactivates), which would leak into the next test."""
