@@ -112,11 +112,12 @@ class SmsStatus(models.TextChoices):
 
 
 class SmsMessage(models.Model):
-    """One text message (lianxin.core.sms): the phone encrypted, sent through the outbox."""
+    """One text message (lianxin.core.sms): the phone and the text encrypted (a text carries a tracking
+    page's 查询码 or a sign-in code), sent through the outbox."""
 
     phone = EncryptedTextField(_("手机号"))
     phone_hash = models.CharField(_("手机号索引"), max_length=64, db_index=True)
-    text = models.TextField(_("内容"))
+    text = EncryptedTextField(_("内容"))
     purpose = models.CharField(_("用途"), max_length=60)
     key = models.CharField(_("键"), max_length=200, unique=True)
     status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)

@@ -384,7 +384,7 @@ def demands_import(
     """Import a message file; returns the summary (nothing half-written: each batch is one transaction).
 
     `mapping` (field code → column index) replaces the guess from the headers; `on_batch(summary)` is
-    called after each stored batch (the import page's progress)."""
+    called inside each batch's transaction (the import page's progress) and once at the end."""
     path = Path(path)
     if not path.exists():
         raise ValidationFailed(_("%(file)s：文件不存在") % {"file": path})
@@ -429,24 +429,25 @@ def demands_import(
             continue
         batch.append(found)
         if len(batch) >= BATCH:
-            _flush(batch, summary)
+            _flush(batch, summary, on_batch)
             batch = []
-            if on_batch is not None:
-                on_batch(summary)
     if batch:
-        _flush(batch, summary)
+        _flush(batch, summary, on_batch)
     bar.close()
     if on_batch is not None:
         on_batch(summary)
     return summary
 
 
-def _flush(batch: list[_Row], summary: ImportSummary) -> None:
+def _flush(
+    batch: list[_Row], summary: ImportSummary, on_batch: Callable[[ImportSummary], None] | None = None
+) -> None:
+    """Store one batch in one transaction; `on_batch(summary)` runs inside it, so what it records of the
+    batch (a job's demand ids) commits with the batch or not at all. A row already in is refused with the
+    id of the demand holding it (`demand`), so a job taken again can tell its own earlier rows apart."""
     ids = [r.demand.external_id for r in batch if r.demand.external_id]
-    existing = set(
-        Demand.objects.filter(channel=Channel.IMPORT, external_id__in=ids).values_list(
-            "external_id", flat=True
-        )
+    existing = dict(
+        Demand.objects.filter(channel=Channel.IMPORT, external_id__in=ids).values_list("external_id", "pk")
     )
     fresh: list[_Row] = []
     for r in batch:
@@ -457,11 +458,14 @@ def _flush(batch: list[_Row], summary: ImportSummary) -> None:
                     "reason": "already_imported",
                     "id": "" if r.demand.external_id.startswith(FINGERPRINT_PREFIX) else r.demand.external_id,
                     "title": r.demand.title[:60],
+                    "demand": existing[r.demand.external_id],
                 }
             )
             continue
         fresh.append(r)
     if not fresh:
+        if on_batch is not None:
+            on_batch(summary)
         return
     with transaction.atomic():
         created = Demand.objects.bulk_create([r.demand for r in fresh])
@@ -503,8 +507,10 @@ def _flush(batch: list[_Row], summary: ImportSummary) -> None:
                 )
             )
         DemandEvent.objects.bulk_create(events, batch_size=1000)
-    summary.taken += len(created)
-    summary.created_ids.extend(d.pk for d in created)
+        summary.taken += len(created)
+        summary.created_ids.extend(d.pk for d in created)
+        if on_batch is not None:
+            on_batch(summary)
 
 
 def demands_import_command(command: BaseCommand, options: dict[str, Any]) -> None:

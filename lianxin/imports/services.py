@@ -4,7 +4,9 @@ background work through the outbox (lianxin.core.outbox), each step idempotent.
 - `job_create(upload, actor)`: the uploaded file stored (private media) in a `draft` job.
 - `job_start(job, mapping, actor)`: the mapping recorded and the run queued in the same transaction.
 - `job_run(job_id)` (outbox handler): `lianxin.demands.importers.demands_import` with the mapping; the
-  counts are written after every batch (the page polls them), then the analysis is queued.
+  counts and demand ids are written inside every batch's transaction (the page polls them; a worker that
+  dies loses no id), then the analysis is queued. A job taken again after its worker died keeps its
+  earlier demands, and their rows, met again, are neither duplicates nor refused.
 - `job_analyse(job_id, start)` (outbox handler): one batch of the imported demands analysed
   (lianxin.imports.analysis), then the next batch queued, until all are done.
 - `cli_import_done(summary, path)`: the listener of `lianxin import demands`; records a job for the
@@ -27,7 +29,13 @@ from django.utils.translation import gettext as _
 from lianxin.accounts.models import User
 from lianxin.core.errors import ApplicationError, ValidationFailed
 from lianxin.core.outbox import outbox_add
-from lianxin.demands.importers import TARGETS, ImportSummary, demands_import, file_preview
+from lianxin.demands.importers import (
+    DUPLICATE_REASONS,
+    TARGETS,
+    ImportSummary,
+    demands_import,
+    file_preview,
+)
 from lianxin.imports.models import ImportJob, JobSource, JobStatus
 
 logger = logging.getLogger("lianxin.imports")
@@ -81,12 +89,20 @@ def _claim(job_id: int) -> ImportJob | None:
     return ImportJob.objects.filter(pk=job_id).first() if taken else None
 
 
+def _refused(summary: ImportSummary, prior_ids: list[int]) -> list[dict[str, Any]]:
+    """The refused rows, less those "already imported" by this very job before its worker died."""
+    prior = set(prior_ids)
+    return [r for r in summary.refused if r.get("demand") not in prior] if prior else summary.refused
+
+
 def _counts(summary: ImportSummary, prior_ids: list[int]) -> dict[str, Any]:
+    refused = _refused(summary, prior_ids)
+    duplicates = sum(1 for r in refused if r["reason"] in DUPLICATE_REASONS)
     return {
         "rows_read": summary.rows,
         "imported": len(prior_ids) + summary.taken,
-        "duplicates": summary.duplicates,
-        "refused": summary.errors,
+        "duplicates": duplicates,
+        "refused": len(refused) - duplicates,
         "demand_ids": prior_ids + summary.created_ids,
         "ignored_columns": summary.ignored_columns,
         "notes": summary.notes,
@@ -121,7 +137,7 @@ def job_run(*, job_id: int) -> None:
         return
     counts = _counts(summary, prior)
     with transaction.atomic():
-        ImportJob.objects.filter(pk=job_id).update(**counts, refused_rows=summary.refused)
+        ImportJob.objects.filter(pk=job_id).update(**counts, refused_rows=_refused(summary, prior))
         _analysis_queue(job_id, ids=counts["demand_ids"])
 
 

@@ -1,19 +1,32 @@
 """Admin views of the notices app: phones are shown masked, never in full."""
 
 from django.contrib import admin
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.masking import mask_phone
+from lianxin.core.models import SmsMessage, SmsStatus
 from lianxin.notices.models import DeliveryReceipt, InboundSms, Notice, OptOut
 
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("key", "purpose", "status", "sms", "created_at")
+    list_display = ("key", "purpose", "status", "sms_status", "created_at")
     list_filter = ("purpose", "status")
     search_fields = ("key",)
     readonly_fields = ("key", "demand", "purpose", "phone_hash", "status", "sms", "created_at")
     exclude = ("phone_hash",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
+        # the message's state in the same query as the list (one query per row before)
+        sent = SmsMessage.objects.filter(key=OuterRef("key")).values("status")[:1]
+        return super().get_queryset(request).annotate(sms_state=Subquery(sent))
+
+    @admin.display(description=_("短信"))
+    def sms_status(self, obj: Notice) -> str:
+        state = getattr(obj, "sms_state", None)
+        return str(SmsStatus(state).label) if state else "-"
 
 
 @admin.register(InboundSms)

@@ -22,7 +22,7 @@ from lianxin.core.errors import ApplicationError, NotFound, ValidationFailed
 from lianxin.core.models import SmsMessage
 from lianxin.core.sms import sms_send
 from lianxin.demands import selectors
-from lianxin.demands.choices import Action, Satisfaction, Status
+from lianxin.demands.choices import Action, Channel, Satisfaction, Status
 from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.services import demand_rate
 from lianxin.notices.models import (
@@ -139,11 +139,11 @@ def notices_for_events(events: list[DemandEvent]) -> None:
     intake notice on submit; the reply notice and the 短信回访 when a demand reaches 已答复 (a reply, a
     direct answer, an approved review) — to its caller and to every caller merged into it (并单: each is
     told with their own ticket and rates on their own); and to a caller merged into a demand already
-    answered, at the merge."""
+    answered, at the merge. Every test before a query is on the event alone: most events owe nothing."""
     for event in events:
         if event.action == Action.SUBMIT and event.to_status == Status.SUBMITTED:
             demand = _demand_of(event)
-            if demand.channel != "import":
+            if demand.channel != Channel.IMPORT:  # history: its callers are never texted
                 notice_send(demand=demand, purpose=Purpose.INTAKE)
         elif _reply_released(event):
             demand = _demand_of(event)

@@ -43,6 +43,18 @@ def test_sms_is_sent_after_commit_and_recorded(django_capture_on_commit_callback
     assert PHONE not in caplog.text
 
 
+def test_the_text_is_encrypted_at_rest_a_sign_in_code_included(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        phone_code_send(PHONE, purpose="login")
+    code = _last_code()
+    sms = SmsMessage.objects.get()
+    assert code in sms.text  # the model reads it back
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM core_smsmessage WHERE id = %s", [sms.pk])
+        stored = cursor.fetchone()[0]
+    assert code not in stored and "验证码" not in stored
+
+
 def test_console_and_file_backends_mask_the_phone(
     django_capture_on_commit_callbacks, settings, tmp_path, caplog
 ):

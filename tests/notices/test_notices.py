@@ -343,6 +343,19 @@ def test_admin_shows_receipts_and_messages_with_the_phone_masked(world, run, cli
     assert "139****5678" in detail and PHONE not in detail
 
 
+def test_admin_notice_list_reads_the_messages_in_one_query(world, run, admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    replied(world, run)
+    assert Notice.objects.count() >= 3
+    with CaptureQueriesContext(connection) as few:
+        page = admin_client.get("/admin/notices/notice/")
+    assert page.status_code == 200 and "已发送" in page.content.decode()
+    # the messages' states come in the list's own query (a subquery), none per row
+    assert len([q for q in few.captured_queries if '"core_smsmessage"' in q["sql"]]) == 1
+
+
 def test_after_a_reopen_the_second_answer_by_sms_is_recorded(world, run, client):
     d = replied(world, run)
     inbound(client, "3")
