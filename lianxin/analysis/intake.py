@@ -28,7 +28,7 @@ from lianxin.demands.models import Demand, DemandEvent
 from lianxin.demands.notifications import notify_roles
 from lianxin.demands.services import demand_intel_urgency_set
 from lianxin.intel.pii import detect_pii
-from lianxin.intel.urgency import Signal, detect_urgency, reason_signals
+from lianxin.intel.urgency import Signal, Urgency, detect_urgency, reason_signals
 from lianxin.org.models import Category
 
 logger = logging.getLogger("lianxin.analysis")
@@ -103,29 +103,39 @@ def intake_check(*, demand_id: int) -> DemandIntel | None:
     )
     if demand is None:
         return None
+    with transaction.atomic():
+        intel, urgency = intel_store(demand)
+        demand_intel_urgency_set(demand_id=demand.pk, level=urgency.level)
+        if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
+            _escalate(demand, intel, urgency.evidence[:5])
+    return intel
+
+
+def intel_store(demand: Demand, *, version: int | None | str = "active") -> tuple[DemandIntel, Urgency]:
+    """The intake check's findings on `demand`'s text stored on its `DemandIntel` (urgency proposal with
+    its reason, the kinds of personal data, the category suggestions of the model `version` — by default
+    the active one): what a new submission and an imported letter share. The caller decides what the
+    proposal does (a new demand's list flag and 特急 escalation; nothing for closed history)."""
     text = f"{demand.title}\n{demand.content}"
     urgency = detect_urgency(text)
     try:
         suggestions = suggest(text)
     except Exception:  # a broken model leaves the suggestions empty
-        logger.exception("category suggestion failed for demand %s", demand_id)
+        logger.exception("category suggestion failed for demand %s", demand.pk)
         suggestions = []
     kinds = sorted({f.kind for f in detect_pii(text)})
-    with transaction.atomic():
-        intel, _ = DemandIntel.objects.update_or_create(
-            demand=demand,
-            defaults={
-                "urgency": urgency.level,
-                "urgency_reason": urgency.reason[:300],
-                "pii_kinds": kinds,
-                "suggestions": suggestions,
-                "model_version_id": active_version_id() if suggestions else None,
-            },
-        )
-        demand_intel_urgency_set(demand_id=demand.pk, level=urgency.level)
-        if urgency.level == "critical" and demand.urgency != "critical" and intel.escalated_at is None:
-            _escalate(demand, intel, urgency.evidence[:5])
-    return intel
+    model_version = active_version_id() if version == "active" else version
+    intel, _ = DemandIntel.objects.update_or_create(
+        demand=demand,
+        defaults={
+            "urgency": urgency.level,
+            "urgency_reason": urgency.reason[:300],
+            "pii_kinds": kinds,
+            "suggestions": suggestions,
+            "model_version_id": model_version if suggestions else None,
+        },
+    )
+    return intel, urgency
 
 
 def _escalate(demand: Demand, intel: DemandIntel, signals: Sequence[Signal]) -> None:

@@ -17,15 +17,14 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from lianxin.analysis.classifier import active_version_id, suggest
+from lianxin.analysis.classifier import active_version_id
+from lianxin.analysis.intake import intel_store
 from lianxin.analysis.models import DemandIntel, ReplyAssessment, SimilarChange
 from lianxin.analysis.services import reply_assess
 from lianxin.analysis.similar import entries_refresh
 from lianxin.demands.choices import Status
 from lianxin.demands.models import Demand
 from lianxin.demands.services import demand_intel_urgency_set
-from lianxin.intel.pii import detect_pii
-from lianxin.intel.urgency import detect_urgency
 
 logger = logging.getLogger("lianxin.imports")
 
@@ -61,24 +60,7 @@ def analyse_demands(demand_ids: Sequence[int]) -> int:
 
 
 def _intake(demand: Demand, version: int | None) -> None:
-    text = f"{demand.title}\n{demand.content}"
-    urgency = detect_urgency(text)
-    try:
-        suggestions = suggest(text)
-    except Exception:  # a broken model leaves the suggestions empty
-        logger.exception("category suggestion failed for imported demand %s", demand.pk)
-        suggestions = []
-    kinds = sorted({f.kind for f in detect_pii(text)})
     with transaction.atomic():
-        DemandIntel.objects.update_or_create(
-            demand=demand,
-            defaults={
-                "urgency": urgency.level,
-                "urgency_reason": urgency.reason[:300],
-                "pii_kinds": kinds,
-                "suggestions": suggestions,
-                "model_version_id": version if suggestions else None,
-            },
-        )
+        _, urgency = intel_store(demand, version=version)
         if demand.status != Status.CLOSED:
             demand_intel_urgency_set(demand_id=demand.pk, level=urgency.level)
