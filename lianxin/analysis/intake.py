@@ -176,12 +176,6 @@ def accepts_heard(events: list[DemandEvent]) -> None:
             logger.exception("recording the confirmed category of demand %s failed", demand.pk)
 
 
-def category_confirmed(*, demand: Demand, category: Category | None) -> None:
-    """Record what the operator confirmed against what intel suggested (learning from corrections)."""
-    intel, _ = DemandIntel.objects.get_or_create(demand=demand)
-    _confirm(intel, category)
-
-
 def _confirm(intel: DemandIntel, category: Category | None) -> None:
     top = (intel.suggestions or [{}])[0] if intel.suggestions else {}
     root = category.root if category is not None else None

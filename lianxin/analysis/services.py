@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lianxin.accounts.models import User
-from lianxin.analysis import classifier, hotspots, intake, replies, similar
+from lianxin.analysis import classifier, hotspots, replies, similar
 from lianxin.analysis.models import ClassifierVersion, DemandIntel, HotIssueRun, ReplyAssessment
 from lianxin.core.errors import ValidationFailed
 from lianxin.core.params import by_id
@@ -136,7 +136,7 @@ def demand_accept_confirmed(
     note: str = "",
 ) -> Demand:
     """受理 with the category the operator confirmed (from intel's suggestions or corrected), recorded
-    against the suggestion so that retraining learns from corrections. Raises what demand_accept raises;
+    against the suggestion (by the event listener) so that retraining learns from corrections. Raises what demand_accept raises;
     ValidationFailed for a category that is not active."""
     if category is not None and not isinstance(category, Category):
         category = by_id(Category.objects.filter(is_active=True), category)
@@ -146,12 +146,8 @@ def demand_accept_confirmed(
         # intel proposes first-level categories: adopting one keeps a deeper category of its branch
         # already on the demand (accepting never coarsens it), and confirms that one
         category = None
-    accepted = demand_accept(
-        demand=demand, actor=actor, note=note, type=type, urgency=urgency, category=category
-    )
-    if accepted.category_id:
-        intake.category_confirmed(demand=accepted, category=accepted.category)
-    return accepted
+    # the confirmation is recorded by the 受理 event's listener (intake.accepts_heard), as for every 受理
+    return demand_accept(demand=demand, actor=actor, note=note, type=type, urgency=urgency, category=category)
 
 
 # --- hot issues and replies ---------------------------------------------------------------------------------
