@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianxin.core.crypto import EncryptedTextField
 
@@ -24,7 +25,7 @@ class Notification(models.Model):
     title_msgid = models.CharField(_("标题原文"), max_length=200, blank=True)
     title_params = models.JSONField(_("标题参数"), default=dict, blank=True)
     # Text in the default language; the inbox shows `display_body`.
-    body = models.TextField(_("内容"), blank=True)
+    body = models.TextField(pgettext_lazy("message", "内容"), blank=True)
     # A body the system wrote: [msgid, params] pairs of lianxin.core.notify.Message, one per line;
     # empty for bodies people typed, which are shown as stored.
     body_msgs = models.JSONField(_("内容原文"), default=list, blank=True)
@@ -117,7 +118,7 @@ class SmsMessage(models.Model):
 
     phone = EncryptedTextField(_("手机号"))
     phone_hash = models.CharField(_("手机号索引"), max_length=64, db_index=True)
-    text = EncryptedTextField(_("内容"))
+    text = EncryptedTextField(pgettext_lazy("message", "内容"))
     purpose = models.CharField(_("用途"), max_length=60)
     key = models.CharField(_("键"), max_length=200, unique=True)
     status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianxin.core.crypto import EncryptedTextField
 
@@ -58,7 +59,7 @@ class Open311Attribute(models.Model):
         Open311Service, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("服务")
     )
     code = models.SlugField(_("编码"), max_length=40)
-    description = models.CharField(_("问题"), max_length=200)
+    description = models.CharField(pgettext_lazy("open311 attribute", "问题"), max_length=200)
     datatype = models.CharField(_("类型"), max_length=20, choices=Datatype.choices, default=Datatype.STRING)
     datatype_description = models.CharField(_("类型说明"), max_length=200, blank=True)
     required = models.BooleanField(_("必填"), default=False)
@@ -266,7 +267,7 @@ class Delivery(models.Model):
     )
     demand_id = models.BigIntegerField(_("工单"), db_index=True)
     kind = models.CharField(_("类型"), max_length=24)
-    payload = models.JSONField(_("内容"))
+    payload = models.JSONField(pgettext_lazy("webhook", "内容"))
     status = models.CharField(
         _("状态"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
