@@ -28,6 +28,7 @@ FLAG_LABELS = {
     "no_relevance": "答非所问",
     "vague_promise": "空泛承诺（无时限、无责任人）",
     "dated_before_letter": "答复日期早于来信",
+    "deferred": "事项暂缓或待研究（无结果、无时限）",
 }
 SERIOUS_FLAGS = {"empty", "forward_only", "template_only", "evasive", "no_relevance"}
 

@@ -3,19 +3,25 @@
 Parts (each 0…1) and how they are found:
 - relevance — does the reply talk about what was asked? The demand's key terms (its named places, the
   words of its title, the most frequent words of its details) looked up in the reply, with quoted
-  passages removed first (quoting the title back is not answering it). Places weigh double.
-- completeness — four kinds of content a good reply has, each found by its cue phrases and counted
-  once: facts found (经调查/经核实/现场查看, dates and figures), measures taken or planned (已责令/已安排/
-  整改/下一步), a basis (根据…规定/依据…文件, a 《document》, an article 第…条), and a contact (a phone number, 联系电话/咨询电话).
-  Replies to a consultation (咨询/请问/能否…) count a direct answer as measures.
-- timeliness — working days from demand to reply: 1 within `limit_days` (default 15, the longest
-  statutory limit of the domain), falling to 0 at three times the limit. Callers may pass their own
-  working-day counter (the Chinese holiday calendar); the default counts Monday to Friday.
+  passages and sentences restating the letter removed first (quoting the title back is not answering
+  it). Places weigh double.
+- completeness — kinds of content a good reply has, each found by its cue phrases and counted once:
+  facts found (经调查/经核实/现场查看, dates and figures), measures taken or planned, an outcome, a direct
+  answer to a question, a basis (根据…规定, a 《document》, 第…条), numbered points (一是…二是…), a dated
+  measure (预计9月底前) and a contact (a phone number).
+- resolution — how far the reply takes the matter, the best of: settled (a result: 已修复完毕, 得到改善,
+  为您解决了, 做了如下调整, 查处…三十余台) 1.0; a question answered (conditions, how and where) 0.9; an
+  action taken (已责令/已督促/立即到现场/约谈了) 0.7; a dated plan 0.6; a plan 0.4; facts only 0.3 — capped
+  at 0.5 when the matter is put off (暂无法/暂未, 待…后, 将…研究, 适时). Closing the letter's file
+  (信访事项已处理完毕/已受理) is not a result.
+- detail — the log of the reply's own characters (greetings, thanks, quotes, dates removed), full at 400.
 - flags — `empty`, `forward_only` (only "received / forwarded to …"), `template_only` (nothing left once
-  greetings, thanks and quotes are removed), `evasive` (sends the citizen elsewhere or promises study,
-  with no facts or measures, or in under 80 characters of substance), `late` (beyond the limit), `no_relevance`.
-Score = 100 × (0.35 relevance + 0.40 completeness + 0.25 timeliness), times 0.3 for forward-only or
-template-only replies and 0.6 for evasive ones.
+  greetings, thanks and quotes are removed), `evasive` (a referral without why and where, or "will
+  study" with nothing concrete), `vague_promise`, `deferred` (put off, with no result, answer or date),
+  `late` (beyond the limit), `dated_before_letter`, `no_relevance`.
+Score = 100 × (0.20 relevance + 0.35 completeness + 0.15 detail + 0.30 resolution), times 0.3 for
+forward-only or template-only replies, 0.6 for evasive ones and 0.8 for vague promises. The score
+depends on the texts only: timeliness (working days against `limit_days`) is reported beside it.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ WorkingDays = Callable[[datetime, datetime], int]
 _QUOTED = re.compile(r"“[^”]{0,200}”|\"[^\"]{0,200}\"|《[^》]{0,100}》|「[^」]{0,200}」|‘[^’]{0,200}’")
 _CUES: dict[str, re.Pattern[str]] = {
     "facts": re.compile(
-        r"经(调查|核实|核查|查|了解|现场|实地|走访|检测|勘察)|调查(发现|核实后|了解到|结果)|核实(后|发现|情况)|"
+        r"经(调查|核实|核查|查|了解|现场|实地|走访|检测|勘察)|经核(?=[,，:：])|调查(发现|核实后|了解到|结果)|核实(后|发现|情况)|"
         r"现场(查看|检查|勘察|核查)|实地(查看|察看|了解|调查)|了解到|据查|经查|属实|不属实|"
         r"\d{1,4}年\d{1,2}月|\d+(户|人|栋|米|元|万元|辆|家|处|个)"
     ),
@@ -54,11 +60,15 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(联系|咨询|服务|举报|监督|投诉)(电话|热线)|电话[:：]?\s?\d|致电|拨打|\d{3,4}-\d{7,8}|12345"
     ),
 }
-_FOUND = (*_CUES, "direct_answer", "outcome", "numbered", "dated")
+_FOUND = (*_CUES, "direct_answer", "outcome", "done", "numbered", "dated", "deferred")
 _DIRECT_ANSWER = re.compile(
-    r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有|不会|截止|时间为"
+    r"可以|不可以|不能|能够|需要|不需要|无需|须|应当|是[^,，。]{0,10}的|为\d|不存在|没有|不会|截止|时间为|"
+    r"可(按|通过|由|向|到|在|凭|持|以|于|登录|拨打)|(无|不|没有)(任何)?影响|暂无|(不)?符合|(不)?享受|(不)?属于|条件|可将|需(提供|持|携带|办理)|凭"
 )
-_CONSULTATION = re.compile(r"咨询|请问|能否|是否|可否|怎么|如何|什么时候|何时|吗[?？]?|多少")
+_CONSULTATION = re.compile(
+    r"咨询|请问|能否|是否|可否|怎么|如何|什么时候|何时|吗[?？]?|多少|"
+    r"(请求|要求|希望|申请)[^。，,]{0,6}(公开|公示|告知|提供|查看|查询|了解|答复|说明|解释)"
+)
 _FORWARD = re.compile(
     r"(已|现)?(转|转交|转至|转办|交办|转给|发函)[^。,，]{0,20}(办理|核处|调查|处理|核实|处置|部门|单位)?|收悉|已收到|留言已阅"
 )
@@ -71,8 +81,26 @@ _SIGNOFF = re.compile(r"(?:(?<=[。!！\s.])|^)\d{4}[年.\-/]\d{1,2}[月.\-/]\d{
 # the reply says the matter is settled: what was done, with its result
 _OUTCOME = re.compile(
     r"已(经)?(解决|清除|清理|修剪|结清|退款|退还|修缮|更换|关闭|停止|完工|办结|到位|开通|发放|拆除|修复|整改到位|调整)|"
-    r"达成(一致|协议)|表示(满意|认可|了解|理解)|全部(结清|发放|到位)|已不再|"
-    r"进行了(修剪|清理|维修|修缮|整治|调解|劝导|更换|粉刷|修复|拆除|处罚|查处|调整)"
+    r"达成(一致|协议)|表示(满意|认可|同意|接受)|全部(结清|发放|到位)|已不再|"
+    r"进行了[^。；;，,]{0,4}(修剪|清理|清除|清运|维修|修缮|整治|调解|劝导|更换|粉刷|修复|拆除|处罚|查处|调整|疏通|驱离|整改)|"
+    # a completed action reported with its end state (已…完毕 / 现已…解决 / 目前已…完工)
+    r"(已|已经|现已|目前已)[^。；;，,!！]{0,15}(完毕|完成|完工|干净|解决|改善|到位|恢复|开通|安装|撤除|清运|修复|更换|退还|退款|补发|结清)|"
+    r"(得到|有所|明显)(了)?(改善|解决|落实|缓解|好转)|为(您|你)[^。；;]{0,20}(解决|办理|落实|退还|补发|办好)了|"
+    r"做了(如下|相应|相关)?调整|(调整|提前|延长|改)(至|为|到)[^。；;]{0,6}\d|"
+    r"(查处|处罚|清理|拆除|清运|取缔|整治|劝离|驱离|查扣|暂扣|罚款|捣毁|收缴)[^。；;]{0,12}"
+    r"(\d+|[一二两三四五六七八九十百千几]+)(余)?(台|辆|起|家|处|户|人|次|吨|平方米|个|元|副|余)"
+)
+# an action already taken, short of a result (责令 / 约谈 / 立即到现场…)
+_DONE = re.compile(
+    r"已(经)?(责令|安排|要求|督促|协调|组织|约谈|联系|下达|立案|开展|落实|派|会同|召开|告知|提醒|对[^。；;]{0,20}进行)|"
+    r"(立即|随即|第一时间|当场|及时|迅速|当即)[^。；;，,]{0,8}(到|赶赴|前往|派|安排|组织|开展|联系|约谈|进行|核实|处置|处理|查看|召开)|"
+    r"(约谈|走访|督促|沟通|协调)了|批评教育|致歉|宣传教育|(对|向)[^。；;]{0,20}(进行了|作出了|开展了)"
+)
+# the matter put off: not possible now, not yet, waiting for something, to be studied
+_DEFERRED = re.compile(
+    r"暂(时)?(无法|未|不能|不具备|没有|不予|不)|待[^。；;]{1,20}(后|成熟|完成|确定|出台|发布)|"
+    r"(将|会)[^。；;]{0,15}(研究|论证|考虑|探讨|商议|讨论|借鉴)|纳入[^。；;]{0,12}研究|予以(研究|考虑|参考|借鉴)|"
+    r"借鉴意义|请(您)?关注[^。；;]{0,20}(发布|通知|公告|政策)|适时|条件成熟"
 )
 # numbered measures or answers: 一是…二是…, (一)…(二)…, 1.…2.…
 _NUMBERED = re.compile(
@@ -94,9 +122,16 @@ _REFERRAL = re.compile(
 )
 _REFERRAL_WHY = re.compile(r"因|由于|根据|按照|依据|属于|规定")
 _REFERRAL_WHERE = re.compile(r"\d{3,}|局|所|中心|法院|窗口|网站|大厅|办公室|科|队|委员会")
-# the reply restating the letter ("您反映…的问题") is not an answer to it
+# the handling of the letter itself, not of the matter (您的信访事项已处理完毕 / 已受理)
+_PROCEDURAL = re.compile(
+    r"(信访|来信|反映的|提出的)?事项[,，]?[^。，,!！]{0,12}(已|已经)(受理|处理完毕|办结|收悉|办理完毕)"
+)
+# the reply restating the letter ("您反映…的问题") is not an answer to it; a restatement ends at its
+# sentence's end or where the letter is acknowledged (…的信访事项已受理,经研究…): the answer often follows
+# in the same sentence after a comma
 _RESTATED = re.compile(
-    r"(关于)?(您|你)(来信|信访|网上)?(反映|咨询|建议|提出|要求|认为)[^。!！]{0,200}[。!！]"
+    r"(关于)?(您|你)(来信|信访|网上)?(反映|咨询|建议|提出|要求|认为)[^。!！]{0,200}?"
+    r"(?:[。!！]|(已|本机关已|我[局委办单位]{1,2}已)?(受理|收悉|收到)[,，。:：]?)"
 )
 _BOILERPLATE = re.compile(
     r"(网友|网民|市民|尊敬的)?[“\"]?[A-Za-z0-9]*[”\"]?[:：,，]?(您好|你好)[!！。,，]?|您的(留言|来信|来帖|函件|帖文)(已)?收悉[。,，]?|"
@@ -168,6 +203,33 @@ def _substance(reply: str) -> str:
     return re.sub(r"[\s,，。.!！:：;；、]+", "", text)
 
 
+# weights of relevance, completeness, detail and resolution in the score
+WEIGHTS = (0.20, 0.35, 0.15, 0.30)
+# resolution of a settled matter, an answered question, an action taken, a dated plan, a plan, facts
+# only; and the cap when the matter is put off
+RESOLUTION = (1.0, 0.9, 0.7, 0.6, 0.4, 0.3, 0.5)
+
+
+def _resolution(found: dict[str, bool]) -> float:
+    """How far the reply takes the matter: settled, a question answered, an action taken, a dated plan,
+    a plan, facts only; a matter put off (not possible now, to be studied) is capped."""
+    if found["outcome"]:
+        level = RESOLUTION[0]
+    elif found["direct_answer"]:
+        level = RESOLUTION[1]
+    elif found["done"]:
+        level = RESOLUTION[2]
+    elif found["dated"]:
+        level = RESOLUTION[3]
+    elif found["measures"]:
+        level = RESOLUTION[4]
+    elif found["facts"]:
+        level = RESOLUTION[5]
+    else:
+        level = 0.0
+    return min(level, RESOLUTION[6]) if found["deferred"] else level
+
+
 def _moment(value: datetime | date) -> datetime:
     return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
 
@@ -214,7 +276,7 @@ def reply_score(
         flags.append("empty")
         return ReplyScore(0.0, 0.0, 0.0, timeliness, days, {k: False for k in _FOUND}, flags)
 
-    body = _SIGNOFF.sub("", _QUOTED.sub("", answer))
+    body = _PROCEDURAL.sub("", _SIGNOFF.sub("", _QUOTED.sub("", answer)))
     own = _RESTATED.sub("", body)  # what the reply adds to the letter
     found = {kind: bool(pattern.search(body)) for kind, pattern in _CUES.items()}
     if not found["contact"]:
@@ -225,12 +287,14 @@ def reply_score(
         _CONSULTATION.search(asked) and _DIRECT_ANSWER.search(body) and len(substance) >= 15
     )
     found["outcome"] = bool(_OUTCOME.search(body))
+    found["done"] = found["outcome"] or bool(_DONE.search(body))
     found["numbered"] = len(set(_NUMBERED.findall(body))) >= 2
     found["dated"] = bool(_DATED.search(body))
+    found["deferred"] = bool(_DEFERRED.search(own))
     concrete = found["facts"] or found["outcome"] or found["direct_answer"] or found["dated"]
     completeness = (
         0.20 * found["facts"]
-        + 0.15 * (found["measures"] or found["outcome"])
+        + 0.15 * (found["measures"] or found["done"])
         + 0.20 * found["outcome"]
         + 0.10 * (found["direct_answer"] or found["outcome"])
         + 0.10 * found["basis"]
@@ -238,6 +302,7 @@ def reply_score(
         + 0.10 * found["dated"]
         + 0.05 * found["contact"]
     )
+    resolution = _resolution(found)
     relevance = _relevance(_demand_terms(title, content), own)
     forward_only = bool(_FORWARD.search(answer)) and len(substance) < 40 and not concrete
     if forward_only:
@@ -252,13 +317,21 @@ def reply_score(
         flags.append("evasive")
     if _VAGUE.search(own) and not (found["dated"] or found["outcome"] or found["facts"]):
         flags.append("vague_promise")
+    if found["deferred"] and not (found["outcome"] or found["direct_answer"] or found["dated"]):
+        flags.append("deferred")
     if days is not None and days > limit_days:
         flags.append("late")
     if relevance < 0.15:
         flags.append("no_relevance")
     # how much the reply says: specific replies are longer, with diminishing returns
     detail = min(1.0, math.log1p(len(substance)) / math.log1p(400))
-    score = 100.0 * (0.25 * relevance + 0.50 * completeness + 0.25 * detail)
+    relevance_w, completeness_w, detail_w, resolution_w = WEIGHTS
+    score = 100.0 * (
+        relevance_w * relevance
+        + completeness_w * completeness
+        + detail_w * detail
+        + resolution_w * resolution
+    )
     if "forward_only" in flags or "template_only" in flags:
         score *= 0.3
     elif "evasive" in flags:

@@ -21,8 +21,9 @@ Design (docs/intel.md has the scores):
   the training data. Its probabilities sum to one over the candidates.
 - *Out-of-fold.* The reranker learns on text scores of examples the SVMs did not see: `FOLDS` folds of
   consecutive time blocks when the examples have times (later letters are unlike earlier ones: a
-  random split flatters the text scores), shuffled folds otherwise; place shares leave the example
-  itself out.
+  random split flatters the text scores), shuffled folds otherwise; place shares, too, count only the
+  other folds' examples (counting the example's own fold let repeats of one case vouch for each other:
+  the reranker trusted `place_share` more than later letters bear out).
 - *Confidence.* The reranker is cross-validated on the same folds; `auto_threshold` is the lowest
   probability at which its out-of-fold first suggestions (each distinct text once) have a precision
   whose one-sided 95 % Wilson lower bound reaches `TARGET_PRECISION`, or None when no probability
@@ -40,6 +41,7 @@ with an `IntelError`. Like any pickle, a file from an untrusted source must not 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -1102,6 +1104,17 @@ def _tables(
     )
 
 
+def _fold_places(t: _Tables, rows: list[_Row], units: list[int], train_idx: np.ndarray) -> _Tables:
+    """`t` with its place counts taken from the rows of `train_idx` only."""
+    place_units: dict[str, dict[int, int]] = defaultdict(dict)
+    for i in train_idx.tolist():
+        j = units[i]
+        for key in rows[i].keys:
+            place_units[key][j] = place_units[key].get(j, 0) + 1
+    totals = {k: sum(v.values()) for k, v in place_units.items()}
+    return dataclasses.replace(t, place_units=dict(place_units), place_totals=totals)
+
+
 def _label_columns(t: _Tables, units: list[str]) -> tuple[list[str], list[str]]:
     index = t.index()
     roles = [str(t.roles[t.unit_role[index[u]]]) for u in units]
@@ -1206,14 +1219,19 @@ def routing_train(
     splits = _folds(len(prepared.units), folds, timed, random_state)
     su, sr, sd = _out_of_fold(counts, prepared, tables, splits, random_state=random_state, progress=progress)
     index = tables.index()
-    groups, truths, candidate_sets = [], [], []
-    for i, row in enumerate(rows):
-        own = index[prepared.units[i]]
-        cs, f, _ = _candidates(tables, row, su[i], sr[i], sd[i], loo=own)
-        hit = np.flatnonzero(cs == own)
-        groups.append(f)
-        truths.append(int(hit[0]) if hit.size else -1)
-        candidate_sets.append(cs)
+    own_units = [index[u] for u in prepared.units]
+    groups: list[np.ndarray] = [np.zeros((0, len(FEATURES)))] * len(rows)
+    truths = [-1] * len(rows)
+    for train_idx, test_idx in splits:
+        # place shares from the other folds only, as the text scores: a letter's place counts must not
+        # hold its own fold's letters (repeats of one case), which later letters never have
+        fold_tables = _fold_places(tables, rows, own_units, train_idx)
+        for i in test_idx.tolist():
+            own = own_units[i]
+            cs, f, _ = _candidates(fold_tables, rows[i], su[i], sr[i], sd[i], loo=None)
+            hit = np.flatnonzero(cs == own)
+            groups[i] = f
+            truths[i] = int(hit[0]) if hit.size else -1
     rerank = _clogit_fit(groups, truths)
     # the reranker's own out-of-fold confidences choose the auto threshold and give the cv scores
     first = np.zeros(len(rows), dtype=np.float64)

@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lianxin.intel.errors import IntelError
@@ -348,3 +349,32 @@ def test_a_file_without_a_unit_column_is_refused_by_name(tmp_path):
     with pytest.raises(IntelError) as caught:
         read_routing_file(path)
     assert "missing column unit" in str(caught.value) and "reply_unit" in str(caught.value)
+
+
+def test_out_of_fold_place_counts_hold_only_the_other_folds():
+    """Repeats of one case (one estate, one unit, one week) must not vouch for each other out of fold:
+    the reranker learns place shares as later letters will see them."""
+    from lianxin.intel.routing import _fold_places, _prepare_examples, _prepare_row, _tables
+
+    examples = corpus()
+    start = max(e.time for e in examples if e.time) + timedelta(days=1)
+    unit = f"{CITY}东城区建设和管理委员会"
+    examples += [
+        RoutingExample(
+            f"东城区金色家园小区门口道路施工噪音扰民第{k}次反映", unit, time=start + timedelta(hours=k)
+        )
+        for k in range(4)
+    ]
+    prepared = _prepare_examples(examples, Aliases())
+    places = Gazetteer(places_from_unit_names(set(prepared.units)))
+    rows = [_prepare_row(t, a, places) for t, a in zip(prepared.texts, prepared.areas)]
+    tables = _tables(prepared, places, {}, [r.keys for r in rows])
+    key = next(k for k in rows[-1].keys if "金色家园" in k)
+    index = tables.index()
+    units = [index[u] for u in prepared.units]
+    assert tables.place_units[key] == {index[unit]: 4}
+    last_block = [i for i, text in enumerate(prepared.texts) if "金色家园" in text]
+    others = np.array([i for i in range(len(rows)) if i not in last_block])
+    fold = _fold_places(tables, rows, units, others)
+    assert key not in fold.place_units  # the case's own letters are not counted for it
+    assert fold.place_units != tables.place_units and tables.place_units[key] == {index[unit]: 4}
