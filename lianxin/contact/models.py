@@ -166,7 +166,8 @@ class Visit(models.Model):
     households = models.ManyToManyField(
         Household, blank=True, related_name="visits", verbose_name=_("走访户")
     )
-    summary = models.TextField(_("民情记录"))
+    # What the cadre heard, from named people at their homes: encrypted like the households' addresses.
+    summary = EncryptedTextField(_("民情记录"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
@@ -205,8 +206,9 @@ class VisitProblem(models.Model):
     visit = models.ForeignKey(
         Visit, on_delete=models.CASCADE, related_name="problems", verbose_name=_("走访记录")
     )
-    title = models.CharField(_("问题"), max_length=200)
-    content = models.TextField(_("详情"), blank=True)
+    # The problem as raised (the demand made from it has its own encrypted copy): encrypted as well.
+    title = EncryptedTextField(_("问题"), max_length=200)
+    content = EncryptedTextField(_("详情"), blank=True)
     household = models.ForeignKey(
         Household,
         null=True,

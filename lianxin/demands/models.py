@@ -118,7 +118,9 @@ class Demand(models.Model):
         verbose_name=_("并入"),
     )
 
-    reply_text = models.TextField(_("答复内容"), blank=True, default="")
+    # A unit's reply may quote the caller's phone or address: encrypted like the texts above (shown
+    # masked to the roles that see the contact masked, official-masked to the citizen, at display time).
+    reply_text = EncryptedTextField(_("答复内容"), blank=True, default="")
     outcome = models.CharField(_("答复结果"), max_length=20, choices=Outcome.choices, blank=True, default="")
     satisfaction = models.CharField(
         _("满意度"), max_length=24, choices=Satisfaction.choices, blank=True, default=""
@@ -287,7 +289,9 @@ class DemandEvent(models.Model):
     action = models.CharField(_("动作"), max_length=24, choices=Action.choices)
     from_status = models.CharField(_("原状态"), max_length=20, blank=True, default="")
     to_status = models.CharField(_("新状态"), max_length=20, blank=True, default="")
-    note = models.TextField(_("说明"), blank=True, default="")
+    # Reasons, replies, appeals and follow-up notes quote people's phones and addresses: encrypted.
+    # Nothing filters on it (a raw insert writes `field.get_db_prep_save(text)`, see sweep.py).
+    note = EncryptedTextField(_("说明"), blank=True, default="")
     data = models.JSONField(_("数据"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), db_index=True)
 
@@ -381,7 +385,7 @@ class AssistRequest(models.Model):
         related_name="+",
         verbose_name=_("签收人"),
     )
-    opinion = models.TextField(_("协办意见"), blank=True, default="")
+    opinion = EncryptedTextField(_("协办意见"), blank=True, default="")  # may quote the caller
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -619,7 +623,7 @@ class DemandAppeal(models.Model):
         "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉单位")
     )
     reason_kind = models.CharField(_("申诉类别"), max_length=20, choices=AppealReason.choices)
-    reason = models.TextField(_("申诉理由"))
+    reason = EncryptedTextField(_("申诉理由"))  # appeals and decisions quote the demand: encrypted
     status = models.CharField(
         _("状态"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING
     )
@@ -636,7 +640,7 @@ class DemandAppeal(models.Model):
         verbose_name=_("审核人"),
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decision_note = models.TextField(_("审核意见"), blank=True, default="")
+    decision_note = EncryptedTextField(_("审核意见"), blank=True, default="")
 
     class Meta:
         ordering = ["-filed_at", "-id"]

@@ -68,6 +68,11 @@ def _advance(now: datetime, *, full: bool) -> None:
     DeadlineSweep.objects.filter(pk=state.pk).update(**changes)
 
 
+def _note_stored(text: str) -> str:
+    """`text` as the event's note column stores it (encrypted): the raw INSERT bypasses the model."""
+    return DemandEvent._meta.get_field("note").get_db_prep_save(text, connection)
+
+
 def _pg_sweep(now: datetime, lower: datetime | None) -> SweepResult:
     result = SweepResult()
     table, events = Demand._meta.db_table, DemandEvent._meta.db_table
@@ -99,13 +104,14 @@ def _pg_sweep(now: datetime, lower: datetime | None) -> SweepResult:
                 FROM u
             ) SELECT lead_unit_id, count(*) FROM u GROUP BY lead_unit_id
             """,  # noqa: S608
-            [WarningLevel.RED, WarningLevel.RED, now, *bound, Action.URGE, URGE_NOTE, now],
+            [WarningLevel.RED, WarningLevel.RED, now, *bound, Action.URGE, _note_stored(URGE_NOTE), now],
         )
         result.red_by_unit = {unit: n for unit, n in cursor.fetchall()}
         if extensions.has_listeners() and result.red_by_unit:
             # the red cards' urge events, to the listeners (webhooks, exchanges) in this transaction
+            # the note is encrypted (no two tokens alike): the red mark in `data` tells the sweep's own
             marked = DemandEvent.objects.filter(
-                action=Action.URGE, created_at=now, actor__isnull=True, note=URGE_NOTE
+                action=Action.URGE, created_at=now, actor__isnull=True, data__red=True
             )
             for chunk_start in range(0, sum(result.red_by_unit.values()), CHUNK):
                 extensions.events_recorded(list(marked.order_by("id")[chunk_start : chunk_start + CHUNK]))

@@ -10,7 +10,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     list_display = ("case_no", "title", "type", "risk", "level", "status", "due_on", "overdue")
     list_filter = ("status", "type", "risk", "level", "overdue")
-    search_fields = ("case_no", "title")
+    search_fields = ("case_no", "title_masked")  # the title is encrypted: its masked copy
     readonly_fields = [f.name for f in Case._meta.fields]
     exclude = ("agreement_scan",)
 

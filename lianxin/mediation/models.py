@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.crypto import EncryptedTextField, phone_index
+from lianxin.core.masking import MaskedCopyField
 from lianxin.mediation.choices import (
     DisputeType,
     Level,
@@ -34,8 +35,11 @@ def _scan_path(instance: Case, filename: str) -> str:
 
 class Case(models.Model):
     case_no = models.CharField(_("案件编号"), max_length=24, unique=True, null=True, blank=True)
-    title = models.CharField(_("纠纷简题"), max_length=200)
-    summary = models.TextField(_("纠纷事实"))
+    # The dispute's texts name the parties, their homes, phones and ID numbers: stored encrypted, read
+    # back in clear. The title's masked copy is what a search (the admin's) matches.
+    title = EncryptedTextField(_("纠纷简题"), max_length=200)
+    title_masked = MaskedCopyField(source="title", masker="lianxin.demands.intel_port.mask_pii")
+    summary = EncryptedTextField(_("纠纷事实"))
     type = models.CharField(_("纠纷类型"), max_length=20, choices=DisputeType.choices)
     risk = models.CharField(_("风险等级"), max_length=10, choices=Risk.choices, default=Risk.LOW)
     risk_proposed = models.CharField(_("系统建议风险"), max_length=10, choices=Risk.choices, default=Risk.LOW)
@@ -83,7 +87,7 @@ class Case(models.Model):
     overdue = models.BooleanField(_("超期红牌"), default=False)
     red_carded_at = models.DateTimeField(_("红牌时间"), null=True, blank=True)
     # the agreement (调解协议)
-    agreement_terms = models.TextField(_("协议内容"), blank=True, default="")
+    agreement_terms = EncryptedTextField(_("协议内容"), blank=True, default="")
     agreement_scan = models.FileField(_("签字协议扫描件"), upload_to=_scan_path, blank=True, default="")
     agreement_scan_type = models.CharField(max_length=40, blank=True, default="", editable=False)
     agreed_at = models.DateTimeField(_("达成协议时间"), null=True, blank=True)
@@ -169,7 +173,7 @@ class Session(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
     held_at = models.DateTimeField(_("调解时间"))
     place = models.CharField(_("地点"), max_length=120, blank=True, default="")
-    record = models.TextField(_("调解记录"))
+    record = EncryptedTextField(_("调解记录"))
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -187,7 +191,7 @@ class FollowUp(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     date = models.DateField(_("回访日期"))
     performance = models.CharField(_("履行情况"), max_length=16, choices=Performance.choices)
-    note = models.TextField(_("回访情况"), blank=True, default="")
+    note = EncryptedTextField(_("回访情况"), blank=True, default="")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -209,7 +213,7 @@ class CaseEvent(models.Model):
     action = models.CharField(_("动作"), max_length=16)
     from_status = models.CharField(max_length=12, blank=True, default="")
     to_status = models.CharField(max_length=12, blank=True, default="")
-    note = models.TextField(_("说明"), blank=True, default="")
+    note = EncryptedTextField(_("说明"), blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"))
 

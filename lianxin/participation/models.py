@@ -49,7 +49,7 @@ class TimelineEntry(Row):
     actor_label = models.CharField(
         _("操作人"), max_length=80, blank=True
     )  # "群众" / masked phone for anonymous
-    note = models.TextField(_("说明"), blank=True)
+    note = EncryptedTextField(_("说明"), blank=True)  # reasons of staff steps, seen by organisers only
     data = models.JSONField(_("数据"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"))
 
@@ -454,4 +454,4 @@ class SurveyAnswer(Row):
     question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="+")
     value = models.FloatField(null=True, blank=True)  # the scale value or the chosen option index
     choices = models.JSONField(default=list, blank=True)
-    text = models.TextField(blank=True)
+    text = EncryptedTextField(blank=True)  # a free answer is never published: encrypted

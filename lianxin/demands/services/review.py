@@ -87,7 +87,6 @@ def demand_return_reply(*, demand: Demand, actor: User, reason: str, now: dateti
     moment = now_or(now)
     d = lock(demand, actor, Action.RETURN_REPLY, moment=moment)
     before = enter(d, Action.RETURN_REPLY)
-    returned_text = d.reply_text
     counts = return_counts_ontime()
     d.reply_held = False
     d.reply_text, d.outcome, d.replied_at = "", "", None
@@ -102,11 +101,9 @@ def demand_return_reply(*, demand: Demand, actor: User, reason: str, now: dateti
         Action.RETURN_REPLY,
         before,
         note=reason,
-        data={
-            "counts": counts,
-            "reply_due": d.reply_due_at.isoformat(),
-            "returned_text": returned_text[:2000],
-        },
+        # the returned text stays on the reply's own event (its note, encrypted): not copied into `data`,
+        # which is stored in clear
+        data={"counts": counts, "reply_due": d.reply_due_at.isoformat()},
         now=moment,
     )
     notify_unit(
