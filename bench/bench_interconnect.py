@@ -162,9 +162,10 @@ def seed(n: int) -> int:
         if "content_masked" in masked:
             extra_columns += ", content_masked, title_masked"
             extra_values += ", '小区路灯不亮，已经一周了。联系电话 138****' || lpad((g % 10000)::text, 4, '0'), '基准诉求'"
-        title, content = (
+        title, content, reply = (
             _stored("title", "基准诉求"),
             _stored("content", "小区路灯不亮，已经一周了。联系电话 13812345678"),
+            _stored("reply_text", "已安排维修，路灯已恢复。"),
         )
         # Set-based: a year of demands in every state (1 in 7 closed, 1 in 20 rejected), 1 in 5 a 举报.
         cur.execute(
@@ -178,7 +179,7 @@ def seed(n: int) -> int:
                         ELSE (ARRAY['submitted','accepted','dispatched','in_progress','replied','closed','closed'])[1 + g % 7] END,
                    CASE WHEN g % 7 IN (5, 6) AND g % 20 <> 0 THEN 'resolved' ELSE '' END,
                    CASE WHEN g % 7 BETWEEN 2 AND 6 THEN {ids["unit0"]} + g % 20 END, '',
-                   CASE WHEN g % 7 IN (4, 5, 6) THEN '已安排维修，路灯已恢复。' ELSE '' END, '', '',
+                   CASE WHEN g % 7 IN (4, 5, 6) THEN {reply} ELSE '' END, '', '',
                    now() - (g % 365) * interval '1 day' - (g % 1440) * interval '1 minute', now(),
                    NULL, now() + interval '5 days', '', NULL, NULL, 0, false,
                    false, 0, 0, 0, 0, false, 1{extra_values}

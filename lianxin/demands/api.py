@@ -481,15 +481,17 @@ class DemandTimelineView(APIView):
                 summary="the submitter: public steps, no staff names, notes or routing data",
             ),
         ],
-        description="Staff see every event with its actor, note and data. The citizen who submitted "
+        description="Staff see every event with its actor, note and data (the notes masked for staff "
+        "who see the contact masked: cadres, assisting units). The citizen who submitted "
         "the demand sees what the public tracking page shows: the public steps, without staff names, "
         "internal notes or routing data.",
     )
     def get(self, request: UserApiRequest, pk: int) -> Response:
         demand = selectors.demand_get(user=request.user, pk=pk)
-        events = list(selectors.demand_timeline(demand=demand))
         if request.user.is_staff_member:
+            events = selectors.staff_timeline(request.user, demand)
             return Response(DemandEventSerializer(events, many=True).data)
+        events = list(selectors.demand_timeline(demand=demand))
         public = selectors.citizen_events(events)  # the public steps, less a reply held for review
         rows = DemandEventSerializer(public, many=True).data
         return Response([{**row, "actor": None, "note": "", "data": {}} for row in rows])

@@ -286,6 +286,17 @@ def demand_timeline(*, demand: Demand) -> QuerySet[DemandEvent]:
     return DemandEvent.objects.filter(demand=demand).select_related("actor").order_by("created_at", "id")
 
 
+def staff_timeline(user: Viewer, demand: Demand) -> list[DemandEvent]:
+    """The timeline as a member of staff reads it: whoever sees the contact masked (a cadre, an assisting
+    unit) reads the notes masked too — a note holds the reply, reasons and appeals, which may quote the
+    caller's phone or address (as `demand_texts` masks the demand's own texts)."""
+    events = list(demand_timeline(demand=demand))
+    if not may_see_contact(user, demand):
+        for event in events:
+            event.note = mask_pii(event.note or "")
+    return events
+
+
 def citizen_events(events: Iterable[DemandEvent]) -> list[DemandEvent]:
     """The steps of a timeline (in order) the citizen sees: the table's public ones, less a reply held
     for review (答复审核) that was never approved — sent back, or still waiting."""
@@ -368,14 +379,18 @@ def _queue_q(name: str, now: datetime, user: Viewer = None) -> Q:
     return by_user(now, user) if by_user else Q()
 
 
-def assist_requests_of(demand: Demand) -> list[AssistRequest]:
+def assist_requests_of(demand: Demand, user: Viewer = None) -> list[AssistRequest]:
     """The active 协办 requests of a demand with their units (the lead's page: opinions received and
-    missing)."""
-    return list(
+    missing). Given the reader, an opinion is masked for whoever sees the contact masked."""
+    found = list(
         AssistRequest.objects.filter(demand=demand, voided_at__isnull=True)
         .select_related("unit", "submitted_by")
         .order_by("unit__code", "id")
     )
+    if user is not None and not may_see_contact(user, demand):
+        for request in found:
+            request.opinion = mask_pii(request.opinion or "")
+    return found
 
 
 QUEUES = {

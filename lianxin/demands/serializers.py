@@ -321,7 +321,7 @@ class DemandDetailSerializer(DemandListSerializer):
                 "opinion": r.opinion,
                 "late": (r.submitted_at or now) > r.due_at,
             }
-            for r in assist_requests_of(obj)
+            for r in assist_requests_of(obj, viewer)
         ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))

@@ -414,11 +414,11 @@ def detail_context(request: UserRequest, demand: Demand) -> dict[str, Any]:
         "demand": demand,
         "contact": selectors.demand_contact(user, demand),
         "texts": selectors.demand_texts(user, demand),
-        "events": list(selectors.demand_timeline(demand=demand)),
+        "events": selectors.staff_timeline(user, demand),
         "attachments": list(demand.attachments.all()),
         "assisting": assisting,
         # 协办意见: what each assisting unit gave the lead unit, and which are missing (staff only)
-        "assist_requests": selectors.assist_requests_of(demand) if assisting else [],
+        "assist_requests": selectors.assist_requests_of(demand, user) if assisting else [],
         "allowed": [(a, str(Action(a).label)) for a in allowed],
         "allowed_set": set(allowed),
         "proposal": proposal,

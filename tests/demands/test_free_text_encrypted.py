@@ -86,6 +86,19 @@ def test_each_role_reads_the_reply_as_before(world, replied):
     assert all(e["note"] == "" for e in mine)
 
 
+def test_staff_who_see_the_contact_masked_read_the_timeline_notes_masked(world, replied, client):
+    """A cadre reads the reply masked on the demand; its copy on the timeline (the reply event's note) and
+    on the detail page's 办理过程 are masked for them too, and whole for the lead unit."""
+    url = f"/api/v1/demands/{replied.pk}/timeline/"
+    (cadre_note,) = [e["note"] for e in api(world["cadre"]).get(url).json() if e["action"] == Action.REPLY]
+    assert cadre_note.startswith("已电话联系您") and PHONE not in cadre_note and ID_NUMBER not in cadre_note
+    (lead_note,) = [e["note"] for e in api(world["handler"]).get(url).json() if e["action"] == Action.REPLY]
+    assert lead_note == REPLY
+    client.force_login(world["cadre"])
+    page = client.get(f"/demands/{replied.pk}/").content.decode()
+    assert "电梯已于今日修复" in page and PHONE not in page and ID_NUMBER not in page
+
+
 def test_reasons_on_the_timeline_are_stored_encrypted(world):
     reason = f"请联系{PHONE}核实"
     rejected = make_demand(world)
