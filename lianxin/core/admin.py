@@ -21,5 +21,6 @@ ADMIN_HEADINGS = (
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("title", "recipient", "kind", "created_at", "read_at")
     list_filter = ("kind",)
-    search_fields = ("title",)
+    search_fields = ("title_masked",)  # the title is encrypted: its masked copy is searched
     raw_id_fields = ("recipient",)
+    readonly_fields = ("title_params", "body_msgs", "deliveries")

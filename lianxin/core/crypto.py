@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import NotSupportedError, models
 from django.db.models import Lookup
 from django.db.models.expressions import Col
@@ -271,6 +273,40 @@ class EncryptedTextField(models.TextField):
         return super().get_lookup(lookup_name)
 
 
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value stored encrypted (its JSON text is the plain text): for parameters that carry the
+    texts of encrypted rows (a notification's demand title, a reason). Only `isnull` can be looked up."""
+
+    description = "JSON encrypted at rest"
+    # what django-stubs reads as the field's Python type (any JSON value, as for models.JSONField)
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value in (None, ""):
+            return value
+        return json.loads(decrypt(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def value_to_string(self, obj: Any) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, cls=DjangoJSONEncoder)
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+
 def masked_copy_of(field: Any) -> Any:
     """The first `MaskedCopyField` of `field`'s model made from `field` (None: it has none)."""
     from lianxin.core.masking import MaskedCopyField
@@ -359,10 +395,26 @@ class NumberIndexField(models.TextField):
 # --- rewriting stored values (the `rekey` command, migrations that start encrypting a column) -----------
 
 
+_FIRST_BASE64 = re.compile(r"[A-Za-z0-9+/\-_=]")
+
+
+def _may_be_token(value: str) -> bool:
+    """Whether `value` can be a token of either cipher. A Fernet token's first byte is its version 0x80,
+    "g" in base64, and the decoder skips every character outside base64: a value whose first base64
+    character is another one (or that has none) fails to decrypt, so it is not tried. An SM4 token
+    starts with its prefix."""
+    if value.startswith(SM4_PREFIX):
+        return True
+    first = _FIRST_BASE64.search(value)
+    return first is not None and first.group() in ("g", "=")
+
+
 def _plain_of(token: str | None, *, plain_ok: bool) -> tuple[str | None, bool]:
     """(plain text, whether the stored value must be rewritten)."""
     if not token:
         return token, False
+    if plain_ok and not _may_be_token(token):
+        return token, True  # a value stored before its column was encrypted (it is no token)
     try:
         plain = decrypt(token)
     except ValueError:
@@ -372,20 +424,58 @@ def _plain_of(token: str | None, *, plain_ok: bool) -> tuple[str | None, bool]:
     return plain, not token_is_current(token)
 
 
-def rewrite_encrypted(model: Any, *, plain_ok: bool = False, batch: int = 500, refresh: bool = False) -> int:
-    """Re-encrypt every encrypted column of `model` whose stored token is not written by the current
-    cipher under the current key, in batches of `batch` rows, with the raw values (no model code runs).
-    The masked copies and number indexes of the row (`MaskedCopyField`, `NumberIndexField`) are made
-    again from the plain text when the row is rewritten, or always with `refresh`. `plain_ok`: a value
-    that is no token is taken as plain text to encrypt (a column that was not encrypted before).
-    Returns the number of rows rewritten. Works with a migration's historical model too."""
-    from django.db import connection, transaction
-
+def encrypted_columns(model: Any) -> tuple[list[Any], list[Any]]:
+    """(the `EncryptedTextField`s, the `MaskedCopyField`s and `NumberIndexField`s made from them) of
+    `model`, in the order `rewritten_values` takes and gives their values."""
     from lianxin.core.masking import MaskedCopyField
 
     meta = model._meta
     encrypted = [f for f in meta.concrete_fields if isinstance(f, EncryptedTextField)]
     derived = [f for f in meta.concrete_fields if isinstance(f, (MaskedCopyField, NumberIndexField))]
+    return encrypted, derived
+
+
+def rewritten_values(
+    encrypted: list[Any], derived: list[Any], stored: Any, *, plain_ok: bool = False, refresh: bool = False
+) -> list[Any] | None:
+    """The new values of one row's encrypted columns (`stored`, as stored, in the order of `encrypted`)
+    followed by its masked copies and number indexes made from the plain text; None when nothing is to
+    be rewritten (every token current, and no `refresh`). Raises ValueError for a token no key reads
+    (unless `plain_ok`: a value that is no token is then plain text to encrypt)."""
+    plain: dict[str, Any] = {}
+    stale = False
+    for field, token in zip(encrypted, stored):
+        plain[field.attname], changed = _plain_of(token, plain_ok=plain_ok)
+        stale = stale or changed
+    if not (stale or refresh):
+        return None
+    values = [encrypt(plain[f.attname]) if plain[f.attname] else plain[f.attname] for f in encrypted]
+    holder = type("Row", (), plain)()
+    values += [f.pre_save(holder, add=False) for f in derived]
+    return values
+
+
+def rewrite_encrypted(
+    model: Any,
+    *,
+    plain_ok: bool = False,
+    batch: int = 500,
+    refresh: bool = False,
+    pk_range: tuple[int, int] | None = None,
+) -> int:
+    """Re-encrypt every encrypted column of `model` whose stored token is not written by the current
+    cipher under the current key, in batches of `batch` rows, with the raw values (no model code runs).
+    The masked copies and number indexes of the row (`MaskedCopyField`, `NumberIndexField`) are made
+    again from the plain text when the row is rewritten, or always with `refresh`. `plain_ok`: a value
+    that is no token is taken as plain text to encrypt (a column that was not encrypted before).
+    `pk_range` (first, last): only the rows whose primary key is in it (several processes can then share
+    a table). Returns the number of rows rewritten. Works with a migration's historical model too.
+
+    On PostgreSQL a batch is written by one `UPDATE … FROM (VALUES …)`; elsewhere one UPDATE per row."""
+    from django.db import connection, transaction
+
+    meta = model._meta
+    encrypted, derived = encrypted_columns(model)
     if not encrypted:
         return 0
     quote = connection.ops.quote_name
@@ -394,36 +484,50 @@ def rewrite_encrypted(model: Any, *, plain_ok: bool = False, batch: int = 500, r
     # identifiers are the model's own, quoted; values are parameters
     select = f"SELECT {quote(pk)}, {columns} FROM {quote(meta.db_table)}"  # noqa: S608
     order = f" ORDER BY {quote(pk)} LIMIT {int(batch)}"
-    rewritten, last = 0, None
+    bounds, bound_params = "", []
+    if pk_range is not None:
+        bounds, bound_params = f" AND {quote(pk)} <= %s", [pk_range[1]]
+    written = [*encrypted, *derived]
+    rewritten, last = 0, (pk_range[0] - 1 if pk_range is not None else None)
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             if last is None:
                 cursor.execute(select + order)
             else:
-                cursor.execute(select + f" WHERE {quote(pk)} > %s" + order, [last])
+                cursor.execute(select + f" WHERE {quote(pk)} > %s" + bounds + order, [last, *bound_params])
             rows = cursor.fetchall()
             if not rows:
                 return rewritten
             updates = []
             for row in rows:
                 last = row[0]
-                plain: dict[str, Any] = {}
-                stale = False
-                for field, token in zip(encrypted, row[1:]):
-                    plain[field.attname], changed = _plain_of(token, plain_ok=plain_ok)
-                    stale = stale or changed
-                if not (stale or refresh):
-                    continue
-                values = [
-                    encrypt(plain[f.attname]) if plain[f.attname] else plain[f.attname] for f in encrypted
-                ]
-                holder = type("Row", (), plain)()
-                values += [f.pre_save(holder, add=False) for f in derived]
-                updates.append([*values, row[0]])
+                values = rewritten_values(encrypted, derived, row[1:], plain_ok=plain_ok, refresh=refresh)
+                if values is not None:
+                    updates.append([*values, row[0]])
             if updates:
-                assignments = ", ".join(f"{quote(f.column)} = %s" for f in [*encrypted, *derived])
-                cursor.executemany(
-                    f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(pk)} = %s",  # noqa: S608
-                    updates,
-                )
+                _update_rows(cursor, meta, written, updates)
                 rewritten += len(updates)
+
+
+def _update_rows(cursor: Any, meta: Any, fields: list[Any], updates: list[list[Any]]) -> None:
+    """Write `updates` (the values of `fields`, then the primary key, per row) to `meta`'s table."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    if connection.vendor != "postgresql":
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", updates)  # noqa: S608
+        return
+    # one statement per batch: the values as a VALUES list (each column cast to its own type)
+    names = [f"c{i}" for i in range(len(fields))]
+    casts = [f.db_type(connection) or "text" for f in fields] + [meta.pk.rel_db_type(connection)]
+    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    assignments = ", ".join(f"{quote(f.column)} = v.{name}" for f, name in zip(fields, names))
+    for start in range(0, len(updates), 1000):  # at most 1,000 rows (and their parameters) a statement
+        chunk = updates[start : start + 1000]
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608
+            f"AS v({', '.join([*names, 'pk'])}) WHERE t.{pk} = v.pk",
+            [value for row in chunk for value in row],
+        )

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from lianxin.core.crypto import EncryptedTextField
+from lianxin.core.crypto import EncryptedJSONField, EncryptedTextField
+from lianxin.core.masking import MaskedCopyField
 
 
 class Notification(models.Model):
@@ -19,16 +20,19 @@ class Notification(models.Model):
         verbose_name=_("接收人"),
     )
     kind = models.CharField(_("类型"), max_length=40, default="info")
-    # Text in the default language (senders, admin, search); the inbox shows `display_title`.
-    title = models.CharField(_("标题"), max_length=200)
+    # The title, body and their parameters carry the texts of encrypted rows (a demand's title, a
+    # return or appeal reason): stored encrypted like them; `title_masked` is what search matches.
+    # Text in the default language (senders, admin); the inbox shows `display_title`.
+    title = EncryptedTextField(_("标题"), max_length=200)
+    title_masked = MaskedCopyField(source="title", masker="lianxin.demands.intel_port.mask_pii")
     # A translatable title (lianxin.core.notify.Message): Chinese msgid with named %-placeholders.
     title_msgid = models.CharField(_("标题原文"), max_length=200, blank=True)
-    title_params = models.JSONField(_("标题参数"), default=dict, blank=True)
+    title_params = EncryptedJSONField(_("标题参数"), default=dict, blank=True)
     # Text in the default language; the inbox shows `display_body`.
-    body = models.TextField(pgettext_lazy("message", "内容"), blank=True)
+    body = EncryptedTextField(pgettext_lazy("message", "内容"), blank=True)
     # A body the system wrote: [msgid, params] pairs of lianxin.core.notify.Message, one per line;
     # empty for bodies people typed, which are shown as stored.
-    body_msgs = models.JSONField(_("内容原文"), default=list, blank=True)
+    body_msgs = EncryptedJSONField(_("内容原文"), default=list, blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

@@ -134,3 +134,32 @@ def test_broken_body_messages_fall_back_to_the_stored_body(body_msgs):
     row = Notification(recipient=UserFactory(), title="超期", body="住建局：2 件", body_msgs=body_msgs)
     with translation.override("en"):
         assert row.display_body == "住建局：2 件"
+
+
+def test_title_body_and_their_parameters_are_encrypted_at_rest():
+    """A notification copies a demand's title and a reason into the inbox: stored encrypted, read back
+    whole in the reader's language, searched through the title's masked copy."""
+    from django.db import connection
+
+    user = UserFactory()
+    phone = "13987654321"
+    notify(
+        [user],
+        title=Message(
+            gettext_noop("新派单 %(ticket)s：%(title)s"), {"ticket": "T1", "title": f"电梯坏了{phone}"}
+        ),
+        body=[Message(gettext_noop("退回理由：%(reason)s"), {"reason": f"请联系{phone}"})],
+    )
+    row = Notification.objects.get(recipient=user)
+    assert phone in row.title and row.title_params["title"] == f"电梯坏了{phone}"
+    assert row.body_msgs[0][1] == {"reason": f"请联系{phone}"} and phone in row.display_body
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT title, title_params, body, body_msgs, title_masked FROM core_notification WHERE id = %s",
+            [row.pk],
+        )
+        stored = cursor.fetchone()
+    assert all(phone not in str(column) for column in stored)
+    assert "电梯" not in stored[0] and "退回理由" not in stored[3]  # ciphertext, not the text
+    assert "电梯坏了" in stored[4]  # the masked copy: searchable words, no phone
+    assert Notification.objects.filter(title_masked__contains="电梯坏了").count() == 1
