@@ -1,4 +1,9 @@
-"""Hot-issue mining over the demands of a recent window, stored as `HotIssue` rows.
+"""Hot-issue mining over the demands of a window, stored as `HotIssue` rows.
+
+The periodic job mines the last `WINDOW_DAYS` days; the hot-issue page mines a window the user chooses
+(`WINDOWS` days ending on a chosen day, so that imported history, whose dates are in the past, is mined
+too), each as its own run. An issue found again after a gap (intel: `previous`) links to the stored issue
+of that earlier occurrence when one holds its evidence, and always keeps its dates and demands.
 
 Each demand is one message: its requester (account, else phone blind index) is the "user" the heat
 index counts once; merged demands count too (a repeated voice is a voice). An issue's area is the
@@ -14,11 +19,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from lianxin.accounts.models import User
 from lianxin.analysis.clock import local_naive
 from lianxin.analysis.models import HotIssue, HotIssueRun, RunState
+from lianxin.core.outbox import outbox_add
 from lianxin.demands.choices import DemandType, Status
 from lianxin.demands.models import Demand
 from lianxin.intel.hotspots import HotMessage, hotspots_find
@@ -27,21 +34,60 @@ from lianxin.org.models import Area
 logger = logging.getLogger("lianxin.analysis")
 
 WINDOW_DAYS = 90
+WINDOWS = (30, 90, 180, 365)  # the windows the hot-issue page offers (days)
 TOP = 20
 MAX_MESSAGES = 100_000
 
 
-def hotspots_refresh(
-    *, days: int = WINDOW_DAYS, top: int = TOP, actor: User | None = None, now: datetime | None = None
-) -> HotIssueRun:
-    """Mine the demands of the last `days` days and store the `top` hottest issues as a new run."""
-    end = now or timezone.now()
-    start = end - timedelta(days=days)
-    run = HotIssueRun.objects.create(
-        window_start=start,
-        window_end=end,
-        started_by=actor,
+RUN_TASK = "analysis.hotspots_run"
+
+
+def hotspots_run_start(*, days: int, end: datetime, actor: User | None = None) -> HotIssueRun:
+    """A run of the `days` days up to `end`, its mining queued in the same transaction (an outbox row:
+    mined at least once, even when a worker dies; `hotspots_run` is idempotent)."""
+    with transaction.atomic():
+        run = HotIssueRun.objects.create(
+            window_start=end - timedelta(days=days), window_end=end, started_by=actor
+        )
+        outbox_add(RUN_TASK, key=f"hot-run:{run.pk}", payload={"run_id": run.pk})
+    return run
+
+
+def hotspots_run(*, run_id: int) -> None:
+    """Mine the window of run `run_id` (created by `hotspots_run_start`); a run already mined or failed is
+    left as it is (its issues and its state are written in one transaction)."""
+    run = HotIssueRun.objects.filter(pk=run_id, state=RunState.RUNNING).first()
+    if run is not None:
+        hotspots_refresh(run=run)
+
+
+def latest_demand_day() -> datetime | None:
+    """When the newest demand that hot issues would mine was made (imported history: in the past)."""
+    return (
+        Demand.objects.exclude(status=Status.REJECTED)
+        .exclude(type=DemandType.PRAISE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
+
+
+def hotspots_refresh(
+    *,
+    days: int = WINDOW_DAYS,
+    top: int = TOP,
+    actor: User | None = None,
+    now: datetime | None = None,
+    run: HotIssueRun | None = None,
+) -> HotIssueRun:
+    """Mine the demands of the `days` days up to `now` (default: now) and store the `top` hottest issues
+    as a new run; with `run`, mine that run's window into it instead."""
+    if run is None:
+        end = now or timezone.now()
+        run = HotIssueRun.objects.create(
+            window_start=end - timedelta(days=days), window_end=end, started_by=actor
+        )
+    start, end = run.window_start, run.window_end
     began = time.perf_counter()
     try:
         rows = list(
@@ -77,6 +123,7 @@ def hotspots_refresh(
         ]
         issues = hotspots_find(messages, top=top, now=local_naive(end)) if messages else []
         by_id = {row[0]: row for row in rows}
+        recurring: list[tuple[HotIssue, dict]] = []
         with transaction.atomic():
             for issue in issues:
                 evidence = [by_id[int(i)] for i in issue.message_ids if int(i) in by_id]
@@ -97,6 +144,10 @@ def hotspots_refresh(
                     components={k: round(v, 4) for k, v in issue.components.items()},
                 )
                 stored.demands.set([row[0] for row in evidence])
+                if issue.previous:
+                    recurring.append((stored, issue.previous))
+            for stored, previous in recurring:  # once every issue of the run is stored
+                _link_previous(stored, previous)
             run.state, run.n_messages = RunState.DONE, len(messages)
             run.message = f"{len(messages)} 条诉求，{len(issues)} 个热点"
             run.finished_at, run.seconds = timezone.now(), round(time.perf_counter() - began, 3)
@@ -108,6 +159,29 @@ def hotspots_refresh(
         )
         run.refresh_from_db()
     return run
+
+
+def _link_previous(stored: HotIssue, previous: dict) -> None:
+    """Keep when the earlier occurrence was and its demands; link the stored issue (of this run or the
+    latest earlier one) that holds most of them."""
+    ids = [int(i) for i in previous.get("message_ids", []) if str(i).isdigit()]
+    stored.previous_info = {
+        "start": previous.get("start"),
+        "end": previous.get("end"),
+        "n_messages": previous.get("n_messages", len(ids)),
+        "summary": str(previous.get("summary", ""))[:300],
+        "demand_ids": ids[:200],
+    }
+    if ids:
+        stored.previous = (
+            HotIssue.objects.filter(demands__in=ids)
+            .exclude(pk=stored.pk)
+            .exclude(run__state=RunState.FAILED)
+            .annotate(shared=Count("demands"))
+            .order_by("-run_id", "-shared", "rank")
+            .first()
+        )
+    stored.save(update_fields=["previous", "previous_info"])
 
 
 def _place(evidence: list[tuple]) -> tuple[int | None, float | None, float | None]:

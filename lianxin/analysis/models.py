@@ -10,7 +10,8 @@
   since (one indexed query) to stay in sync with the database.
 - `SimilarEntry`: the stored terms of one demand of the similar-demand window (open and recent), so the
   shared index is compiled from rows, never by segmenting text again (`lianxin.analysis.similar`).
-- `HotIssueRun` / `HotIssue`: hot issues mined from a recent window by the periodic job.
+- `HotIssueRun` / `HotIssue`: hot issues mined from a window (the last 90 days by the periodic job, or one
+  chosen on the hot-issue page); an issue links to the earlier occurrence of the same problem (`previous`).
 - `RouterVersion`: a trained unit router (派单建议), stored and activated like `ClassifierVersion`;
   retrained from handled demands. `UnitSuccession`: a unit renamed or merged into another from a day
   on (单位沿革), so that the router counts the old unit's demands for its successor.
@@ -223,6 +224,19 @@ class HotIssue(models.Model):
     n_users = models.PositiveIntegerField(_("人数"), default=0)
     components = models.JSONField(default=dict, blank=True)
     demands = models.ManyToManyField("demands.Demand", related_name="hot_issues", verbose_name=_("证据诉求"))
+    # The same problem at the same place (or for the same group) before a gap: a recurrence. `previous` is
+    # the stored issue of an earlier run (or of this one) holding its evidence, when there is one;
+    # `previous_info` always says when it was, how many demands and which (start, end, n_messages,
+    # summary, demand_ids).
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recurrences",
+        verbose_name=_("此前同一问题"),
+    )
+    previous_info = models.JSONField(_("此前同一问题（概要）"), default=dict, blank=True)
 
     class Meta:
         ordering = ["run", "rank"]

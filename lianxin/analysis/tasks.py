@@ -71,6 +71,13 @@ def hotspots_refresh_task(user_id: int | None = None) -> None:
     hotspots_refresh(actor=User.objects.filter(pk=user_id).first() if user_id else None)
 
 
+@outbox_handler("analysis.hotspots_run")  # hotspots.RUN_TASK: a window the hot-issue page asked for
+def hotspots_run_handler(payload: dict[str, Any]) -> None:
+    from lianxin.analysis.hotspots import hotspots_run  # imports this module through intake (cycle)
+
+    hotspots_run(run_id=int(payload["run_id"]))
+
+
 @periodic(crontab(minute="15", hour="*/3"))
 def hotspots_periodic_task() -> None:
     from lianxin.analysis.services import hotspots_refresh  # imports this module through intake (cycle)

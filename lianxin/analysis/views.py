@@ -8,9 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +19,8 @@ from lianxin.accounts.http import UserRequest
 from lianxin.accounts.models import Role
 from lianxin.accounts.permissions import role_required
 from lianxin.analysis import selectors, services
+from lianxin.analysis.hotspots import WINDOW_DAYS, WINDOWS, hotspots_run_start, latest_demand_day
+from lianxin.analysis.models import HotIssueRun, RunState
 from lianxin.analysis.replies import flag_labels
 from lianxin.core.dates import parse_day
 from lianxin.core.errors import ApplicationError
@@ -29,14 +31,63 @@ from lianxin.intel.pii import mask_pii
 
 @role_required(Role.OPERATOR, Role.CADRE, Role.SUPERVISOR, Role.ADMIN)
 def hotspots(request: UserRequest) -> HttpResponse:
+    """The issues of the chosen run (`?run=`; default: the latest good one), a window chooser for a new
+    run (days up to a day; the day defaults to the newest demand's when the last 90 days hold none, as
+    after importing history) and the recent runs to choose from."""
+
     user = request.user
     area = None if user.sees_all else user.area_scope
-    run = selectors.hotspot_run_latest()
+    chosen_id = as_id(request.GET.get("run", ""))
+    chosen = HotIssueRun.objects.filter(pk=chosen_id).first() if chosen_id else None
+    run = chosen if chosen is not None and chosen.state == RunState.DONE else None
+    if chosen is None:
+        run = selectors.hotspot_run_latest()
     issues = list(selectors.hot_issue_list(run=run, area=area)) if run else []
+    rows, points = _hot_rows(user, issues)
+    issue_points = [
+        {
+            "lat": i.lat,
+            "lng": i.lng,
+            "rank": i.rank,
+            "summary": mask_pii(i.summary),
+            "heat": round(i.heat, 1),
+            "n": i.n_messages,
+        }
+        for i in issues
+        if i.lat is not None and i.lng is not None
+    ]
+    today = timezone.localdate()
+    newest = latest_demand_day()
+    newest_day = timezone.localtime(newest).date() if newest else None
+    stale = newest_day is not None and newest_day < today - timedelta(days=WINDOW_DAYS)
+    runs = list(HotIssueRun.objects.exclude(state=RunState.FAILED).order_by("-id")[:10])
+    return render(
+        request,
+        "analysis/hotspots.html",
+        {
+            "rows": rows,
+            "run": run,
+            "pending": chosen if chosen is not None and chosen.state == RunState.RUNNING else None,
+            "chosen_failed": chosen if chosen is not None and chosen.state == RunState.FAILED else None,
+            "failed_run": _latest_failed(run),
+            "runs": runs,
+            "windows": WINDOWS,
+            "window_days": WINDOW_DAYS,
+            "window_end": newest_day if stale else today,
+            "newest_day": newest_day if stale else None,
+            "map_data": {"issues": issue_points, "points": points},
+            "tiles": settings.LIANXIN_MAP_TILES,
+            "can_refresh": user.sees_all,
+            "staff_links": user.sees_all or user.has_role(Role.CADRE),
+        },
+    )
+
+
+def _hot_rows(user, issues) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the page and the evidence points of the map. Evidence is what the viewer may open: a cadre
+    sees an issue that reaches their area with the demands inside it, and only a count of the others."""
     points: list[dict[str, Any]] = []
     rows = []
-    # Evidence is what the viewer may open: a cadre sees an issue that reaches their area with the
-    # demands inside it, and only a count of the others.
     visible = visible_demand_ids(user, (d.pk for issue in issues for d in issue.demands.all()))
     for issue in issues:
         evidence = []
@@ -62,39 +113,28 @@ def hotspots(request: UserRequest) -> HttpResponse:
             )
             if lat is not None and lng is not None:
                 points.append({"lat": lat, "lng": lng, "title": title, "rank": issue.rank})
+        previous = issue.previous_info or {}
         rows.append(
-            {"issue": issue, "summary": mask_pii(issue.summary), "evidence": evidence, "hidden": hidden}
+            {
+                "issue": issue,
+                "summary": mask_pii(issue.summary),
+                "evidence": evidence,
+                "hidden": hidden,
+                "previous": {
+                    "start": parse_day(str(previous["start"])[:10]) if previous.get("start") else None,
+                    "end": parse_day(str(previous["end"])[:10]) if previous.get("end") else None,
+                    "n": previous.get("n_messages", 0),
+                    "summary": mask_pii(str(previous.get("summary", ""))),
+                    "run_id": issue.previous.run_id if issue.previous_id and issue.previous else None,
+                }
+                if previous
+                else None,
+            }
         )
-    issue_points = [
-        {
-            "lat": i.lat,
-            "lng": i.lng,
-            "rank": i.rank,
-            "summary": mask_pii(i.summary),
-            "heat": round(i.heat, 1),
-            "n": i.n_messages,
-        }
-        for i in issues
-        if i.lat is not None and i.lng is not None
-    ]
-    return render(
-        request,
-        "analysis/hotspots.html",
-        {
-            "rows": rows,
-            "run": run,
-            "failed_run": _latest_failed(run),
-            "map_data": {"issues": issue_points, "points": points},
-            "tiles": settings.LIANXIN_MAP_TILES,
-            "can_refresh": user.sees_all,
-            "staff_links": user.sees_all or user.has_role(Role.CADRE),
-        },
-    )
+    return rows, points
 
 
 def _latest_failed(run):
-    from lianxin.analysis.models import HotIssueRun, RunState
-
     failed = HotIssueRun.objects.filter(state=RunState.FAILED).order_by("-id").first()
     if failed and (run is None or failed.pk > run.pk):
         return failed
@@ -104,12 +144,23 @@ def _latest_failed(run):
 @role_required(Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 @require_POST
 def hotspots_refresh(request: UserRequest) -> HttpResponse:
-    from lianxin.analysis.tasks import hotspots_refresh_task
+    """A new run of the chosen window (`days` of WINDOWS up to the day `end`, default today), mined in the
+    background; the page then shows that run."""
 
-    user_id = request.user.pk
-    transaction.on_commit(lambda: hotspots_refresh_task(user_id))
+    try:
+        days = int(request.POST.get("days") or WINDOW_DAYS)
+    except ValueError:
+        days = WINDOW_DAYS
+    if days not in WINDOWS:
+        days = WINDOW_DAYS
+    try:
+        day = parse_day(request.POST["end"]) if request.POST.get("end") else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    end = _aware(day + timedelta(days=1)) if day < timezone.localdate() else timezone.now()
+    run = hotspots_run_start(days=days, end=end, actor=request.user)  # mined by the worker (outbox)
     messages.success(request, _("已开始重新分析热点问题，稍后刷新本页查看结果。"))
-    return redirect("analysis:hotspots")
+    return redirect(f"{reverse('analysis:hotspots')}?run={run.pk}")
 
 
 @role_required(Role.OPERATOR)
