@@ -601,6 +601,9 @@ if __name__ == "__main__":
         from bench import common
 
         common.quick_set(True)
+        # the sizes were read at import, before the flag was set
+        N_ARTICLES = int(os.environ.get("LIANXIN_BENCH_PORTAL_N", str(scaled(100_000, 2_000))))
+        DURATION = int(os.environ.get("LIANXIN_BENCH_SECONDS", str(scaled(15, 5))))
     if command == "populate":
         populate(int(sys.argv[2]))
     elif command == "queries":

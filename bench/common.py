@@ -21,7 +21,7 @@ import re
 import socket
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -195,3 +195,85 @@ def django_setup(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+
+
+# --- CPU accounting: what a run cost, by process, whatever else the shared machine was doing --------------
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def processes_matching(text: str) -> list[int]:
+    """The processes whose command line contains `text` (e.g. a PostgreSQL backend's database name)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds spent by groups of processes between `start()` and `stop()`. Each group is a function
+    giving its pids (asked again at the end: a process started during the run counts from zero)."""
+
+    def __init__(self, **groups: Callable[[], list[int]]) -> None:
+        self.groups = groups
+        self.before: dict[str, dict[int, float]] = {}
+
+    def start(self) -> None:
+        self.before = {
+            name: {p: process_cpu_seconds(p) for p in pids()} for name, pids in self.groups.items()
+        }
+        self._machine0 = _machine_ticks()
+
+    def stop(self) -> dict[str, float]:
+        out = {}
+        for name, pids in self.groups.items():
+            seen = set(pids()) | set(self.before[name])
+            # a process gone by the end counts nothing (its last readings are lost with it)
+            out[name] = sum(max(0.0, process_cpu_seconds(p) - self.before[name].get(p, 0.0)) for p in seen)
+        busy1, total1 = _machine_ticks()
+        busy0, total0 = self._machine0
+        out["machine_busy_share"] = (busy1 - busy0) / max(total1 - total0, 1)
+        return out
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+def wait_idle(pids: Callable[[], list[int]], *, share: float = 0.1, max_seconds: float = 180) -> float:
+    """Wait (bounded) until the processes `pids()` (e.g. freshly started web workers loading their
+    dictionaries) use less than `share` of a core each over half a second; returns the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < max_seconds:
+        current = pids()
+        before = {p: process_cpu_seconds(p) for p in current}
+        time.sleep(0.5)
+        if current and all(process_cpu_seconds(p) - before[p] < share * 0.5 for p in current):
+            break
+    return time.perf_counter() - start

@@ -279,11 +279,67 @@ def _insert_with_ticket(
         raise _Replayed
 
 
+# (vendor, with key) -> the CTE statement of `_pg_insert`, compiled once per process: its text depends only
+# on the model's columns; every row's values are prepared again by each field (`_insert_params`).
+_PG_INSERT_SQL: dict[tuple[str, bool], str] = {}
+
+
+def _insert_fields() -> list[Any]:
+    return [f for f in Demand._meta.local_concrete_fields if f.column not in ("id", "ticket_no")]
+
+
+def _insert_params(demand: Demand, fields: list[Any]) -> list[Any] | None:
+    """The row's values as `SQLInsertCompiler` prepares them (each field's pre_save — encryption, masked
+    copies, number indexes, auto_now — then its database preparation), or None when one of them is an
+    expression or takes a placeholder of its own (the statement is then compiled for this row)."""
+    params = []
+    for field in fields:
+        value = field.pre_save(demand, add=True)
+        if hasattr(value, "resolve_expression") or hasattr(field, "get_placeholder"):
+            return None
+        value = field.get_db_prep_save(value, connection)
+        if hasattr(value, "as_sql"):
+            return None
+        params.append(value)
+    return params
+
+
 def _pg_insert(demand: Demand, moment: datetime, *, scoped_key: str, fingerprint: str) -> None:
     """The PostgreSQL insert of `_insert_with_ticket`: Django compiles the row's columns and values (every
     field's own preparation: encryption, masked copies, auto_now); a CTE supplies id, key and ticket."""
     meta = Demand._meta
-    fields = [f for f in meta.local_concrete_fields if f.column not in ("id", "ticket_no")]
+    fields = _insert_fields()
+    cache_key = (connection.vendor, bool(scoped_key))
+    statement = _PG_INSERT_SQL.get(cache_key)
+    params = _insert_params(demand, fields) if statement is not None else None
+    if statement is None or params is None:
+        statement, params, plain = _pg_insert_compiled(demand, fields, scoped_key=bool(scoped_key))
+        if plain:  # one %s per column: the text serves every row
+            _PG_INSERT_SQL[cache_key] = statement
+    if scoped_key:
+        source_params: list[Any] = [
+            scoped_key,
+            meta.db_table,
+            json.dumps({"fingerprint": fingerprint}),
+            timezone.now(),
+        ]
+    else:
+        source_params = [meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*source_params, f"{timezone.localtime(moment):%Y%m%d}", *params])
+        row = cursor.fetchone()
+    if row is None:
+        raise _Replayed
+    demand.pk, demand.ticket_no = int(row[0]), row[1]
+    demand._state.adding, demand._state.db = False, connection.alias
+
+
+def _pg_insert_compiled(
+    demand: Demand, fields: list[Any], *, scoped_key: bool
+) -> tuple[str, list[Any], bool]:
+    """The CTE statement of `_pg_insert` and the row's values, compiled by Django for `demand`, and whether
+    every value is a plain parameter (the statement may then be reused for other rows)."""
+    meta = Demand._meta
     query = InsertQuery(Demand)
     query.insert_values(fields, [demand])
     ((sql, params),) = query.get_compiler(connection=connection).as_sql()
@@ -296,27 +352,16 @@ def _pg_insert(demand: Demand, moment: datetime, *, scoped_key: str, fingerprint
             f"INSERT INTO {qn(IdempotencyRecord._meta.db_table)} (key, demand_id, response, created_at) "  # noqa: S608
             f"VALUES (%s, {sequence}, %s::jsonb, %s) ON CONFLICT (key) DO NOTHING RETURNING demand_id AS id"
         )
-        source_params: list[Any] = [
-            scoped_key,
-            meta.db_table,
-            json.dumps({"fingerprint": fingerprint}),
-            timezone.now(),
-        ]
     else:
-        source, source_params = f"SELECT {sequence} AS id", [meta.db_table]
+        source = f"SELECT {sequence} AS id"
     # ticket_no_for in SQL: the local day, then the id with at least 7 digits
     ticket = "%s || CASE WHEN length(n.id::text) >= 7 THEN n.id::text ELSE lpad(n.id::text, 7, '0') END"
     statement = (
         f"WITH n AS ({source}) INSERT INTO {qn(meta.db_table)} (id, ticket_no, {columns}) "  # noqa: S608
         f"SELECT n.id, {ticket}, {values[:-1]} FROM n RETURNING id, ticket_no"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*source_params, f"{timezone.localtime(moment):%Y%m%d}", *params])
-        row = cursor.fetchone()
-    if row is None:
-        raise _Replayed
-    demand.pk, demand.ticket_no = int(row[0]), row[1]
-    demand._state.adding, demand._state.db = False, connection.alias
+    plain = values[:-1] == ", ".join(["%s"] * len(fields))
+    return statement, list(params), plain
 
 
 def _idempotent_replay(scoped_key: str, fingerprint: str) -> Demand | None:
