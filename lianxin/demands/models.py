@@ -432,6 +432,8 @@ def _attachment_path(instance: DemandAttachment, filename: str) -> str:
 class AttachmentPurpose(models.TextChoices):
     SUBMISSION = "submission", _("诉求附件")
     REPLY = "reply", _("答复附件")
+    # the files of a reply sent back in 答复审核: kept for staff, never shown with a later reply
+    RETURNED = "returned", _("退回答复的附件")
 
 
 class DemandAttachment(models.Model):

@@ -627,7 +627,7 @@ def attachment(request: UserRequest, pk: int) -> HttpResponseBase:
     user = request.user
     if user.is_authenticated and (
         selectors.demand_is_visible(user, item.demand)
-        and (user.is_staff_member or item.purpose != AttachmentPurpose.REPLY)
+        and (user.is_staff_member or item.purpose == AttachmentPurpose.SUBMISSION)
     ):
         return file_response(open_or_404(item.file), item.content_type, filename=item.original_name)
     if item.purpose == AttachmentPurpose.REPLY:

@@ -232,3 +232,31 @@ def test_nobody_else_downloads_them_nor_anyone_the_submission_files(world, clien
     # a handler of another unit
     client.force_login(world["other_handler"])
     assert client.get(url).status_code == 404
+
+
+def test_a_reply_sent_back_in_review_takes_its_files_with_it(world, client):
+    """答复退回: the returned reply's files stay for staff, marked as returned; the citizen, after the next
+    reply is approved, sees that reply's files only (and cannot open the returned ones, even signed in)."""
+    ReplyReviewRule.objects.create(category=world.category)
+    d = _replied(world, client)
+    old_photo, old_pdf = DemandAttachment.objects.filter(demand=d).order_by("pk")
+    d = services.demand_transition(
+        demand=d, actor=world["operator"], action=Action.RETURN_REPLY, reason="照片不清"
+    )
+    assert set(DemandAttachment.objects.filter(demand=d).values_list("purpose", flat=True)) == {"returned"}
+    event = DemandEvent.objects.get(demand=d, action=Action.RETURN_REPLY)
+    assert event.data["files_returned"] == [old_photo.pk, old_pdf.pk]
+    new = SimpleUploadedFile("清晰照片.png", _png("blue"), content_type="image/png")
+    assert _reply(client, world, d, [new]).status_code == 200
+    d.refresh_from_db()
+    staff_panel = client.get(f"/demands/{d.pk}/").content.decode()
+    assert "退回答复的附件" in staff_panel and "现场照片.png" in staff_panel
+    d = services.demand_transition(demand=d, actor=world["operator"], action=Action.APPROVE_REPLY)
+    assert [a["name"] for a in track_payload(d)["reply_attachments"]] == ["清晰照片.png"]
+    client.logout()
+    page = client.get("/demands/track/", {"ticket_no": d.ticket_no, "code": d.query_code}).content.decode()
+    assert "清晰照片.png" in page and "现场照片.png" not in page
+    query = {"ticket_no": d.ticket_no, "code": d.query_code}
+    assert client.get(f"/demands/attachments/{old_photo.pk}/", query).status_code == 404
+    client.force_login(world["citizen"])
+    assert client.get(f"/demands/attachments/{old_photo.pk}/").status_code == 404

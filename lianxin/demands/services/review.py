@@ -21,7 +21,7 @@ from lianxin.accounts.models import User
 from lianxin.core.notify import Message
 from lianxin.demands.choices import Action, Stage
 from lianxin.demands.deadlines import deadline_policy
-from lianxin.demands.models import Demand, ReplyReviewRule
+from lianxin.demands.models import AttachmentPurpose, Demand, DemandAttachment, ReplyReviewRule
 from lianxin.demands.notifications import notify_requester, notify_unit
 from lianxin.demands.services.common import (
     enter,
@@ -90,6 +90,13 @@ def demand_return_reply(*, demand: Demand, actor: User, reason: str, now: dateti
     counts = return_counts_ontime()
     d.reply_held = False
     d.reply_text, d.outcome, d.replied_at = "", "", None
+    # the returned reply's files go with it: kept for staff, never shown with the next reply
+    returned_files = list(
+        DemandAttachment.objects.filter(demand=d, purpose=AttachmentPurpose.REPLY).values_list(
+            "pk", flat=True
+        )
+    )
+    DemandAttachment.objects.filter(pk__in=returned_files).update(purpose=AttachmentPurpose.RETURNED)
     d.followup_due_at = None
     if not counts or d.reply_due_at is None:
         d.reply_due_at = deadline_policy().reply_due(moment, limits_of(d))
@@ -103,7 +110,7 @@ def demand_return_reply(*, demand: Demand, actor: User, reason: str, now: dateti
         note=reason,
         # the returned text stays on the reply's own event (its note, encrypted): not copied into `data`,
         # which is stored in clear
-        data={"counts": counts, "reply_due": d.reply_due_at.isoformat()},
+        data={"counts": counts, "reply_due": d.reply_due_at.isoformat(), "files_returned": returned_files},
         now=moment,
     )
     notify_unit(
