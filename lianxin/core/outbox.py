@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -76,13 +76,30 @@ def outbox_add(task: str, *, key: str, payload: dict[str, Any]) -> None:
     if not key or len(key) > 200:
         raise ValueError(f"outbox key must be 1-200 characters: {key!r}")
     json.dumps(payload)  # a payload that is not JSON fails here, at the call site, not in the worker
-    try:
-        with transaction.atomic():  # a savepoint: a second add of the key leaves the caller's work intact
-            item = OutboxItem.objects.create(key=key, task=task, payload=payload)
-    except IntegrityError:
+    item_id = _insert_once(OutboxItem(key=key, task=task, payload=payload))
+    if item_id is None:
         return  # already added (idempotent on key)
-    item_id = item.pk
     transaction.on_commit(lambda: _enqueue(item_id), robust=True)
+
+
+def _insert_once(item: OutboxItem) -> int | None:
+    """Insert the row unless its key is taken, in one statement (`ON CONFLICT (key) DO NOTHING RETURNING
+    id`, PostgreSQL and SQLite ≥ 3.35): no savepoint, so a submission's transaction makes one round trip
+    for its outbox row instead of three. The id, or None when the key was there."""
+    meta = OutboxItem._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(item, True), connection) for f in fields]
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - the model's own names
+        f"ON CONFLICT ({quote(meta.get_field('key').column)}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _enqueue(item_id: int, delay: int = 0) -> None:
