@@ -25,7 +25,7 @@ class ContactPointAdmin(admin.ModelAdmin):
 class HouseholdAdmin(admin.ModelAdmin):
     list_display = ["head_name", "size", "contact_point", "area", "tags", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["head_name"]
+    search_fields = ["contact_point__name"]  # the householder's name is encrypted: not searchable
     exclude = ["phone_hash"]
 
 

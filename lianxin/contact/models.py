@@ -57,7 +57,7 @@ class ContactPoint(models.Model):
 
 
 class Household(models.Model):
-    head_name = models.CharField(_("户主姓名"), max_length=60)
+    head_name = EncryptedTextField(_("户主姓名"), max_length=60)  # a private person's name
     size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
     phone = EncryptedTextField(_("联系电话"), blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)

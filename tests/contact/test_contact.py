@@ -104,9 +104,11 @@ def test_household_phone_is_encrypted_and_searchable(world):
 
     h = world.households[0]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT phone, address FROM contact_household WHERE id = %s", [h.pk])
-        raw_phone, raw_address = cursor.fetchone()
+        cursor.execute("SELECT phone, address, head_name FROM contact_household WHERE id = %s", [h.pk])
+        raw_phone, raw_address, raw_name = cursor.fetchone()
     assert "13900000000" not in raw_phone and "东风路" not in raw_address
+    assert h.head_name and h.head_name not in raw_name  # the householder's name too
+    assert Household.objects.get(pk=h.pk).head_name == h.head_name
     assert Household.objects.get(phone_hash=phone_index("+86 139-0000-0000")).pk == h.pk
 
 
