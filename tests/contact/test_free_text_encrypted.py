@@ -15,19 +15,13 @@ from lianxin.contact.models import Visit, VisitProblem
 from lianxin.contact.services import ProblemInput, visit_log
 from lianxin.core import crypto
 from tests.contact.factories import at
+from tests.encryption import raw
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "13987654321"
 SUMMARY = f"走访独居老人李桂兰（幸福小区3栋502，电话{PHONE}），了解用水困难。"
 PROBLEM = ("李桂兰家水管漏水", f"3栋502水管漏水，联系{PHONE}")
-
-
-def raw(model, pk: int, column: str) -> str:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def assert_sealed(model, pk: int, *columns: str) -> None:

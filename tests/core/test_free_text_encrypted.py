@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from lianxin.contact.models import Visit, VisitProblem
@@ -29,6 +28,7 @@ from lianxin.participation import services as participation_services
 from lianxin.participation.models import SurveyAnswer, TimelineEntry
 from tests.contact.factories import at, make_world
 from tests.demands.factories import make_demand
+from tests.encryption import raw
 from tests.factories import AreaFactory, UnitFactory, UserFactory
 from tests.mediation.factories import build, open_case
 from tests.participation import factories as participation_factories
@@ -54,13 +54,6 @@ FREE_TEXT = {
     SurveyAnswer: ("text",),
     TimelineEntry: ("note",),
 }
-
-
-def raw(model, pk: int, column: str) -> str:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def test_rekey_walks_every_model_with_encrypted_free_text():

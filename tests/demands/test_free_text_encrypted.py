@@ -20,19 +20,13 @@ from lianxin.demands.models import AssistRequest, Demand, DemandAppeal, DemandEv
 from lianxin.demands.serializers import track_payload
 from lianxin.demands.sweep import URGE_NOTE, deadline_sweep
 from tests.demands.factories import make_demand
+from tests.encryption import raw
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "13987654321"
 ID_NUMBER = "430102199003071234"
 REPLY = f"已电话联系您（{PHONE}），核对身份证{ID_NUMBER}后，电梯已于今日修复。"
-
-
-def raw(model, pk: int, column: str) -> str:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def assert_sealed(model, pk: int, *columns: str) -> None:

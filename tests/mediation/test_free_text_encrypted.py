@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from lianxin.core import crypto
 from lianxin.mediation import services
 from lianxin.mediation.models import Case, CaseEvent, FollowUp, Session
+from tests.encryption import raw
 from tests.mediation.factories import open_case
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +26,6 @@ PHONE = "13987654321"
 ID_NUMBER = "430102199003071234"
 TITLE = f"王秀英（{PHONE}）诉楼上装修噪音"
 TERMS = f"一、李德明夜间不再装修；二、联系电话{PHONE}。"
-
-
-def raw(model, pk: int, column: str) -> str:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def assert_sealed(model, pk: int, *columns: str) -> None:

@@ -16,18 +16,12 @@ from lianxin.core import crypto
 from lianxin.participation import services
 from lianxin.participation.exporters import survey_responses_xlsx
 from lianxin.participation.models import SurveyAnswer, TimelineEntry
+from tests.encryption import raw
 from tests.participation import factories
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "13987654321"
-
-
-def raw(model, pk: int, column: str) -> str:
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def assert_sealed(model, pk: int, column: str) -> None:
